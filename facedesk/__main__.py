@@ -1,0 +1,3 @@
+from facedesk.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""Composition root: arguments -> settings -> database client -> QApplication -> MainWindow.
+
+``facedesk`` with no subcommand opens the app; ``facedesk <subcommand> ...`` (the AWS CLI's
+names) is handed to ``facedesk.cli``. GUI options: ``--database``, and the screenshot mode
+``--screenshot OUT.png [--collection C] [--view photos|faces] [--image EXTERNAL_IMAGE_ID]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+
+
+def gui_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="facedesk", add_help=False,
+                                description="facedesk desktop app")
+    p.add_argument("--database", help="library file or SQLAlchemy URL")
+    p.add_argument("--screenshot", metavar="OUT.png",
+                   help="render the window offscreen at 1400x900, save it, exit")
+    p.add_argument("--collection", help="collection to select (screenshot mode)")
+    p.add_argument("--view", choices=("photos", "faces"), default="photos")
+    p.add_argument("--image", metavar="EXTERNAL_IMAGE_ID", help="photo to open in the viewer")
+    return p
+
+
+def is_cli_invocation(argv: Sequence[str]) -> bool:
+    """True when argv holds a subcommand or an option the GUI does not know (--help too)."""
+    if any(a in ("-h", "--help", "--version") for a in argv):
+        return True
+    _known, rest = gui_parser().parse_known_args(list(argv))
+    return bool(rest)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if "--self-test" in args_list:
+        from facedesk.selftest import main as self_test
+
+        return self_test(args_list)
+    if is_cli_invocation(args_list):
+        from facedesk.cli import main as cli_main
+
+        return int(cli_main(args_list) or 0)
+    args = gui_parser().parse_args(args_list)
+    if args.screenshot:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    return run_gui(args)
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    import facedesk
+    from facedesk.qt.controller import MainController
+    from facedesk.qt.errors import install_excepthook
+    from facedesk.qt.main_window import MainWindow
+    from facedesk.qt.resources import app_icon, stylesheet
+    from facedesk.qt.settings import AppSettings
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "facedesk"])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName("facedesk")
+    app.setApplicationName("facedesk")
+    app.setApplicationDisplayName("facedesk")
+    app.setWindowIcon(app_icon())
+    app.setStyleSheet(stylesheet())
+    install_excepthook()
+
+    screenshot = bool(args.screenshot)
+    with tempfile.TemporaryDirectory() as scratch:
+        # screenshots must not read or overwrite the user's window layout
+        qsettings = (QSettings(os.path.join(scratch, "s.ini"), QSettings.Format.IniFormat)
+                     if screenshot else QSettings())
+        settings = AppSettings(qsettings)
+        client = facedesk.client(database=args.database, store_thumbnails=True)
+        controller = MainController(client)
+        window = MainWindow(controller, settings, ask_before_close=not screenshot)
+        controller.refresh_collections(select=args.collection)
+        try:
+            if screenshot:
+                return _take_screenshot(app, window, args)
+            window.show()
+            return int(app.exec())
+        finally:
+            controller.shutdown()
+            window.viewer.loader.shutdown()
+            client.close()
+
+
+def _take_screenshot(app: object, window: object, args: argparse.Namespace) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from facedesk.qt.screenshot import ScreenshotRequest, ScreenshotTaker
+
+    assert isinstance(app, QApplication)
+    request = ScreenshotRequest(path=args.screenshot, collection=args.collection,
+                                view=args.view, image=args.image)
+    taker = ScreenshotTaker(window, request)  # type: ignore[arg-type]
+    taker.start()
+    app.exec()
+    if not taker.ok:
+        sys.stderr.write(f"facedesk: screenshot failed: {taker.error}\n")
+        return 1
+    return 0

@@ -1,0 +1,20 @@
+"""Where facedesk keeps its data, and defaults shared by the app and the CLI."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP_NAME = "facedesk"
+DATABASE_ENV = "FACEDESK_DATABASE"
+
+
+def data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_database() -> str:
+    """``$FACEDESK_DATABASE`` or ``facedesk.db`` in the user's data directory."""
+    return os.environ.get(DATABASE_ENV) or str(data_dir() / "facedesk.db")

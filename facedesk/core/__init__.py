@@ -1,0 +1,1 @@
+"""Pure-Python core: shapes, geometry, similarity, errors, progress. Imports nothing of ours."""

@@ -1,0 +1,126 @@
+"""FaceAnalyzer: decoded picture -> measured faces (box, landmarks, pose, quality, descriptor).
+
+Per face, everything after detection runs on the best pixels the decoder kept
+(``DecodedImage.pixels``), not on the resized detection picture:
+
+1. 68-point landmarks (``shape_predictor_68_face_landmarks``) in the detector's box.
+2. The 30 Rekognition landmarks (``landmarks.py``), pose (``pose.py``), quality and
+   confidence (``measures.py``).
+3. The 128-d descriptor as face_recognition computes it: the 5-point predictor's shape in
+   the same box, ``compute_face_descriptor(img, shape, num_jitters=1)``, so distances match
+   dlib's 0.6 same-person threshold. Returned as float32.
+4. Optional attributes through ``facedesk.engine.attributes.estimate`` when that module
+   exists and attributes are asked for.
+
+Models are per thread (``dlib_models``), so one FaceAnalyzer may be used from many threads.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from facedesk.core.types import DecodedImage, DetectedFace, PixelBox, Pose
+from facedesk.engine import dlib_models
+from facedesk.engine.detect import DETECTORS, Detection, detect, detection_scale
+from facedesk.engine.landmarks import rekognition_landmarks
+from facedesk.engine.measures import calibrated_confidence, face_quality
+from facedesk.engine.pose import head_pose
+
+_Estimate = Callable[
+    [npt.NDArray[np.uint8], npt.NDArray[np.float64], PixelBox, Pose, frozenset[str]],
+    tuple[dict[str, Any], dict[str, float]],
+]
+
+
+def _attribute_estimator() -> _Estimate | None:
+    try:
+        module = importlib.import_module("facedesk.engine.attributes")
+    except ModuleNotFoundError as exc:
+        if exc.name == "facedesk.engine.attributes":
+            return None
+        raise
+    estimate: _Estimate = module.estimate
+    return estimate
+
+
+class FaceAnalyzer:
+    """Detects and measures faces; safe to share between threads (models are per thread)."""
+
+    def __init__(self, detector: str = "hog") -> None:
+        if detector not in DETECTORS:
+            raise ValueError(f"unknown detector {detector!r}; use one of {sorted(DETECTORS)}")
+        self.detector = detector
+
+    def analyze(
+        self,
+        image: DecodedImage,
+        *,
+        detector: str | None = None,
+        attributes: frozenset[str] = frozenset(),
+    ) -> list[DetectedFace]:
+        """Every face found, in detector order (best score first), measured."""
+        which = detector or self.detector
+        if which not in DETECTORS:
+            raise ValueError(f"unknown detector {which!r}; use one of {sorted(DETECTORS)}")
+        rgb = np.ascontiguousarray(image.pixels, dtype=np.uint8)
+        ph, pw = rgb.shape[:2]
+        scale = detection_scale(pw, ph, image.width, image.height, which)
+        estimate = _attribute_estimator() if attributes else None
+        faces: list[DetectedFace] = []
+        for det in detect(rgb, scale, which):
+            face = self._measure(rgb, image, det, attributes, estimate)
+            if face is not None:
+                faces.append(face)
+        return faces
+
+    def _measure(
+        self,
+        rgb: npt.NDArray[np.uint8],
+        image: DecodedImage,
+        det: Detection,
+        requested: frozenset[str],
+        estimate: _Estimate | None,
+    ) -> DetectedFace | None:
+        import dlib
+
+        ph, pw = rgb.shape[:2]
+        rect = dlib.rectangle(
+            round(det.left), round(det.top), round(det.right) - 1, round(det.bottom) - 1
+        )
+        shape = dlib_models.get("sp68")(rgb, rect)
+        pts = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
+        pose = head_pose(pts, pw, ph)
+        if pose is None:
+            return None
+        box_px = PixelBox(left=det.left, top=det.top, right=det.right, bottom=det.bottom)
+        k = 1.0 / image.scale  # decoded pixels -> full-resolution pixels
+        box = PixelBox(
+            left=det.left * k, top=det.top * k, right=det.right * k, bottom=det.bottom * k
+        )
+        shape5 = dlib_models.get("sp5")(rgb, rect)
+        descriptor = np.asarray(
+            dlib_models.get("resnet").compute_face_descriptor(rgb, shape5, 1), dtype=np.float32
+        )
+        attrs: Mapping[str, Any] = MappingProxyType({})
+        extras: Mapping[str, float] = MappingProxyType({})
+        if estimate is not None and requested:
+            found, measured = estimate(rgb, pts, box_px, pose, requested)
+            attrs, extras = MappingProxyType(dict(found)), MappingProxyType(dict(measured))
+        return DetectedFace(
+            box=box,
+            bounding_box=box.to_ratio(image.width, image.height),
+            confidence=calibrated_confidence(det.score),
+            detector_score=det.score,
+            landmarks=rekognition_landmarks(pts, pw, ph),
+            pose=pose,
+            quality=face_quality(rgb, box_px),
+            descriptor=descriptor,
+            attributes=attrs,
+            extras=extras,
+        )

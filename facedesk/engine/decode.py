@@ -1,0 +1,233 @@
+"""Image bytes -> upright RGB uint8 pixels, or a Rekognition error.
+
+Order of checks: byte size (ImageTooLarge), content sniffing among the formats we decode
+(InvalidImageFormat), format allowed by the limits (InvalidImageFormat), pixel count
+(ImageTooLarge, before any pixel is decoded), integrity (InvalidImageFormat), decode, EXIF
+orientation, minimum side (InvalidParameter).
+
+Integrity is checked by facedesk itself, so the result does not depend on
+``PIL.ImageFile.LOAD_TRUNCATED_IMAGES`` (which ``import face_recognition`` sets to True for
+the whole process, making Pillow accept cut-off files):
+
+- JPEG: libjpeg-turbo (through ``simplejpeg`` with ``strict=True``) decodes the file at
+  1/8 scale, which still Huffman-decodes every block, and any libjpeg *warning* is an
+  error: "Premature end of JPEG file" (truncated), "Corrupt JPEG data: N extraneous bytes"
+  or "bad Huffman code" (garbage scan data behind a valid header). Pillow's own decoder
+  silences these warnings, so a file with a valid header and a garbage scan decodes to
+  noise without an error there.
+- PNG: the chunk chain is walked to IEND and every chunk's CRC-32 is checked.
+- WebP/GIF/TIFF/BMP (relaxed mode only): Pillow's own errors; a truncated BMP/TIFF is
+  caught only while LOAD_TRUNCATED_IMAGES is False.
+
+Mode conversion: RGB as is; RGBA/LA/PA drop alpha (the colour under it is kept, as the
+dev-set crosscheck did); L, 1, P, CMYK, YCbCr, LAB, HSV via Pillow's ``convert``;
+16-bit (I;16*) -> 8-bit by rounding value/257 (full range kept, no clipping); I (32-bit
+integer, which is how Pillow opens some 16-bit files): as is when the values fit 8 bits,
+/257 when they fit 16 bits, else scaled by the maximum; F (float):
+x255 when the values lie in 0..1, else clipped to 0..255.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import struct
+import warnings
+import zlib
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from facedesk.core.errors import (
+    ClientError,
+    ImageTooLargeException,
+    InvalidImageFormatException,
+    InvalidParameterException,
+)
+from facedesk.core.types import DecodedImage
+from facedesk.engine.limits import (
+    JPEG_FORMATS,
+    RELAXED_FORMATS,
+    STRICT_FORMATS,
+    STRICT_LIMITS,
+    ImageLimits,
+)
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def decode_image(
+    data: bytes, limits: ImageLimits = STRICT_LIMITS, *, max_side: int | None = None
+) -> DecodedImage:
+    """Decode image bytes; raise only facedesk ClientErrors.
+
+    ``max_side`` lets a JPEG decode at 1/2, 1/4 or 1/8 size (libjpeg's draft mode) when
+    that still leaves the long side >= max_side; ``DecodedImage.scale`` then says by how
+    much, while width/height stay the full EXIF-oriented size.
+    """
+    try:
+        return _decode(bytes(data), limits, max_side)
+    except ClientError:
+        raise
+    except MemoryError as exc:
+        raise ImageTooLargeException("image needs more memory to decode than is available") from exc
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLargeException(f"image has too many pixels: {exc}") from exc
+    except Exception as exc:  # Pillow raises many types (OSError, ValueError, SyntaxError...)
+        raise InvalidImageFormatException(
+            f"image data could not be decoded ({type(exc).__name__}: {exc})"
+        ) from exc
+
+
+def _decode(data: bytes, limits: ImageLimits, max_side: int | None) -> DecodedImage:
+    size = len(data)
+    if size == 0:
+        raise InvalidImageFormatException("image is empty (0 bytes)")
+    if limits.max_bytes is not None and size > limits.max_bytes:
+        raise ImageTooLargeException(
+            f"image is {size} bytes; the maximum is {limits.max_bytes} bytes"
+        )
+    allowed = limits.formats if limits.formats is not None else RELAXED_FORMATS
+    # Sniff among every format we know so a WebP in strict mode gets a clear message,
+    # but never let Pillow try exotic plugins (EPS would start Ghostscript).
+    # MPO is not an opener of its own: the JPEG opener returns MPO images.
+    candidates = sorted((allowed | STRICT_FORMATS | RELAXED_FORMATS) - {"MPO"})
+    Image.init()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            im = Image.open(io.BytesIO(data), formats=candidates)
+        except UnidentifiedImageError as exc:
+            raise InvalidImageFormatException(
+                "image data is not a recognised image (expected "
+                + "/".join(sorted(allowed - {"MPO"}))
+                + ")"
+            ) from exc
+        fmt = str(im.format)
+        if fmt not in allowed:
+            raise InvalidImageFormatException(
+                f"image format {fmt} is not supported here; use "
+                + " or ".join(sorted(allowed - {"MPO"}))
+            )
+        raw_w, raw_h = im.size
+        if raw_w * raw_h > limits.max_pixels:
+            raise ImageTooLargeException(
+                f"image is {raw_w}x{raw_h} px ({raw_w * raw_h} pixels); "
+                f"the maximum is {limits.max_pixels} pixels"
+            )
+        if fmt in JPEG_FORMATS:
+            _check_jpeg(data)
+        elif fmt == "PNG":
+            _check_png(data)
+        source_mode = str(im.mode)
+        orientation = _orientation(im)
+        oriented_w, oriented_h = (raw_h, raw_w) if orientation in (5, 6, 7, 8) else (raw_w, raw_h)
+        if oriented_w < limits.min_side or oriented_h < limits.min_side:
+            raise InvalidParameterException(
+                f"image is {oriented_w}x{oriented_h} px; "
+                f"minimum is {limits.min_side}x{limits.min_side}"
+            )
+        if fmt in JPEG_FORMATS and max_side is not None and max(raw_w, raw_h) > max_side:
+            ratio = max_side / max(raw_w, raw_h)
+            im.draft(None, (max(1, int(raw_w * ratio + 0.999)), max(1, int(raw_h * ratio + 0.999))))
+        im.load()
+        upright = ImageOps.exif_transpose(im)
+        pixels = _to_rgb(upright)
+    scale = pixels.shape[1] / oriented_w
+    return DecodedImage(
+        pixels=pixels,
+        width=oriented_w,
+        height=oriented_h,
+        scale=scale,
+        format="JPEG" if fmt in JPEG_FORMATS else fmt,
+        mode=source_mode,
+        sha256=hashlib.sha256(data).hexdigest(),
+        byte_size=size,
+    )
+
+
+def _orientation(im: Image.Image) -> int:
+    try:
+        value = im.getexif().get(0x0112, 1)
+        return int(value) if isinstance(value, int) else 1
+    except Exception:  # a broken EXIF block must not make a good picture unreadable
+        return 1
+
+
+def _check_jpeg(data: bytes) -> None:
+    import simplejpeg  # type: ignore[import-untyped]
+
+    try:
+        _, _, colorspace, _ = simplejpeg.decode_jpeg_header(data)
+        target = {"Gray": "GRAY", "CMYK": "CMYK", "YCCK": "CMYK"}.get(str(colorspace), "RGB")
+        simplejpeg.decode_jpeg(
+            data, colorspace=target, min_height=1, min_width=1, min_factor=8, strict=True
+        )
+    except ValueError as exc:
+        raise InvalidImageFormatException(f"JPEG data is corrupt or truncated: {exc}") from exc
+
+
+def _check_png(data: bytes) -> None:
+    if not data.startswith(_PNG_SIGNATURE):
+        raise InvalidImageFormatException("PNG signature is missing")
+    pos = len(_PNG_SIGNATURE)
+    end = len(data)
+    while True:
+        if pos + 12 > end:
+            raise InvalidImageFormatException("PNG data is truncated (no IEND chunk)")
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        body_end = pos + 8 + length
+        if body_end + 4 > end:
+            raise InvalidImageFormatException(
+                f"PNG data is truncated inside chunk {kind.decode('latin-1')!r}"
+            )
+        (crc,) = struct.unpack(">I", data[body_end : body_end + 4])
+        if zlib.crc32(data[pos + 4 : body_end]) != crc:
+            raise InvalidImageFormatException(
+                f"PNG chunk {kind.decode('latin-1')!r} at byte {pos} fails its CRC check"
+            )
+        if kind == b"IEND":
+            return
+        pos = body_end + 4
+
+
+def _to_rgb(im: Image.Image) -> npt.NDArray[np.uint8]:
+    mode = im.mode
+    if mode == "RGB":
+        return _contiguous(np.asarray(im, dtype=np.uint8))
+    if mode in ("RGBA", "RGBX", "RGBa"):
+        return _contiguous(np.asarray(im, dtype=np.uint8)[:, :, :3])
+    if mode.startswith("I;16") or mode in ("I", "F"):
+        gray = _wide_to_u8(np.asarray(im), mode)
+        return _contiguous(np.repeat(gray[:, :, None], 3, axis=2))
+    if mode in ("L", "LA", "1"):
+        gray8 = np.asarray(im.convert("L"), dtype=np.uint8)
+        return _contiguous(np.repeat(gray8[:, :, None], 3, axis=2))
+    if mode in ("P", "PA"):
+        return _contiguous(np.asarray(im.convert("RGBA"), dtype=np.uint8)[:, :, :3])
+    return _contiguous(np.asarray(im.convert("RGB"), dtype=np.uint8))
+
+
+def _wide_to_u8(values: npt.NDArray[Any], mode: str) -> npt.NDArray[np.uint8]:
+    if mode == "F":
+        floats = values.astype(np.float64)
+        finite = np.nan_to_num(floats, nan=0.0, posinf=255.0, neginf=0.0)
+        if finite.size and float(finite.max()) <= 1.0 and float(finite.min()) >= 0.0:
+            finite = finite * 255.0
+        return np.clip(np.rint(finite), 0, 255).astype(np.uint8)
+    wide = values.astype(np.float64)
+    top = float(wide.max()) if wide.size else 0.0
+    if mode.startswith("I;16") or 255.0 < top <= 65535.0:
+        scaled = wide / 257.0
+    elif top <= 255.0:
+        scaled = wide
+    else:
+        scaled = wide * (255.0 / top)
+    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+
+
+def _contiguous(a: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
+    return np.ascontiguousarray(a, dtype=np.uint8)

@@ -1,0 +1,1 @@
+"""Vendored model files (see NOTICE.md for provenance, hashes and licences)."""

@@ -1,0 +1,438 @@
+"""Turns user intents into service calls on the thread pool and pushes results into models.
+
+Every service call runs through ``TaskRunner`` (the client opens one Session per operation
+and keeps dlib models per thread, so pool threads may call it). Widgets never call the
+client; they call controller methods and listen to its past-tense signals.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+
+from facedesk.core.progress import CancelToken, ProgressEvent
+from facedesk.core.types import CollectionInfo, StoredFace, UserInfo
+from facedesk.qt.documents import PhotoDocument, SearchDocument, overlays
+from facedesk.qt.models.collection_list_model import CollectionListModel
+from facedesk.qt.models.face_list_model import FaceListModel
+from facedesk.qt.models.file_result_model import FileResultModel
+from facedesk.qt.models.match_list_model import MatchItem, MatchListModel
+from facedesk.qt.models.person_list_model import PersonListModel
+from facedesk.qt.models.photo_list_model import PhotoListModel
+from facedesk.qt.workers.runner import ErrorInfo, TaskRunner
+from facedesk.qt.workers.thumbnails import ThumbnailLoader
+
+DEFAULT_COLLECTION = "photos"
+_INVALID_ID_CHARS = re.compile(r"[^a-zA-Z0-9_.\-]+")
+
+
+def clean_collection_id(text: str) -> str:
+    return _INVALID_ID_CHARS.sub("-", text.strip()).strip("-")[:255]
+
+
+@dataclass(frozen=True)
+class IndexingProgress:
+    done: int
+    total: int | None
+    item: str | None
+    eta_s: float | None
+    elapsed_s: float
+
+
+@dataclass(frozen=True)
+class IndexingOutcome:
+    collection_id: str
+    cancelled: bool
+    totals: dict[str, int]
+    elapsed_s: float
+
+
+@dataclass(frozen=True)
+class CollectionContent:
+    collection_id: str
+    images: list[Any]
+    faces: list[StoredFace]
+
+
+def _paginate(call: Callable[..., dict[str, Any]], key: str, **kw: Any) -> Iterator[Any]:
+    token: str | None = None
+    while True:
+        page = call(**kw, **({"NextToken": token} if token else {}))
+        yield from page.get(key, [])
+        token = page.get("NextToken")
+        if not token:
+            return
+
+
+class MainController(QObject):
+    collections_changed = Signal()
+    collection_selected = Signal(str)  # "" when none
+    collection_loaded = Signal(str)
+    photo_opened = Signal(object)  # PhotoDocument
+    search_finished = Signal(object)  # SearchDocument
+    people_changed = Signal()
+    person_opened = Signal(str, int)  # user_id ("" = everyone), face count
+    indexing_started = Signal(str)
+    indexing_progressed = Signal(object)  # IndexingProgress
+    indexing_finished = Signal(object)  # IndexingOutcome
+    faces_deleted = Signal(int)
+    error_occurred = Signal(str, str)  # title, message
+    status_posted = Signal(str)
+    busy_changed = Signal(bool)
+
+    def __init__(self, client: Any, pool: QThreadPool | None = None, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.client = client
+        self.library = client.library
+        self.pool = pool or QThreadPool.globalInstance()
+        self.thumbnails = ThumbnailLoader(max_threads=2, parent=self)
+        self.collections = CollectionListModel(self)
+        self.photos = PhotoListModel(self.thumbnails, self)
+        self.faces = FaceListModel(self.thumbnails, self)
+        self.results = FileResultModel(self)
+        self.matches = MatchListModel(self.thumbnails, self)
+        self.people = PersonListModel(self)
+        self.current_collection = ""
+        self._runners: set[TaskRunner] = set()
+        self._indexing: TaskRunner | None = None
+        self._indexing_started_at = 0.0
+        self._indexing_collection = ""
+        self._load_generation = 0
+
+    # -- state ---------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return bool(self._runners)
+
+    @property
+    def indexing(self) -> bool:
+        return self._indexing is not None
+
+    def source_path_of(self, image_id: str) -> str | None:
+        item = self.photos.find(image_id)
+        return item.source_path if item is not None else None
+
+    # -- runner plumbing -----------------------------------------------------------------
+    def _run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        done: Callable[[Any], None] | None = None,
+        progress: Callable[[list[Any]], None] | None = None,
+        failed_title: str = "Operation failed",
+        cancel: CancelToken | None = None,
+        finished: Callable[[], None] | None = None,
+    ) -> TaskRunner:
+        runner = TaskRunner(fn, *args, cancel=cancel)
+        if done is not None:
+            runner.signals.succeeded.connect(done)
+        if progress is not None:
+            runner.signals.progressed.connect(progress)
+        runner.signals.failed.connect(lambda info: self._on_task_failed(failed_title, info))
+
+        def _finished() -> None:
+            self._runners.discard(runner)
+            if finished is not None:
+                finished()
+            if not self._runners:
+                self.busy_changed.emit(False)
+
+        runner.signals.finished.connect(_finished)
+        was_idle = not self._runners
+        self._runners.add(runner)
+        if was_idle:
+            self.busy_changed.emit(True)
+        runner.start(self.pool)
+        return runner
+
+    def _on_task_failed(self, title: str, info: ErrorInfo) -> None:
+        self.error_occurred.emit(title, f"{info.message}\n\n({info.code})")
+
+    def shutdown(self) -> None:
+        """Cancel everything and wait for the pools (window closing, tests' teardown)."""
+        for r in list(self._runners):
+            r.cancel()
+        self.pool.waitForDone()
+        self.thumbnails.shutdown()
+
+    # -- collections ---------------------------------------------------------------------
+    def refresh_collections(self, select: str | None = None) -> TaskRunner:
+        client = self.client
+
+        def load() -> list[CollectionInfo]:
+            out = []
+            for cid in _paginate(client.list_collections, "CollectionIds", MaxResults=1000):
+                d = client.describe_collection(CollectionId=cid)
+                created = d.get("CreationTimestamp") or datetime.now(UTC)
+                out.append(CollectionInfo(cid, str(d.get("FaceModelVersion", "")),
+                                          str(d.get("CollectionARN", "")), created,
+                                          int(d.get("FaceCount", 0)), int(d.get("UserCount", 0))))
+            return out
+
+        def done(items: list[CollectionInfo]) -> None:
+            self.collections.set_collections(items)
+            self.collections_changed.emit()
+            ids = [c.collection_id for c in items]
+            if select is not None and select in ids:
+                self.select_collection(select)
+            elif self.current_collection not in ids:
+                self.select_collection(ids[0] if ids else "")
+
+        return self._run(load, done=done, failed_title="Could not list collections")
+
+    def create_collection(self, collection_id: str, then: Callable[[], None] | None = None) -> None:
+        def done(_resp: Any) -> None:
+            self.status_posted.emit(f"Created collection “{collection_id}”")
+            self.refresh_collections(select=collection_id)
+            if then is not None:
+                then()
+
+        self._run(lambda: self.client.create_collection(CollectionId=collection_id), done=done,
+                  failed_title="Could not create the collection")
+
+    def delete_collection(self, collection_id: str) -> None:
+        def done(_resp: Any) -> None:
+            self.status_posted.emit(f"Deleted collection “{collection_id}”")
+            if self.current_collection == collection_id:
+                self.current_collection = ""
+            self.refresh_collections()
+
+        self._run(lambda: self.client.delete_collection(CollectionId=collection_id), done=done,
+                  failed_title="Could not delete the collection")
+
+    def select_collection(self, collection_id: str) -> None:
+        if collection_id == self.current_collection and collection_id:
+            return
+        self.current_collection = collection_id
+        self.thumbnails.clear()
+        self.collection_selected.emit(collection_id)
+        self.reload_collection()
+
+    def reload_collection(self) -> None:
+        cid = self.current_collection
+        self._load_generation += 1
+        generation = self._load_generation
+        if not cid:
+            self.photos.set_images([])
+            self.faces.set_faces([], self.library.face_thumbnail, lambda _i: None)
+            self.people.set_people([])
+            self.collection_loaded.emit("")
+            return
+        lib = self.library
+
+        def load() -> CollectionContent:
+            return CollectionContent(cid, lib.list_images(cid), lib.faces(cid))
+
+        def done(content: CollectionContent) -> None:
+            if generation != self._load_generation:
+                return  # a newer selection won
+            self.photos.set_images(content.images)
+            sources = {i.image_id: i.source_path for i in content.images}
+            self.faces.set_faces(content.faces, lib.face_thumbnail, sources.get)
+            self.collection_loaded.emit(cid)
+
+        self._run(load, done=done, failed_title="Could not load the collection")
+        self.refresh_people()
+
+    # -- photos and faces ----------------------------------------------------------------
+    def open_photo(self, image_id: str, external_image_id: str | None = None) -> None:
+        summary = self.photos.find(image_id, external_image_id)
+        if summary is None:
+            self.status_posted.emit("That photo is not in this collection any more")
+            return
+        cid, lib = self.current_collection, self.library
+
+        def load() -> PhotoDocument:
+            record = lib.index_record(cid, summary.image_id, summary.external_image_id)
+            return PhotoDocument(cid, summary, record, overlays(record))
+
+        self._run(load, done=self.photo_opened.emit, failed_title="Could not open the photo")
+
+    def open_photo_of_face(self, face_id: str) -> None:
+        for f in self.faces.faces():
+            if f.face_id == face_id:
+                self.open_photo(f.image_id, f.external_image_id)
+                return
+
+    def delete_faces(self, face_ids: Sequence[str]) -> None:
+        cid, client = self.current_collection, self.client
+        ids = list(face_ids)
+
+        def work() -> int:
+            deleted = 0
+            for start in range(0, len(ids), 4096):
+                resp = client.delete_faces(CollectionId=cid, FaceIds=ids[start:start + 4096])
+                deleted += len(resp.get("DeletedFaces", []))
+            return deleted
+
+        def done(n: int) -> None:
+            self.status_posted.emit(f"Deleted {n} face{'s' if n != 1 else ''}")
+            self.faces_deleted.emit(n)
+            self.reload_collection()
+            self.refresh_collections()
+
+        self._run(work, done=done, failed_title="Could not delete faces")
+
+    # -- indexing ------------------------------------------------------------------------
+    def index_paths(self, paths: Sequence[str | Path], options: Any,
+                    collection_id: str | None = None) -> None:
+        """Index files/folders into a collection (the current one, else a new default one)."""
+        if self._indexing is not None:
+            self.error_occurred.emit("Indexing is running",
+                                     "Wait for the current run to finish or cancel it first.")
+            return
+        target = collection_id or self.current_collection
+        plain = [str(p) for p in paths]
+        if not target:
+            self.create_collection(DEFAULT_COLLECTION,
+                                   then=lambda: self.index_paths(plain, options, DEFAULT_COLLECTION))
+            return
+        lib, token = self.library, CancelToken()
+        self.results.clear()
+        self._indexing_started_at = time.monotonic()
+        self._indexing_collection = target
+
+        def work() -> Iterator[ProgressEvent]:
+            yield from lib.iter_index_files(target, plain, options, token)
+
+        self._indexing = self._run(work, progress=self._on_indexing_progressed,
+                                   failed_title="Indexing stopped", cancel=token,
+                                   finished=self._on_indexing_finished)
+        self.indexing_started.emit(target)
+        self.status_posted.emit(f"Indexing into “{target}”…")
+
+    def cancel_indexing(self) -> None:
+        if self._indexing is not None:
+            self._indexing.cancel()
+            self.status_posted.emit("Cancelling after the current photo…")
+
+    def _on_indexing_progressed(self, events: list[ProgressEvent]) -> None:
+        self.results.append([e.result for e in events if e.result is not None])
+        last = events[-1]
+        elapsed = time.monotonic() - self._indexing_started_at
+        eta = None
+        if last.total and last.done:
+            eta = elapsed / last.done * (last.total - last.done)
+        self.indexing_progressed.emit(IndexingProgress(last.done, last.total, last.item, eta,
+                                                       elapsed))
+
+    def _on_indexing_finished(self) -> None:
+        runner, self._indexing = self._indexing, None
+        cancelled = runner is not None and runner.token.cancelled
+        outcome = IndexingOutcome(self._indexing_collection, cancelled, self.results.totals(),
+                                  time.monotonic() - self._indexing_started_at)
+        t = outcome.totals
+        verb = "Cancelled after" if cancelled else "Indexed"
+        self.status_posted.emit(
+            f"{verb} {t['files']} files: {t['indexed']} faces indexed, {t['unindexed']} not, "
+            f"{t['errors']} errors, {t['skipped']} unchanged")
+        self.indexing_finished.emit(outcome)
+        if self._indexing_collection == self.current_collection:
+            self.reload_collection()
+        self.refresh_collections()
+
+    # -- search --------------------------------------------------------------------------
+    def search_by_photo(self, path: str, threshold: float = 80.0, max_faces: int = 24) -> None:
+        cid, client = self.current_collection, self.client
+        if not cid:
+            self.error_occurred.emit("No collection", "Create or select a collection first.")
+            return
+
+        def work() -> SearchDocument:
+            data = Path(path).read_bytes()
+            resp = client.search_faces_by_image(CollectionId=cid, Image={"Bytes": data},
+                                                FaceMatchThreshold=threshold, MaxFaces=max_faces)
+            return SearchDocument(path, resp.get("SearchedFaceBoundingBox"),
+                                  resp.get("SearchedFaceConfidence"),
+                                  tuple(resp.get("FaceMatches", [])), threshold, max_faces)
+
+        def done(doc: SearchDocument) -> None:
+            items = [MatchItem(cid, float(m["Similarity"]), dict(m["Face"]),
+                               self.source_path_of(m["Face"].get("ImageId", "")))
+                     for m in doc.matches]
+            self.matches.set_matches(items, self.library.face_thumbnail)
+            self.status_posted.emit(f"{len(items)} matches at ≥ {threshold:.0f} % similarity")
+            self.search_finished.emit(doc)
+
+        self._run(work, done=done, failed_title="Search failed")
+
+    # -- people --------------------------------------------------------------------------
+    def refresh_people(self) -> None:
+        cid, client = self.current_collection, self.client
+        if not cid or not hasattr(client, "list_users"):
+            self.people.set_people([])
+            return
+
+        def load() -> list[UserInfo]:
+            out = []
+            for u in _paginate(client.list_users, "Users", CollectionId=cid, MaxResults=500):
+                n = sum(1 for _ in _paginate(client.list_faces, "Faces", CollectionId=cid,
+                                             UserId=u["UserId"], MaxResults=4096))
+                out.append(UserInfo(cid, u["UserId"], u.get("UserStatus", "ACTIVE"), n))
+            return out
+
+        def done(items: list[UserInfo]) -> None:
+            if cid == self.current_collection:
+                self.people.set_people(items)
+                self.people_changed.emit()
+
+        self._run(load, done=done, failed_title="Could not list people")
+
+    def create_person(self, user_id: str, face_ids: Sequence[str] = ()) -> None:
+        cid, client, ids = self.current_collection, self.client, list(face_ids)
+
+        def work() -> int:
+            client.create_user(CollectionId=cid, UserId=user_id)
+            return _associate(client, cid, user_id, ids)
+
+        self._run(work, done=lambda n: self._people_edited(f"Created “{user_id}”", n),
+                  failed_title="Could not create the person")
+
+    def assign_faces(self, user_id: str, face_ids: Sequence[str]) -> None:
+        cid, client, ids = self.current_collection, self.client, list(face_ids)
+        self._run(lambda: _associate(client, cid, user_id, ids),
+                  done=lambda n: self._people_edited(f"Assigned to “{user_id}”", n),
+                  failed_title="Could not assign the faces")
+
+    def _people_edited(self, what: str, n: int) -> None:
+        self.status_posted.emit(f"{what}: {n} face{'s' if n != 1 else ''}")
+        self.reload_collection()
+
+    def open_person(self, user_id: str) -> None:
+        """Show only this person's faces ("" shows everyone again)."""
+        if not user_id:
+            self.person_opened.emit("", self.faces.total())
+            return
+        cid, client = self.current_collection, self.client
+
+        def load() -> list[str]:
+            return [f["FaceId"] for f in _paginate(client.list_faces, "Faces", CollectionId=cid,
+                                                   UserId=user_id, MaxResults=4096)]
+
+        def done(ids: list[str]) -> None:
+            self._person_face_ids = frozenset(ids)
+            self.person_opened.emit(user_id, len(ids))
+
+        self._run(load, done=done, failed_title="Could not open the person")
+
+    _person_face_ids: frozenset[str] = frozenset()
+
+    @property
+    def person_face_ids(self) -> frozenset[str]:
+        return self._person_face_ids
+
+
+def _associate(client: Any, cid: str, user_id: str, ids: list[str]) -> int:
+    n = 0
+    for start in range(0, len(ids), 100):  # Rekognition takes at most 100 FaceIds per call
+        resp = client.associate_faces(CollectionId=cid, UserId=user_id,
+                                      FaceIds=ids[start:start + 100])
+        n += len(resp.get("AssociatedFaces", []))
+    return n

@@ -1,0 +1,1 @@
+"""Delegates paint and size items; they never fetch data."""

@@ -1,0 +1,198 @@
+"""The main window: arranges panels and docks, forwards drops and close. No logic."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QStackedWidget, QTabWidget, QWidget
+
+from facedesk.qt.actions import build_actions
+from facedesk.qt.commands import Commands, confirm_close_while_indexing
+from facedesk.qt.controller import MainController
+from facedesk.qt.documents import PhotoDocument
+from facedesk.qt.errors import show_error
+from facedesk.qt.settings import AppSettings
+from facedesk.qt.views.collection_panel import CollectionPanel
+from facedesk.qt.views.drops import local_paths
+from facedesk.qt.views.faces_view import FacesView
+from facedesk.qt.views.indexing_panel import IndexingPanel
+from facedesk.qt.views.inspector import Inspector
+from facedesk.qt.views.people_panel import PeoplePanel
+from facedesk.qt.views.photo_viewer import PhotoViewer
+from facedesk.qt.views.photos_view import PhotosView
+from facedesk.qt.views.search_panel import SearchPanel
+from facedesk.qt.views.welcome_view import WelcomeView
+
+VIEWS = ("photos", "faces", "viewer")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, controller: MainController, settings: AppSettings,
+                 ask_before_close: bool = True) -> None:
+        super().__init__()
+        self.controller = controller
+        self.settings = settings
+        self.ask_before_close = ask_before_close
+        self.setWindowTitle("facedesk")
+        self.setAcceptDrops(True)
+        self.commands = Commands(self, controller, settings)
+        c = controller
+
+        self.welcome = WelcomeView()
+        self.photos_view = PhotosView(c.photos)
+        self.faces_view = FacesView(c.faces)
+        self.viewer = PhotoViewer()
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.photos_view, "Photos")
+        self.tabs.addTab(self.faces_view, "Faces")
+        self.tabs.addTab(self.viewer, "Photo")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.tabs)
+        self.setCentralWidget(self.stack)
+
+        self.collection_panel = CollectionPanel()
+        self.collection_panel.set_model(c.collections)
+        self.inspector = Inspector()
+        self.search_panel = SearchPanel(c.matches)
+        self.people_panel = PeoplePanel(c.people)
+        self.indexing_panel = IndexingPanel(c.results)
+        area = Qt.DockWidgetArea
+        self.collections_dock = self._dock("Collections", self.collection_panel, area.LeftDockWidgetArea)
+        self.inspector_dock = self._dock("Inspector", self.inspector, area.RightDockWidgetArea)
+        self.search_dock = self._dock("Search by photo", self.search_panel, area.RightDockWidgetArea)
+        self.people_dock = self._dock("People", self.people_panel, area.RightDockWidgetArea)
+        self.indexing_dock = self._dock("Indexing", self.indexing_panel, area.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.inspector_dock, self.search_dock)
+        self.tabifyDockWidget(self.search_dock, self.people_dock)
+        self.inspector_dock.raise_()
+        self.indexing_dock.hide()
+        self.resizeDocks([self.collections_dock, self.inspector_dock], [230, 340],
+                         Qt.Orientation.Horizontal)
+
+        self.actions = build_actions(self, self.commands)
+        self._connect()
+        self._restore()
+        self._update_stack()
+        self.statusBar().showMessage(f"Library: {c.library.database_path}")
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title.replace(" ", "_").lower())
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _connect(self) -> None:
+        c, cmd = self.controller, self.commands
+        c.status_posted.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        c.error_occurred.connect(lambda title, msg: show_error(self, title, msg))
+        c.collection_selected.connect(self.collection_panel.show_collection)
+        c.collection_selected.connect(lambda _cid: self.inspector.clear())
+        c.collections_changed.connect(
+            lambda: self.collection_panel.show_collection(c.current_collection))
+        c.collection_loaded.connect(lambda _cid: self._update_stack())
+        c.photo_opened.connect(self._on_controller_photo_opened)
+        c.indexing_started.connect(self.indexing_panel.on_started)
+        c.indexing_started.connect(lambda _cid: (self.indexing_dock.show(),
+                                                 self.indexing_dock.raise_()))
+        c.indexing_progressed.connect(self.indexing_panel.on_progressed)
+        c.indexing_finished.connect(self.indexing_panel.on_finished)
+        c.search_finished.connect(self.search_panel.show_result)
+        c.person_opened.connect(self._on_controller_person_opened)
+        self.collection_panel.selected.connect(c.select_collection)
+        self.collection_panel.create_requested.connect(cmd.new_collection)
+        self.collection_panel.delete_requested.connect(cmd.delete_collection)
+        self.collection_panel.list.paths_dropped.connect(cmd.index_paths)
+        self.welcome.paths_dropped.connect(cmd.index_paths)
+        self.welcome.add_requested.connect(cmd.add_photos)
+        self.photos_view.photo_activated.connect(self._on_photo_activated)
+        self.faces_view.face_activated.connect(self._on_face_activated)
+        self.faces_view.selection_changed.connect(self._on_faces_selection_changed)
+        self.faces_view.show_all_requested.connect(lambda: c.open_person(""))
+        self.viewer.face_selected.connect(cmd.open_face)
+        self.search_panel.search_requested.connect(c.search_by_photo)
+        self.search_panel.browse_requested.connect(cmd.search_by_photo)
+        self.search_panel.match_activated.connect(cmd.open_match)
+        self.people_panel.new_person_requested.connect(cmd.new_person)
+        self.people_panel.assign_requested.connect(cmd.assign_to)
+        self.people_panel.person_activated.connect(c.open_person)
+
+    # -- views ---------------------------------------------------------------------------
+    def current_view(self) -> str:
+        return VIEWS[self.tabs.currentIndex()] if self.stack.currentWidget() is self.tabs else ""
+
+    def show_view(self, name: str) -> None:
+        self.tabs.setCurrentIndex(VIEWS.index(name))
+
+    def _update_stack(self) -> None:
+        c = self.controller
+        empty = not c.current_collection or (c.photos.rowCount() == 0 and not c.indexing)
+        self.welcome.set_collection(c.current_collection)
+        self.stack.setCurrentWidget(self.welcome if empty else self.tabs)
+
+    def _on_photo_activated(self, image_id: str, external_image_id: str) -> None:
+        self.controller.open_photo(image_id, external_image_id or None)
+        self.show_view("viewer")
+
+    def _on_face_activated(self, face_id: str) -> None:
+        self.controller.open_photo_of_face(face_id)
+        self.show_view("viewer")
+        self._pending_face = face_id
+
+    _pending_face = ""
+
+    def _on_controller_photo_opened(self, doc: PhotoDocument) -> None:
+        self.viewer.show_document(doc)
+        self.stack.setCurrentWidget(self.tabs)
+        face = next((f for f in doc.faces if f.face_id and f.face_id == self._pending_face), None)
+        self._pending_face = ""
+        if face is not None:
+            self.viewer.select_face(face)
+            self.inspector.show_face(face)
+
+    def _on_faces_selection_changed(self, ids: list[str]) -> None:
+        self.people_panel.set_faces_selected(len(ids))
+        if len(ids) == 1:
+            face = next((f for f in self.controller.faces.faces() if f.face_id == ids[0]), None)
+            if face is not None:
+                self.inspector.show_stored_face(face.to_face_dict())
+        self.statusBar().showMessage(f"{len(ids)} faces selected" if ids else "", 4000)
+
+    def _on_controller_person_opened(self, user_id: str, count: int) -> None:
+        self.faces_view.proxy.set_face_ids(self.controller.person_face_ids if user_id else None)
+        self.faces_view.set_person(user_id, count)
+        self.show_view("faces")
+
+    # -- window --------------------------------------------------------------------------
+    def _restore(self) -> None:
+        geometry, state = self.settings.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        if state is not None:
+            self.restoreState(state)
+            self.indexing_dock.hide()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if local_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = local_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.commands.index_paths(paths)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.controller.indexing and self.ask_before_close:
+            if not confirm_close_while_indexing(self):
+                event.ignore()
+                return
+        self.settings.set_window_state(self.saveGeometry(), self.saveState())
+        self.statusBar().showMessage("Finishing the current photo…")
+        self.controller.shutdown()
+        self.viewer.loader.shutdown()
+        event.accept()

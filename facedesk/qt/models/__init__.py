@@ -1,0 +1,1 @@
+"""Qt item models over plain dataclasses (adapt only: no service calls here)."""

@@ -1,0 +1,1 @@
+"""Widgets: arrange and forward intents; no service calls, no business logic."""

@@ -1,0 +1,109 @@
+"""Sidebar: collections with face count and model version; drop photos on one to index."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from facedesk.qt.delegates.collection_delegate import CollectionDelegate
+from facedesk.qt.models.roles import IdRole
+from facedesk.qt.views.drops import local_paths
+
+
+class CollectionListView(QListView):
+    paths_dropped = Signal(list, str)  # paths, collection_id ("" = dropped on empty space)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.setMouseTracking(True)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if local_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if local_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = local_paths(event.mimeData())
+        if not paths:
+            return
+        index = self.indexAt(event.position().toPoint())
+        self.paths_dropped.emit(paths, str(index.data(IdRole)) if index.isValid() else "")
+        event.acceptProposedAction()
+
+
+class CollectionPanel(QWidget):
+    create_requested = Signal()
+    delete_requested = Signal(str)
+    selected = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.list = CollectionListView(self)
+        self.list.setItemDelegate(CollectionDelegate(self.list))
+        self.list.setObjectName("collectionList")
+        self.add_button = QToolButton(text="+", toolTip="New collection…")
+        self.remove_button = QToolButton(text="−", toolTip="Delete the selected collection…")
+        header = QHBoxLayout()
+        title = QLabel("Drop photos on a collection to index them.")
+        title.setObjectName("hint")
+        title.setWordWrap(True)
+        header.addWidget(title, 1)
+        header.addWidget(self.add_button)
+        header.addWidget(self.remove_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(header)
+        layout.addWidget(self.list)
+        self.add_button.clicked.connect(self.create_requested)
+        self.remove_button.clicked.connect(self._on_remove_clicked)
+
+    def set_model(self, model: object) -> None:
+        self.list.setModel(model)  # type: ignore[arg-type]
+        self.list.selectionModel().currentChanged.connect(self._on_list_current_changed)
+
+    def current_collection(self) -> str:
+        idx = self.list.currentIndex()
+        return str(idx.data(IdRole)) if idx.isValid() else ""
+
+    def show_collection(self, collection_id: str) -> None:
+        model = self.list.model()
+        for row in range(model.rowCount()):
+            idx = model.index(row, 0)
+            if idx.data(IdRole) == collection_id:
+                if self.list.currentIndex() != idx:
+                    self.list.setCurrentIndex(idx)
+                return
+        self.list.clearSelection()
+
+    def _on_remove_clicked(self) -> None:
+        cid = self.current_collection()
+        if cid:
+            self.delete_requested.emit(cid)
+
+    def _on_list_current_changed(self, current: QModelIndex, _prev: QModelIndex) -> None:
+        if current.isValid():
+            self.selected.emit(str(current.data(IdRole)))
+
+    def keyPressEvent(self, event: object) -> None:  # Delete key in the sidebar
+        from PySide6.QtGui import QKeyEvent
+
+        if isinstance(event, QKeyEvent) and event.key() in (Qt.Key.Key_Delete,
+                                                            Qt.Key.Key_Backspace):
+            self._on_remove_clicked()
+            return
+        super().keyPressEvent(event)  # type: ignore[arg-type]

@@ -1,0 +1,285 @@
+"""The photo with its faces: indexed boxes, landmarks, unindexed faces and their reasons.
+
+Scene coordinates are the stored (EXIF-oriented) image size in pixels, so the stored
+ratio boxes map directly; the decoded pixmap is stretched onto that rectangle (it may be a
+downscaled decode). Overlay items ignore the view's zoom for their pens and labels.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QMouseEvent, QPainter, QPen, QPixmap, QWheelEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGraphicsEllipseItem,
+    QGraphicsItem,
+    QGraphicsPixmapItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QGraphicsSimpleTextItem,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from facedesk.qt.documents import FaceOverlay, PhotoDocument
+from facedesk.qt.images import VIEWER_MAX_PX, read_image
+from facedesk.qt.measurements import measure_tooltip, reasons_label
+from facedesk.qt.workers.thumbnails import ThumbnailLoader
+
+INDEXED = QColor("#2ecc71")
+UNINDEXED = QColor("#ff9f1a")
+SELECTED = QColor("#3498db")
+LANDMARK = QColor("#f1c40f")
+NEUTRAL = QColor("#3a3f44")
+
+
+class FaceBoxItem(QGraphicsRectItem):
+    """A face's box; knows its overlay so a click can select it."""
+
+    def __init__(self, face: FaceOverlay, rect: QRectF) -> None:
+        super().__init__(rect)
+        self.face = face
+        self.colour = INDEXED if face.indexed else UNINDEXED
+        self.set_selected(False)
+        self.setToolTip(measure_tooltip(face.measurement, face.reasons))
+        self.setAcceptHoverEvents(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def set_selected(self, selected: bool) -> None:
+        pen = QPen(SELECTED if selected else self.colour, 3 if selected else 2)
+        pen.setCosmetic(True)
+        if not self.face.indexed and not selected:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        self.setPen(pen)
+        self.setZValue(2 if selected else 1)
+
+    def mousePressEvent(self, event: object) -> None:
+        scene = self.scene()
+        if isinstance(scene, PhotoScene):
+            scene.face_clicked.emit(self.face)
+
+
+class PhotoScene(QGraphicsScene):
+    face_clicked = Signal(object)  # FaceOverlay
+
+
+class Label(QGraphicsSimpleTextItem):
+    """A text label with a dark plate, constant size on screen."""
+
+    def __init__(self, text: str, colour: QColor, parent: QGraphicsItem) -> None:
+        super().__init__(text, parent)
+        self.setBrush(QBrush(colour))
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+
+    def paint(self, painter: QPainter, option: object, widget: object = None) -> None:
+        painter.fillRect(self.boundingRect().adjusted(-3, -1, 3, 1), QColor(0, 0, 0, 170))
+        super().paint(painter, option, widget)  # type: ignore[arg-type]
+
+
+class PhotoGraphicsView(QGraphicsView):
+    zoom_changed = Signal(float)
+
+    def __init__(self, scene: QGraphicsScene, parent: QWidget | None = None) -> None:
+        super().__init__(scene, parent)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing
+                            | QPainter.RenderHint.SmoothPixmapTransform)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setBackgroundBrush(QColor("#1e2124"))
+        self.fit_mode = True
+
+    def fit(self) -> None:
+        self.fit_mode = True
+        rect = self.sceneRect()
+        if not rect.isEmpty():
+            self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        self.zoom_changed.emit(self.transform().m11())
+
+    def zoom_by(self, factor: float) -> None:
+        self.fit_mode = False
+        current = self.transform().m11()
+        factor = max(0.02, min(current * factor, 16.0)) / current
+        self.scale(factor, factor)
+        self.zoom_changed.emit(self.transform().m11())
+
+    def actual_size(self) -> None:
+        self.fit_mode = False
+        self.resetTransform()
+        self.zoom_changed.emit(1.0)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120
+        if steps:
+            self.zoom_by(1.25 ** steps)
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        if self.fit_mode:
+            self.fit()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        self.fit()
+
+
+class PhotoViewer(QWidget):
+    face_selected = Signal(object)  # FaceOverlay
+    loaded = Signal()  # the photo (or the neutral canvas) is on screen
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document: PhotoDocument | None = None
+        self.scene = PhotoScene(self)
+        self.view = PhotoGraphicsView(self.scene, self)
+        self.loader = ThumbnailLoader(max_threads=1, cache_size=4, parent=self)
+        self._pixmap_item: QGraphicsPixmapItem | None = None
+        self._boxes: list[FaceBoxItem] = []
+        self._landmarks: list[QGraphicsItem] = []
+        self._labels: list[QGraphicsItem] = []
+        self._photo_key = ""
+        self.title = QLabel("No photo open")
+        self.title.setObjectName("viewerTitle")
+        self.message = QLabel()
+        self.message.setObjectName("inlineWarning")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        self.overlays_box = QCheckBox("Faces")
+        self.overlays_box.setChecked(True)
+        self.overlays_box.setToolTip("Show face boxes and reasons (Space)")
+        self.landmarks_box = QCheckBox("Landmarks")
+        self.landmarks_box.setChecked(True)
+        self.zoom_label = QLabel()
+        buttons = []
+        for text, tip, slot in (("Fit", "Zoom to fit (0)", self.view.fit),
+                                ("−", "Zoom out (-)", lambda: self.view.zoom_by(1 / 1.25)),
+                                ("+", "Zoom in (+)", lambda: self.view.zoom_by(1.25)),
+                                ("1:1", "Actual pixels", self.view.actual_size)):
+            b = QToolButton(text=text, toolTip=tip)
+            b.clicked.connect(slot)
+            buttons.append(b)
+        bar = QHBoxLayout()
+        bar.addWidget(self.title, 1)
+        bar.addWidget(self.overlays_box)
+        bar.addWidget(self.landmarks_box)
+        for b in buttons:
+            bar.addWidget(b)
+        bar.addWidget(self.zoom_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(bar)
+        layout.addWidget(self.message)
+        layout.addWidget(self.view, 1)
+        self.scene.face_clicked.connect(self._on_scene_face_clicked)
+        self.overlays_box.toggled.connect(self._apply_visibility)
+        self.landmarks_box.toggled.connect(self._apply_visibility)
+        self.view.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f} %"))
+        self.loader.thumbnail_loaded.connect(self._on_loader_thumbnail_loaded)
+
+    # -- public --------------------------------------------------------------------------
+    @property
+    def loading(self) -> bool:
+        return self.loader.pending > 0
+
+    def box_items(self) -> list[FaceBoxItem]:
+        return list(self._boxes)
+
+    def landmark_items(self) -> list[QGraphicsItem]:
+        return list(self._landmarks)
+
+    def toggle_overlays(self) -> None:
+        self.overlays_box.toggle()
+
+    def zoom_in(self) -> None:
+        self.view.zoom_by(1.25)
+
+    def zoom_out(self) -> None:
+        self.view.zoom_by(1 / 1.25)
+
+    def show_document(self, doc: PhotoDocument) -> None:
+        self.document = doc
+        s = doc.summary
+        self.scene.clear()
+        self._boxes, self._landmarks, self._labels = [], [], []
+        self._pixmap_item = None
+        w, h = max(1, s.width), max(1, s.height)
+        self.scene.setSceneRect(QRectF(0, 0, w, h))
+        self.title.setText(f"<b>{s.external_image_id or s.image_id}</b>  ·  {w}×{h}  ·  "
+                           f"<span style='color:{INDEXED.name()}'>{doc.indexed_count} indexed</span>"
+                           f"  ·  <span style='color:{UNINDEXED.name()}'>"
+                           f"{doc.unindexed_count} not indexed</span>")
+        if doc.record is None:
+            self._warn("No index record is stored for this photo, so its faces cannot be drawn.")
+        for face in doc.faces:
+            self._add_face(face, w, h)
+        self._apply_visibility()
+        self.view.fit()
+        self._photo_key = f"view:{s.source_path}"
+        pixmap = self.loader.pixmap(self._photo_key, _photo_loader(s.source_path))
+        if pixmap is not None or self.loader.is_failed(self._photo_key):
+            self._show_pixmap(pixmap)
+
+    def select_face(self, face: FaceOverlay | None) -> None:
+        for box in self._boxes:
+            box.set_selected(face is not None and box.face.index == face.index)
+
+    # -- drawing -------------------------------------------------------------------------
+    def _add_face(self, face: FaceOverlay, w: int, h: int) -> None:
+        b = face.box
+        rect = QRectF(b["Left"] * w, b["Top"] * h, b["Width"] * w, b["Height"] * h)
+        box = FaceBoxItem(face, rect)
+        self.scene.addItem(box)
+        self._boxes.append(box)
+        if not face.indexed:
+            label = Label(reasons_label(face.reasons) or "not indexed", UNINDEXED, box)
+            label.setPos(rect.bottomLeft() + QPointF(0, 2))
+            self._labels.append(label)
+        for _type, x, y in face.landmarks():
+            dot = QGraphicsEllipseItem(-2, -2, 4, 4, box)
+            dot.setPos(x * w, y * h)
+            dot.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+            dot.setPen(QPen(Qt.PenStyle.NoPen))
+            dot.setBrush(LANDMARK if face.indexed else UNINDEXED.lighter(130))
+            self._landmarks.append(dot)
+
+    def _apply_visibility(self) -> None:
+        show = self.overlays_box.isChecked()
+        for box in self._boxes:
+            box.setVisible(show)
+        for dot in self._landmarks:
+            dot.setVisible(show and self.landmarks_box.isChecked())
+
+    def _show_pixmap(self, pixmap: QPixmap | None) -> None:
+        rect = self.scene.sceneRect()
+        if pixmap is None or pixmap.isNull():
+            path = self.document.summary.source_path if self.document else None
+            canvas = self.scene.addRect(rect, QPen(Qt.PenStyle.NoPen), QBrush(NEUTRAL))
+            canvas.setZValue(-1)
+            self._warn(f"The photo file is not available ({path or 'no path stored'}). "
+                       "Showing the stored faces on a blank canvas of the photo's size.")
+        else:
+            item = self.scene.addPixmap(pixmap)
+            item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+            item.setScale(rect.width() / max(1, pixmap.width()))
+            item.setZValue(-1)
+            self._pixmap_item = item
+            self.message.hide()
+        self.loaded.emit()
+
+    def _warn(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
+
+    def _on_loader_thumbnail_loaded(self, key: str) -> None:
+        if key == self._photo_key:
+            self._show_pixmap(self.loader.pixmap(key, _photo_loader(None)))
+
+    def _on_scene_face_clicked(self, face: FaceOverlay) -> None:
+        self.select_face(face)
+        self.face_selected.emit(face)
+
+
+def _photo_loader(path: str | None):  # type: ignore[no-untyped-def]
+    return lambda: read_image(path, VIEWER_MAX_PX) if path else None

@@ -1,0 +1,94 @@
+"""Thumbnails loaded off the UI thread, keyed (never by row), with an LRU pixmap cache.
+
+Workers produce ``QImage`` (safe off the GUI thread); the loader turns it into a
+``QPixmap`` in the GUI thread when the result arrives. A key that is requested again while
+queued or loading is not queued twice. ``clear()`` drops queued work when the view
+changes; results for keys nobody asked for any more are still cached (they are cheap and
+correct, since keys are content ids).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtGui import QImage, QPixmap
+
+ImageSource = Callable[[], QImage | None]
+
+
+class _LoaderSignals(QObject):
+    loaded = Signal(str, QImage)
+
+
+class _LoadJob(QRunnable):
+    def __init__(self, key: str, source: ImageSource, signals: _LoaderSignals) -> None:
+        super().__init__()
+        self._key = key
+        self._source = source
+        self._signals = signals
+
+    def run(self) -> None:
+        try:
+            image = self._source()
+        except Exception:  # a broken file shows the placeholder; it must not kill the pool
+            image = None
+        self._signals.loaded.emit(self._key, image if image is not None else QImage())
+
+
+class ThumbnailLoader(QObject):
+    """Loads images by key on its own capped pool; ``thumbnail_loaded(key)`` when ready."""
+
+    thumbnail_loaded = Signal(str)
+    idled = Signal()  # nothing queued or loading any more
+
+    def __init__(self, max_threads: int = 2, cache_size: int = 3000, parent: QObject | None = None):
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max_threads)
+        self._cache: OrderedDict[str, QPixmap | None] = OrderedDict()
+        self._cache_size = cache_size
+        self._pending: set[str] = set()
+        self._signals = _LoaderSignals()
+        self._signals.loaded.connect(self._on_job_loaded)
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def pixmap(self, key: str, source: ImageSource) -> QPixmap | None:
+        """The cached pixmap, or None while it loads (a load is queued on first ask)."""
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        if key not in self._pending:
+            self._pending.add(key)
+            self.pool.start(_LoadJob(key, source, self._signals))
+        return None
+
+    def is_failed(self, key: str) -> bool:
+        return key in self._cache and self._cache[key] is None
+
+    def clear(self) -> None:
+        """Forget queued work (running jobs finish; their results still land in the cache)."""
+        self.pool.clear()
+        self._pending.clear()
+        self.idled.emit()
+
+    def shutdown(self) -> None:
+        self.pool.clear()
+        self.pool.waitForDone()
+        self._pending.clear()
+
+    def _on_job_loaded(self, key: str, image: QImage) -> None:
+        was_pending = key in self._pending
+        self._pending.discard(key)
+        self._cache[key] = None if image.isNull() else QPixmap.fromImage(image)
+        self._cache.move_to_end(key)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        if was_pending:
+            self.thumbnail_loaded.emit(key)
+        if not self._pending:
+            self.idled.emit()

@@ -1,0 +1,1 @@
+"""The self-test photo (see LICENCE.md): read by facedesk.selftest."""

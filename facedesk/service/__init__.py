@@ -1,0 +1,1 @@
+"""facedesk.service layer."""

@@ -1,0 +1,224 @@
+"""IndexFaces: which faces are stored, which are not and why, and the stored record.
+
+The decision is a pure function (:func:`plan`) so its rules can be tested on their own:
+quality filter first, then MaxFaces (capped at Rekognition's 100) drops the lowest
+quality, then the smallest faces, as ``EXCEEDS_MAX_FACES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from facedesk.core import ids, quality
+from facedesk.core.types import (
+    DecodedImage,
+    DetectedFace,
+    ImageInfo,
+    IndexRecord,
+    StoredFace,
+)
+from facedesk.service.context import ServiceContext
+from facedesk.service.shapes import face_detail
+
+MAX_FACES_PER_IMAGE = 100
+
+
+@dataclass(frozen=True)
+class PlannedFace:
+    face: DetectedFace
+    measure: quality.FaceMeasure
+    reasons: tuple[str, ...]
+
+    @property
+    def indexed(self) -> bool:
+        return not self.reasons
+
+
+def plan(
+    faces: Sequence[DetectedFace],
+    width: int,
+    height: int,
+    quality_filter: str = "AUTO",
+    max_faces: int | None = None,
+) -> list[PlannedFace]:
+    """Decide every detected face, largest box first."""
+    ordered = sorted(faces, key=lambda f: f.bounding_box.area, reverse=True)
+    measures = [quality.FaceMeasure.of(f, width, height) for f in ordered]
+    reasons = [quality.reasons(m, quality_filter) for m in measures]
+    passing = [i for i, r in enumerate(reasons) if not r]
+    limit = min(max_faces or MAX_FACES_PER_IMAGE, MAX_FACES_PER_IMAGE)
+    if len(passing) > limit:
+        ranked = sorted(
+            passing,
+            key=lambda i: (-quality.quality_rank(measures[i]), -ordered[i].bounding_box.area),
+        )
+        for i in ranked[limit:]:
+            reasons[i] = ["EXCEEDS_MAX_FACES"]
+    return [PlannedFace(f, m, tuple(r)) for f, m, r in zip(ordered, measures, reasons, strict=True)]
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """Where an image came from when the app or the batch command indexed a file."""
+
+    path: str
+    size: int
+    mtime: float
+
+
+@dataclass(frozen=True)
+class IndexOutcome:
+    response: dict[str, Any]
+    image_id: str
+    stored: bool  # False when the same image + ExternalImageId was already indexed
+
+
+def stored_response(record: IndexRecord, live_face_ids: set[str]) -> dict[str, Any]:
+    """The response of an earlier call, without faces deleted since."""
+    response = dict(record.response)
+    records = [r for r in response.get("FaceRecords", []) if r["Face"]["FaceId"] in live_face_ids]
+    out: dict[str, Any] = {}
+    if records:
+        out["FaceRecords"] = records
+    out["FaceModelVersion"] = response["FaceModelVersion"]
+    if response.get("UnindexedFaces"):
+        out["UnindexedFaces"] = response["UnindexedFaces"]
+    return out
+
+
+def index_image(
+    ctx: ServiceContext,
+    collection_id: str,
+    image: DecodedImage,
+    *,
+    external_image_id: str | None,
+    max_faces: int | None,
+    quality_filter: str,
+    attributes: frozenset[str],
+    requested_attributes: Sequence[str] = ("DEFAULT",),
+    source: SourceInfo | None = None,
+    detector: str | None = None,
+) -> IndexOutcome:
+    from facedesk.engine import MODEL_VERSION, face_thumbnail_jpeg
+
+    image_id = ids.image_id(image.sha256)
+    existing = _existing(ctx, collection_id, image_id, external_image_id)
+    if existing is not None:
+        return existing
+
+    # Detection runs outside any transaction: the write that follows stays short.
+    detector = detector or ctx.detector
+    faces = ctx.analyzer.analyze(image, detector=detector, attributes=attributes)
+    planned = plan(faces, image.width, image.height, quality_filter, max_faces)
+    now = datetime.now(UTC)
+    face_records: list[dict[str, Any]] = []
+    unindexed: list[dict[str, Any]] = []
+    stored: list[StoredFace] = []
+    thumbnails: dict[str, bytes] = {}
+    measurements: list[dict[str, Any]] = []
+    thresholds = quality.thresholds_table().get(quality_filter)
+    for p in planned:
+        detail = face_detail(p.face, attributes)
+        face_id = None
+        if p.indexed:
+            face_id = ids.face_id(
+                image.sha256, MODEL_VERSION, external_image_id, p.face.bounding_box
+            )
+            sf = StoredFace(
+                face_id=face_id,
+                collection_id=collection_id,
+                image_id=image_id,
+                external_image_id=external_image_id,
+                bounding_box=p.face.bounding_box,
+                confidence=p.face.confidence,
+                model_version=MODEL_VERSION,
+                embedding=p.face.descriptor,
+                indexed_at=now,
+            )
+            stored.append(sf)
+            face_records.append({"Face": sf.to_face_dict(), "FaceDetail": detail})
+            if ctx.store_thumbnails:
+                thumbnails[face_id] = face_thumbnail_jpeg(image, p.face.box)
+        else:
+            unindexed.append({"Reasons": list(p.reasons), "FaceDetail": detail})
+        measurements.append(
+            {
+                "face_id": face_id,
+                "indexed": p.indexed,
+                "reasons": list(p.reasons),
+                **p.measure.to_dict(),
+                "detector_score": p.face.detector_score,
+                **dict(p.face.extras),
+                "quality_filter": quality_filter,
+                "thresholds": thresholds,
+            }
+        )
+    # Faces first, then the unindexed ones: the same order as the measurements.
+    measurements.sort(key=lambda m: not m["indexed"])
+
+    response: dict[str, Any] = {}
+    if face_records:
+        response["FaceRecords"] = face_records
+    response["FaceModelVersion"] = MODEL_VERSION
+    if unindexed:
+        response["UnindexedFaces"] = unindexed
+
+    record = IndexRecord(
+        collection_id=collection_id,
+        image_id=image_id,
+        external_image_id=external_image_id,
+        response=response,
+        settings={
+            "MaxFaces": max_faces,
+            "QualityFilter": quality_filter,
+            "DetectionAttributes": list(requested_attributes),
+            "Detector": detector,
+            "Image": {
+                "Width": image.width,
+                "Height": image.height,
+                "Format": image.format,
+                "Mode": image.mode,
+                "Scale": image.scale,
+            },
+        },
+        measurements=tuple(measurements),
+        indexed_at=now,
+        face_count=len(face_records),
+        unindexed_count=len(unindexed),
+        source_path=source.path if source else None,
+        source_size=source.size if source else None,
+        source_mtime=source.mtime if source else None,
+    )
+    info = ImageInfo(
+        image_id, image.sha256, image.byte_size, image.width, image.height, image.format
+    )
+    with ctx.db.unit_of_work() as uow:
+        uow.collections.require(collection_id)
+        # Another writer may have stored the same image meanwhile: theirs wins.
+        again = uow.index_records.get(collection_id, image_id, external_image_id)
+        if again is not None:
+            live = {
+                f.face_id for f in uow.faces.by_image(collection_id, image_id, external_image_id)
+            }
+            return IndexOutcome(stored_response(again, live), image_id, stored=False)
+        uow.images.upsert(info)
+        uow.faces.add_many(stored, thumbnails or None)
+        uow.index_records.add(record)
+        uow.commit()
+    ctx.faces_added(collection_id, stored)
+    return IndexOutcome(response, image_id, stored=True)
+
+
+def _existing(
+    ctx: ServiceContext, collection_id: str, image_id: str, external_image_id: str | None
+) -> IndexOutcome | None:
+    with ctx.db.unit_of_work() as uow:
+        uow.collections.require(collection_id)
+        record = uow.index_records.get(collection_id, image_id, external_image_id)
+        if record is None:
+            return None
+        live = {f.face_id for f in uow.faces.by_image(collection_id, image_id, external_image_id)}
+    return IndexOutcome(stored_response(record, live), image_id, stored=False)

@@ -1,0 +1,195 @@
+"""Indexing the user's own files: folders in, one result per file out.
+
+A Qt-free generator shared by the desktop app and ``facedesk index``. Files are read
+under relaxed limits (any size; JPEG, PNG, WebP, TIFF, BMP, GIF), each image is one
+transaction, a bad file is reported and the batch goes on, and files already indexed
+with the same size, modification time and settings are skipped, so an interrupted batch
+resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from facedesk.core.errors import ClientError
+from facedesk.core.progress import CancelToken, ProgressEvent
+from facedesk.service.context import ServiceContext
+from facedesk.service.index_faces import SourceInfo, index_image
+from facedesk.service.shapes import expand_attributes
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif"}
+)
+_INVALID_ID_CHARS = re.compile(r"[^a-zA-Z0-9_.\-:]")
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    max_faces: int | None = None
+    quality_filter: str = "AUTO"
+    detection_attributes: tuple[str, ...] = ("DEFAULT",)
+    detector: str = "hog"
+    external_image_id_from_filename: bool = True
+    skip_unchanged: bool = True
+
+    def settings_key(self) -> dict[str, object]:
+        """The settings that change what IndexFaces stores; a change means re-index."""
+        return {
+            "MaxFaces": self.max_faces,
+            "QualityFilter": self.quality_filter,
+            "DetectionAttributes": list(self.detection_attributes),
+            "Detector": self.detector,
+        }
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str
+    status: str  # "indexed" | "skipped" | "error"
+    image_id: str | None = None
+    external_image_id: str | None = None
+    indexed: int = 0
+    unindexed: int = 0
+    error_code: str | None = None
+    message: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+def external_image_id_for(path: Path) -> str:
+    """The file name made valid for ExternalImageId's pattern ``[a-zA-Z0-9_.\\-:]+``."""
+    name = _INVALID_ID_CHARS.sub("_", path.name)[:255]
+    return name or "_"
+
+
+def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Files as given plus image files found recursively in folders, in a stable order."""
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw).expanduser().absolute()
+        if path.is_dir():
+            children = sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix.lower() in IMAGE_SUFFIXES
+                and not p.name.startswith(".")
+                and not p.is_dir()
+            )
+        else:
+            children = [path]
+        for child in children:
+            if child not in seen:
+                seen.add(child)
+                found.append(child)
+    return found
+
+
+def iter_index_files(
+    ctx: ServiceContext,
+    collection_id: str,
+    paths: Sequence[str | os.PathLike[str]],
+    options: IndexOptions | None = None,
+    cancel: CancelToken | None = None,
+) -> Iterator[ProgressEvent]:
+    options = options or IndexOptions()
+    files = expand_paths(paths)
+    total = len(files)
+    with ctx.db.unit_of_work() as uow:
+        uow.collections.require(collection_id)
+    for done, path in enumerate(files, start=1):
+        if cancel is not None and cancel.cancelled:
+            return
+        result = index_file(ctx, collection_id, path, options)
+        yield ProgressEvent(done=done, total=total, item=str(path), result=result)
+
+
+def index_file(
+    ctx: ServiceContext, collection_id: str, path: Path, options: IndexOptions
+) -> FileResult:
+    from facedesk.engine import RELAXED_LIMITS, decode_image
+
+    eid = external_image_id_for(path) if options.external_image_id_from_filename else None
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(f"{path} is a folder, not an image")
+        stat = path.stat()
+        source = SourceInfo(str(path), stat.st_size, stat.st_mtime)
+        if options.skip_unchanged:
+            skipped = _unchanged(ctx, collection_id, source, options)
+            if skipped is not None:
+                return skipped
+        data = path.read_bytes()
+        image = decode_image(data, RELAXED_LIMITS)
+        outcome = index_image(
+            ctx,
+            collection_id,
+            image,
+            external_image_id=eid,
+            max_faces=options.max_faces,
+            quality_filter=options.quality_filter,
+            attributes=expand_attributes(options.detection_attributes),
+            requested_attributes=options.detection_attributes,
+            source=source,
+            detector=options.detector,
+        )
+    except ClientError as exc:
+        return FileResult(
+            str(path), "error", external_image_id=eid, error_code=exc.code, message=exc.message
+        )
+    except OSError as exc:
+        return FileResult(
+            str(path),
+            "error",
+            external_image_id=eid,
+            error_code=type(exc).__name__,
+            message=exc.strerror or str(exc),
+        )
+    except Exception as exc:  # a bug must not stop the other 999 files
+        log.exception("indexing %s failed", path)
+        return FileResult(
+            str(path),
+            "error",
+            external_image_id=eid,
+            error_code="InternalServerError",
+            message=f"{type(exc).__name__}: {exc}",
+        )
+    response = outcome.response
+    return FileResult(
+        str(path),
+        "indexed" if outcome.stored else "skipped",
+        image_id=outcome.image_id,
+        external_image_id=eid,
+        indexed=len(response.get("FaceRecords", [])),
+        unindexed=len(response.get("UnindexedFaces", [])),
+    )
+
+
+def _unchanged(
+    ctx: ServiceContext, collection_id: str, source: SourceInfo, options: IndexOptions
+) -> FileResult | None:
+    with ctx.db.unit_of_work() as uow:
+        record = uow.index_records.find_by_source(collection_id, source.path)
+    if (
+        record is None
+        or record.source_size != source.size
+        or record.source_mtime != source.mtime
+        or {k: record.settings.get(k) for k in options.settings_key()} != options.settings_key()
+    ):
+        return None
+    return FileResult(
+        source.path,
+        "skipped",
+        image_id=record.image_id,
+        external_image_id=record.external_image_id,
+        indexed=record.face_count,
+        unindexed=record.unindexed_count,
+    )

@@ -1,0 +1,167 @@
+"""Rekognition's collection and face operations: validated params in, response dicts out.
+
+Each function takes the ServiceContext and the already-validated request parameters.
+Search, compare and user operations live in :mod:`facedesk.service.search` and
+:mod:`facedesk.service.users`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from facedesk.core.errors import InvalidParameterException, ResourceNotFoundException
+from facedesk.core.types import CollectionInfo, DecodedImage
+from facedesk.service import pagination
+from facedesk.service.context import ServiceContext, collection_arn
+from facedesk.service.index_faces import MAX_FACES_PER_IMAGE, index_image
+from facedesk.service.shapes import expand_attributes, face_detail
+
+DEFAULT_PAGE_SIZE = 1000
+
+Params = dict[str, Any]
+Response = dict[str, Any]
+
+
+def decode_request_image(image: Params) -> DecodedImage:
+    """Image={'Bytes': ...} under Rekognition's strict limits (JPEG/PNG, <= 5 MiB, >= 80 px)."""
+    from facedesk.core.errors import InvalidS3ObjectException
+    from facedesk.engine import STRICT_LIMITS, decode_image
+
+    if "S3Object" in image:
+        raise InvalidS3ObjectException(
+            "Unable to get object metadata from S3: facedesk works offline; "
+            "pass Image={'Bytes': ...}."
+        )
+    if "Bytes" not in image:
+        raise InvalidParameterException("Image must have Bytes.")
+    return decode_image(image["Bytes"], STRICT_LIMITS)
+
+
+def create_collection(ctx: ServiceContext, p: Params) -> Response:
+    from facedesk.engine import MODEL_VERSION
+
+    cid = p["CollectionId"]
+    info = CollectionInfo(cid, MODEL_VERSION, collection_arn(cid), datetime.now(UTC))
+    with ctx.db.unit_of_work() as uow:
+        uow.collections.add(info)
+        uow.commit()
+    return {"StatusCode": 200, "CollectionArn": info.arn, "FaceModelVersion": MODEL_VERSION}
+
+
+def delete_collection(ctx: ServiceContext, p: Params) -> Response:
+    cid = p["CollectionId"]
+    with ctx.db.unit_of_work() as uow:
+        if not uow.collections.delete(cid):
+            raise ResourceNotFoundException(f"The collection id: {cid} does not exist")
+        uow.commit()
+    ctx.collection_dropped(cid)
+    return {"StatusCode": 200}
+
+
+def list_collections(ctx: ServiceContext, p: Params) -> Response:
+    limit = p.get("MaxResults", DEFAULT_PAGE_SIZE)
+    after = pagination.decode(["ListCollections"], p.get("NextToken"))
+    with ctx.db.unit_of_work() as uow:
+        page = uow.collections.list_page(after, limit + 1)
+    more, page = len(page) > limit, page[:limit]
+    out: Response = {
+        "CollectionIds": [c.collection_id for c in page],
+        "FaceModelVersions": [c.face_model_version for c in page],
+    }
+    if more:
+        last = page[-1].collection_id if page else (after or "")
+        out["NextToken"] = pagination.encode(["ListCollections"], last)
+    return out
+
+
+def describe_collection(ctx: ServiceContext, p: Params) -> Response:
+    with ctx.db.unit_of_work() as uow:
+        c = uow.collections.require(p["CollectionId"])
+    return {
+        "FaceCount": c.face_count,
+        "FaceModelVersion": c.face_model_version,
+        "CollectionARN": c.arn,
+        "CreationTimestamp": c.created_at,
+        "UserCount": c.user_count,
+    }
+
+
+def index_faces(ctx: ServiceContext, p: Params) -> Response:
+    cid = p["CollectionId"]
+    with ctx.db.unit_of_work() as uow:  # an unknown collection fails before any decoding
+        uow.collections.require(cid)
+    image = decode_request_image(p["Image"])
+    requested = p.get("DetectionAttributes", ["DEFAULT"])
+    outcome = index_image(
+        ctx,
+        cid,
+        image,
+        external_image_id=p.get("ExternalImageId"),
+        max_faces=p.get("MaxFaces"),
+        quality_filter=p.get("QualityFilter", "AUTO"),
+        attributes=expand_attributes(requested),
+        requested_attributes=requested,
+    )
+    return outcome.response
+
+
+def list_faces(ctx: ServiceContext, p: Params) -> Response:
+    cid = p["CollectionId"]
+    limit = p.get("MaxResults", DEFAULT_PAGE_SIZE)
+    user_id, face_ids = p.get("UserId"), p.get("FaceIds")
+    scope = ["ListFaces", cid, user_id, sorted(face_ids) if face_ids else None]
+    after = pagination.decode(scope, p.get("NextToken"))
+    with ctx.db.unit_of_work() as uow:
+        coll = uow.collections.require(cid)
+        if user_id is not None and uow.users.get(cid, user_id) is None:
+            raise ResourceNotFoundException(f"The user id: {user_id} does not exist in {cid}")
+        page = uow.faces.list_page(cid, after, limit + 1, user_id=user_id, face_ids=face_ids)
+    more, page = len(page) > limit, page[:limit]
+    out: Response = {"Faces": [f.to_face_dict() for f in page]}
+    if more:
+        last = page[-1].face_id if page else (after or "")
+        out["NextToken"] = pagination.encode(scope, last)
+    out["FaceModelVersion"] = coll.face_model_version
+    return out
+
+
+def delete_faces(ctx: ServiceContext, p: Params) -> Response:
+    cid = p["CollectionId"]
+    requested = list(dict.fromkeys(p["FaceIds"]))
+    unsuccessful: list[dict[str, Any]] = []
+    with ctx.db.unit_of_work() as uow:
+        uow.collections.require(cid)
+        found = {f.face_id: f for f in uow.faces.get_many(cid, requested)}
+        deletable = []
+        for fid in requested:
+            face = found.get(fid)
+            if face is None:
+                unsuccessful.append({"FaceId": fid, "Reasons": ["FACE_NOT_FOUND"]})
+            elif face.user_id is not None:
+                unsuccessful.append(
+                    {
+                        "FaceId": fid,
+                        "UserId": face.user_id,
+                        "Reasons": ["ASSOCIATED_TO_AN_EXISTING_USER"],
+                    }
+                )
+            else:
+                deletable.append(fid)
+        deleted = uow.faces.delete_many(cid, deletable) if deletable else []
+        uow.commit()
+    ctx.faces_removed(cid, deleted)
+    out: Response = {}
+    if deleted:
+        out["DeletedFaces"] = deleted
+    if unsuccessful:
+        out["UnsuccessfulFaceDeletions"] = unsuccessful
+    return out
+
+
+def detect_faces(ctx: ServiceContext, p: Params) -> Response:
+    image = decode_request_image(p["Image"])
+    attributes = expand_attributes(p.get("Attributes", ["DEFAULT"]))
+    faces = ctx.analyzer.analyze(image, attributes=attributes)
+    faces = sorted(faces, key=lambda f: f.bounding_box.area, reverse=True)[:MAX_FACES_PER_IMAGE]
+    return {"FaceDetails": [face_detail(f, attributes) for f in faces]}

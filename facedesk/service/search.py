@@ -1,0 +1,136 @@
+"""SearchFaces, SearchFacesByImage and CompareFaces.
+
+Similarity everywhere is :func:`facedesk.core.similarity.similarity` of the descriptor
+distance (100 at 0, 80 at dlib's same-person distance 0.6), so the default thresholds
+mean what dlib means by "same person".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from facedesk.core import quality
+from facedesk.core.errors import InvalidParameterException, ResourceNotFoundException
+from facedesk.core.similarity import distance_for_similarity, similarity
+from facedesk.core.types import DecodedImage, DetectedFace
+from facedesk.service.context import ServiceContext
+from facedesk.service.index_faces import MAX_FACES_PER_IMAGE
+from facedesk.service.operations import Params, Response, decode_request_image
+from facedesk.service.shapes import compared_face
+
+DEFAULT_THRESHOLD = 80.0
+MAX_MATCHES = 4096
+NO_FACE_MESSAGE = "There are no faces in the image. Should be at least 1."
+
+
+def searchable_faces(
+    image: DecodedImage, faces: list[DetectedFace], quality_filter: str
+) -> tuple[list[DetectedFace], list[tuple[DetectedFace, list[str]]]]:
+    """Faces largest first that pass the QualityFilter, and the others with their reasons."""
+    ordered = sorted(faces, key=lambda f: f.bounding_box.area, reverse=True)[:MAX_FACES_PER_IMAGE]
+    kept: list[DetectedFace] = []
+    filtered: list[tuple[DetectedFace, list[str]]] = []
+    for f in ordered:
+        reasons = quality.reasons(
+            quality.FaceMeasure.of(f, image.width, image.height), quality_filter
+        )
+        if reasons:
+            filtered.append((f, reasons))
+        else:
+            kept.append(f)
+    return kept, filtered
+
+
+def largest_face(ctx: ServiceContext, image: Params, quality_filter: str) -> DetectedFace:
+    decoded = decode_request_image(image)
+    kept, _ = searchable_faces(decoded, ctx.analyzer.analyze(decoded), quality_filter)
+    if not kept:
+        raise InvalidParameterException(NO_FACE_MESSAGE)
+    return kept[0]
+
+
+def _matches(
+    ctx: ServiceContext,
+    collection_id: str,
+    query: np.ndarray,
+    threshold: float,
+    max_faces: int | None,
+    exclude: set[str] | None = None,
+) -> list[dict[str, Any]]:
+    k = min(max_faces or MAX_MATCHES, MAX_MATCHES)
+    hits = ctx.vectors(collection_id).search(
+        query, k, max_distance=float(distance_for_similarity(threshold)), exclude=exclude
+    )
+    if not hits:
+        return []
+    with ctx.db.unit_of_work() as uow:
+        faces = {f.face_id: f for f in uow.faces.get_many(collection_id, [fid for fid, _ in hits])}
+    return [
+        {"Similarity": float(similarity(distance)), "Face": faces[fid].to_face_dict()}
+        for fid, distance in hits
+        if fid in faces  # deleted by another process since the index was loaded
+    ]
+
+
+def search_faces(ctx: ServiceContext, p: Params) -> Response:
+    cid, face_id = p["CollectionId"], p["FaceId"]
+    with ctx.db.unit_of_work() as uow:
+        coll = uow.collections.require(cid)
+        face = uow.faces.get(cid, face_id)
+    if face is None:
+        raise ResourceNotFoundException(f"The face id: {face_id} does not exist in {cid}")
+    matches = _matches(
+        ctx,
+        cid,
+        face.embedding,
+        p.get("FaceMatchThreshold", DEFAULT_THRESHOLD),
+        p.get("MaxFaces"),
+        exclude={face_id},
+    )
+    return {
+        "SearchedFaceId": face_id,
+        "FaceMatches": matches,
+        "FaceModelVersion": coll.face_model_version,
+    }
+
+
+def search_faces_by_image(ctx: ServiceContext, p: Params) -> Response:
+    cid = p["CollectionId"]
+    with ctx.db.unit_of_work() as uow:
+        coll = uow.collections.require(cid)
+    face = largest_face(ctx, p["Image"], p.get("QualityFilter", "NONE"))
+    matches = _matches(
+        ctx, cid, face.descriptor, p.get("FaceMatchThreshold", DEFAULT_THRESHOLD), p.get("MaxFaces")
+    )
+    return {
+        "SearchedFaceBoundingBox": face.bounding_box.to_dict(),
+        "SearchedFaceConfidence": face.confidence,
+        "FaceMatches": matches,
+        "FaceModelVersion": coll.face_model_version,
+    }
+
+
+def compare_faces(ctx: ServiceContext, p: Params) -> Response:
+    quality_filter = p.get("QualityFilter", "NONE")
+    threshold = p.get("SimilarityThreshold", DEFAULT_THRESHOLD)
+    source = largest_face(ctx, p["SourceImage"], quality_filter)
+    target_image = decode_request_image(p["TargetImage"])
+    targets, _ = searchable_faces(target_image, ctx.analyzer.analyze(target_image), quality_filter)
+    if not targets:
+        raise InvalidParameterException(NO_FACE_MESSAGE)
+    scored = [
+        (float(similarity(float(np.linalg.norm(t.descriptor - source.descriptor)))), t)
+        for t in targets
+    ]
+    matched = sorted((s for s in scored if s[0] >= threshold), key=lambda s: s[0], reverse=True)
+    out: Response = {
+        "SourceImageFace": {
+            "BoundingBox": source.bounding_box.to_dict(),
+            "Confidence": source.confidence,
+        },
+        "FaceMatches": [{"Similarity": s, "Face": compared_face(t)} for s, t in matched],
+        "UnmatchedFaces": [compared_face(t) for s, t in scored if s < threshold],
+    }
+    return out

@@ -1,0 +1,307 @@
+"""User vectors: CreateUser, DeleteUser, ListUsers, AssociateFaces, DisassociateFaces,
+SearchUsers and SearchUsersByImage.
+
+A user's vector is the mean of its faces' descriptors; similarity to a user is the same
+curve as face-to-face similarity, so thresholds read the same everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from facedesk.core.errors import (
+    IdempotentParameterMismatchException,
+    InvalidParameterException,
+    ResourceNotFoundException,
+    ServiceQuotaExceededException,
+)
+from facedesk.core.similarity import similarity
+from facedesk.core.types import UserInfo
+from facedesk.service import pagination
+from facedesk.service.context import ServiceContext
+from facedesk.service.operations import Params, Response, decode_request_image
+from facedesk.service.search import searchable_faces
+from facedesk.service.shapes import face_detail
+
+MAX_FACES_PER_USER = 100
+ASSOCIATE_THRESHOLD = 75.0
+SEARCH_THRESHOLD = 80.0
+DEFAULT_MAX_USERS = 500
+
+
+def _idempotent(
+    ctx: ServiceContext, operation: str, p: Params, action: Callable[[], Response]
+) -> Response:
+    """Replay the stored response for a repeated ClientRequestToken with the same request."""
+    token = p.get("ClientRequestToken")
+    if token is None:
+        return action()
+    cid = p["CollectionId"]
+    fingerprint = hashlib.sha256(
+        json.dumps(
+            {k: v for k, v in p.items() if k != "ClientRequestToken"}, sort_keys=True, default=str
+        ).encode()
+    ).hexdigest()
+    with ctx.db.unit_of_work() as uow:
+        uow.collections.require(cid)
+        seen = uow.tokens.get(cid, operation, token)
+    if seen is not None:
+        if seen[0] != fingerprint:
+            raise IdempotentParameterMismatchException(
+                f"The ClientRequestToken: {token} you have supplied is already in use."
+            )
+        return dict(seen[1])
+    response = action()
+    with ctx.db.unit_of_work() as uow:
+        uow.tokens.put(cid, operation, token, fingerprint, response)
+        uow.commit()
+    return response
+
+
+def _require_user(uow: Any, cid: str, user_id: str) -> UserInfo:
+    user: UserInfo | None = uow.users.get(cid, user_id)
+    if user is None:
+        raise ResourceNotFoundException(f"The user id: {user_id} does not exist in {cid}")
+    return user
+
+
+def create_user(ctx: ServiceContext, p: Params) -> Response:
+    def action() -> Response:
+        with ctx.db.unit_of_work() as uow:
+            uow.collections.require(p["CollectionId"])
+            uow.users.add(UserInfo(p["CollectionId"], p["UserId"], status="ACTIVE"))
+            uow.commit()
+        return {}
+
+    return _idempotent(ctx, "CreateUser", p, action)
+
+
+def delete_user(ctx: ServiceContext, p: Params) -> Response:
+    def action() -> Response:
+        cid, uid = p["CollectionId"], p["UserId"]
+        with ctx.db.unit_of_work() as uow:
+            uow.collections.require(cid)
+            _require_user(uow, cid, uid)
+            uow.faces.set_user(cid, uow.users.face_ids(cid, uid), None)
+            uow.users.delete(cid, uid)
+            uow.commit()
+        return {}
+
+    return _idempotent(ctx, "DeleteUser", p, action)
+
+
+def list_users(ctx: ServiceContext, p: Params) -> Response:
+    cid = p["CollectionId"]
+    limit = p.get("MaxResults", DEFAULT_MAX_USERS)
+    scope = ["ListUsers", cid]
+    after_raw = pagination.decode(scope, p.get("NextToken"))
+    after = int(after_raw) if after_raw is not None else None
+    with ctx.db.unit_of_work() as uow:
+        uow.collections.require(cid)
+        page = uow.users.list_page_by_position(cid, after, limit + 1)
+    more, page = len(page) > limit, page[:limit]
+    out: Response = {"Users": [{"UserId": u.user_id, "UserStatus": u.status} for _, u in page]}
+    if more:
+        out["NextToken"] = pagination.encode(scope, str(page[-1][0]))
+    return out
+
+
+def _centroid(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    return np.asarray(vectors.mean(axis=0), dtype=np.float32)
+
+
+def _similarity_to(vector: npt.NDArray[np.float32], centroid: npt.NDArray[np.float32]) -> float:
+    return float(similarity(float(np.linalg.norm(vector - centroid))))
+
+
+def associate_faces(ctx: ServiceContext, p: Params) -> Response:
+    def action() -> Response:
+        cid, uid = p["CollectionId"], p["UserId"]
+        threshold = p.get("UserMatchThreshold", ASSOCIATE_THRESHOLD)
+        requested = list(dict.fromkeys(p["FaceIds"]))
+        associated: list[str] = []
+        unsuccessful: list[dict[str, Any]] = []
+        with ctx.db.unit_of_work() as uow:
+            uow.collections.require(cid)
+            _require_user(uow, cid, uid)
+            current = uow.users.face_ids(cid, uid)
+            faces = {f.face_id: f for f in uow.faces.get_many(cid, requested + current)}
+            centroid = (
+                _centroid(np.stack([faces[f].embedding for f in current])) if current else None
+            )
+            for fid in requested:
+                face = faces.get(fid)
+                if face is None:
+                    unsuccessful.append({"FaceId": fid, "Reasons": ["FACE_NOT_FOUND"]})
+                elif face.user_id == uid:
+                    continue  # already this user's: silently ignored, as Rekognition does
+                elif face.user_id is not None:
+                    unsuccessful.append(
+                        {
+                            "FaceId": fid,
+                            "UserId": face.user_id,
+                            "Reasons": ["ASSOCIATED_TO_A_DIFFERENT_USER"],
+                        }
+                    )
+                elif (
+                    centroid is not None
+                    and (score := _similarity_to(face.embedding, centroid)) < threshold
+                ):
+                    unsuccessful.append(
+                        {
+                            "FaceId": fid,
+                            "UserId": uid,
+                            "Confidence": score,
+                            "Reasons": ["LOW_MATCH_CONFIDENCE"],
+                        }
+                    )
+                else:
+                    associated.append(fid)
+            if len(current) + len(associated) > MAX_FACES_PER_USER:
+                raise ServiceQuotaExceededException(
+                    f"A user can have at most {MAX_FACES_PER_USER} faces; {uid} has "
+                    f"{len(current)} and this request adds {len(associated)}."
+                )
+            if associated:
+                uow.faces.set_user(cid, associated, uid)
+            uow.commit()
+        return {
+            "AssociatedFaces": [{"FaceId": f} for f in associated],
+            "UnsuccessfulFaceAssociations": unsuccessful,
+            "UserStatus": "ACTIVE",
+        }
+
+    return _idempotent(ctx, "AssociateFaces", p, action)
+
+
+def disassociate_faces(ctx: ServiceContext, p: Params) -> Response:
+    def action() -> Response:
+        cid, uid = p["CollectionId"], p["UserId"]
+        requested = list(dict.fromkeys(p["FaceIds"]))
+        done: list[str] = []
+        unsuccessful: list[dict[str, Any]] = []
+        with ctx.db.unit_of_work() as uow:
+            uow.collections.require(cid)
+            _require_user(uow, cid, uid)
+            faces = {f.face_id: f for f in uow.faces.get_many(cid, requested)}
+            for fid in requested:
+                face = faces.get(fid)
+                if face is None:
+                    unsuccessful.append({"FaceId": fid, "Reasons": ["FACE_NOT_FOUND"]})
+                elif face.user_id != uid:
+                    entry: dict[str, Any] = {
+                        "FaceId": fid,
+                        "Reasons": ["ASSOCIATED_TO_A_DIFFERENT_USER"],
+                    }
+                    if face.user_id is not None:
+                        entry["UserId"] = face.user_id
+                    unsuccessful.append(entry)
+                else:
+                    done.append(fid)
+            if done:
+                uow.faces.set_user(cid, done, None)
+            uow.commit()
+        return {
+            "DisassociatedFaces": [{"FaceId": f} for f in done],
+            "UnsuccessfulFaceDisassociations": unsuccessful,
+            "UserStatus": "ACTIVE",
+        }
+
+    return _idempotent(ctx, "DisassociateFaces", p, action)
+
+
+def _user_centroids(uow: Any, cid: str) -> dict[str, npt.NDArray[np.float32]]:
+    centroids: dict[str, npt.NDArray[np.float32]] = {}
+    after: int | None = None
+    while True:
+        page = uow.users.list_page_by_position(cid, after, 500)
+        if not page:
+            return centroids
+        for _, user in page:
+            ids = uow.users.face_ids(cid, user.user_id)
+            if ids:
+                vecs = np.stack([f.embedding for f in uow.faces.get_many(cid, ids)])
+                centroids[user.user_id] = _centroid(vecs)
+        after = page[-1][0]
+
+
+def _user_matches(
+    centroids: dict[str, npt.NDArray[np.float32]],
+    query: npt.NDArray[np.float32],
+    threshold: float,
+    max_users: int,
+    exclude: str | None = None,
+) -> list[dict[str, Any]]:
+    scored = [(_similarity_to(query, c), uid) for uid, c in centroids.items() if uid != exclude]
+    scored = sorted((s for s in scored if s[0] >= threshold), reverse=True)[:max_users]
+    return [{"Similarity": s, "User": {"UserId": uid, "UserStatus": "ACTIVE"}} for s, uid in scored]
+
+
+def search_users(ctx: ServiceContext, p: Params) -> Response:
+    cid = p["CollectionId"]
+    user_id, face_id = p.get("UserId"), p.get("FaceId")
+    if (user_id is None) == (face_id is None):
+        raise InvalidParameterException("Provide exactly one of UserId or FaceId.")
+    threshold = p.get("UserMatchThreshold", SEARCH_THRESHOLD)
+    max_users = p.get("MaxUsers", DEFAULT_MAX_USERS)
+    with ctx.db.unit_of_work() as uow:
+        coll = uow.collections.require(cid)
+        centroids = _user_centroids(uow, cid)
+        if face_id is not None:
+            face = uow.faces.get(cid, face_id)
+            if face is None:
+                raise ResourceNotFoundException(f"The face id: {face_id} does not exist in {cid}")
+            query = face.embedding
+        else:
+            assert user_id is not None
+            _require_user(uow, cid, user_id)
+            if user_id not in centroids:
+                raise InvalidParameterException(
+                    f"The user id: {user_id} has no faces to search with."
+                )
+            query = centroids[user_id]
+    out: Response = {
+        "UserMatches": _user_matches(centroids, query, threshold, max_users, exclude=user_id),
+        "FaceModelVersion": coll.face_model_version,
+    }
+    if face_id is not None:
+        out["SearchedFace"] = {"FaceId": face_id}
+    else:
+        out["SearchedUser"] = {"UserId": user_id}
+    return out
+
+
+def search_users_by_image(ctx: ServiceContext, p: Params) -> Response:
+    cid = p["CollectionId"]
+    with ctx.db.unit_of_work() as uow:
+        coll = uow.collections.require(cid)
+    image = decode_request_image(p["Image"])
+    kept, filtered = searchable_faces(
+        image, ctx.analyzer.analyze(image), p.get("QualityFilter", "NONE")
+    )
+    out: Response = {"UserMatches": [], "FaceModelVersion": coll.face_model_version}
+    unsearched = [{"FaceDetails": face_detail(f, frozenset()), "Reasons": r} for f, r in filtered]
+    if kept:
+        face = kept[0]
+        unsearched = [
+            {"FaceDetails": face_detail(f, frozenset()), "Reasons": ["FACE_NOT_LARGEST"]}
+            for f in kept[1:]
+        ] + unsearched
+        with ctx.db.unit_of_work() as uow:
+            centroids = _user_centroids(uow, cid)
+        out["UserMatches"] = _user_matches(
+            centroids,
+            face.descriptor,
+            p.get("UserMatchThreshold", SEARCH_THRESHOLD),
+            p.get("MaxUsers", DEFAULT_MAX_USERS),
+        )
+        out["SearchedFace"] = {"FaceDetail": face_detail(face, frozenset())}
+    if unsearched:
+        out["UnsearchedFaces"] = unsearched
+    return out

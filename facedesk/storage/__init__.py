@@ -1,0 +1,1 @@
+"""facedesk.storage layer."""

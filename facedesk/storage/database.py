@@ -1,0 +1,209 @@
+"""The Database: engine, SQLite tuning, Alembic migrations on open, and UnitOfWork factory."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib.resources
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from facedesk.storage.locking import retry_locked
+from facedesk.storage.unit_of_work import UnitOfWork
+
+BUSY_TIMEOUT_MS = 30_000
+_BEGIN_OPTION = "facedesk_begin"
+
+
+class DatabaseVersionError(RuntimeError):
+    """The database was written by a newer facedesk (its revision is unknown here)."""
+
+
+def migrations_dir() -> Path:
+    """The Alembic script folder, shipped inside the package (also when frozen)."""
+    resource = importlib.resources.files("facedesk.storage") / "migrations"
+    if isinstance(resource, Path):
+        return resource
+    return Path(__file__).resolve().parent / "migrations"
+
+
+def _to_url(url_or_path: str | os.PathLike[str]) -> URL:
+    if isinstance(url_or_path, str) and "://" in url_or_path:
+        return make_url(url_or_path)
+    text = os.fspath(url_or_path)
+    if text == ":memory:":
+        return make_url("sqlite://")
+    return URL.create("sqlite", database=str(Path(text).expanduser().resolve()))
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    if url.get_backend_name() != "sqlite":
+        return None
+    db = url.database
+    if not db or db == ":memory:" or db.startswith("file:"):
+        return None
+    return Path(db)
+
+
+@contextlib.contextmanager
+def _private_umask() -> Iterator[None]:
+    # SQLite creates -wal/-shm lazily; a umask of 077 keeps them user-only even where the
+    # VFS does not copy the main file's mode. The umask is process-wide, but it only makes
+    # files created meanwhile stricter, never looser.
+    old = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def _create_private_file(path: Path) -> None:
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Hand transaction control to SQLAlchemy (see _on_sqlite_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        retry_locked(lambda: cursor.execute("PRAGMA journal_mode=WAL"))
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _on_sqlite_begin(conn: Connection) -> None:
+    # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
+    # writes can fail with SQLITE_BUSY at once (no busy wait) when another process wrote.
+    mode = conn.get_execution_options().get(_BEGIN_OPTION, "IMMEDIATE")
+    retry_locked(lambda: conn.exec_driver_sql(f"BEGIN {mode}"))
+
+
+def _commit_with_retry(original: Callable[[Any], None], dbapi_connection: Any) -> None:
+    retry_locked(lambda: original(dbapi_connection))
+
+
+class Database:
+    """One database: SQLite file by default (plain path), or any SQLAlchemy URL."""
+
+    def __init__(self, url_or_path: str | os.PathLike[str]) -> None:
+        sa_url = _to_url(url_or_path)
+        self.url: str = sa_url.render_as_string(hide_password=False)
+        self.path: Path | None = _sqlite_file(sa_url)
+        self._is_sqlite = sa_url.get_backend_name() == "sqlite"
+        with _private_umask() if self.path is not None else contextlib.nullcontext():
+            if self.path is not None:
+                parent = self.path.parent
+                if not parent.exists():
+                    parent.mkdir(parents=True, mode=0o700)
+                _create_private_file(self.path)
+            self.engine: Engine = self._create_engine(sa_url)
+            try:
+                self._migrate()
+            except BaseException:
+                self.engine.dispose()
+                raise
+        self._write_sessions: sessionmaker[Session] = sessionmaker(
+            bind=self.engine, expire_on_commit=False
+        )
+        self._read_sessions: sessionmaker[Session] = sessionmaker(
+            bind=self.engine.execution_options(**{_BEGIN_OPTION: "DEFERRED"}),
+            expire_on_commit=False,
+        )
+
+    def _create_engine(self, sa_url: URL) -> Engine:
+        if not self._is_sqlite:
+            return create_engine(sa_url, pool_pre_ping=True)
+        kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+        if self.path is None:
+            kwargs["poolclass"] = StaticPool  # one shared in-memory database
+        engine = create_engine(sa_url, **kwargs)
+        event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "begin", _on_sqlite_begin)
+        dialect: Any = engine.dialect
+        dialect.do_commit = functools.partial(_commit_with_retry, dialect.do_commit)
+        return engine
+
+    def _alembic_config(self) -> Any:
+        from alembic.config import Config
+
+        folder = migrations_dir()
+        config = Config()
+        config.set_main_option("script_location", str(folder).replace("%", "%%"))
+        config.set_main_option("path_separator", "os")
+        if not any((folder / "versions").glob("v*.py")):
+            # A frozen build that shipped only compiled revisions.
+            config.set_main_option("sourceless", "true")
+        return config
+
+    def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect().execution_options(**{_BEGIN_OPTION: "DEFERRED"}) as conn:
+            rev: str | None = MigrationContext.configure(conn).get_current_revision()
+            conn.rollback()
+        return rev
+
+    def _migrate(self) -> None:
+        from alembic import command
+        from alembic.script import ScriptDirectory
+
+        config = self._alembic_config()
+        script = ScriptDirectory.from_config(config)
+        head = script.get_current_head()
+        current = self.current_revision()
+        if current == head:
+            return
+        if current is not None:
+            known = {rev.revision for rev in script.walk_revisions()}
+            if current not in known:
+                raise DatabaseVersionError(
+                    f"database revision {current!r} is newer than this facedesk (head {head!r})"
+                )
+            self.backup(self._backup_path(current))
+        with self.engine.connect() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+            conn.commit()
+
+    def _backup_path(self, revision: str) -> Path | None:
+        if self.path is None:
+            return None
+        return self.path.with_name(f"{self.path.name}.bak-{revision}")
+
+    def backup(self, target: Path | None) -> None:
+        """Consistent copy of a SQLite file (WAL included) via SQLite's online backup API."""
+        if self.path is None or target is None:
+            return
+        with _private_umask():
+            _create_private_file(target)
+            src = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+            try:
+                dst = sqlite3.connect(target)
+                try:
+                    src.backup(dst)
+                finally:
+                    dst.close()
+            finally:
+                src.close()
+
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+        """A fresh UnitOfWork. ``read_only`` starts a deferred (shared) transaction on SQLite."""
+        return UnitOfWork(self._read_sessions if read_only else self._write_sessions)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Database({make_url(self.url).render_as_string(hide_password=True)!r})"

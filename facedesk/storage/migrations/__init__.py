@@ -1,0 +1,1 @@
+"""Alembic environment for facedesk's database (run programmatically by Database)."""

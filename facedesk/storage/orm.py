@@ -1,0 +1,173 @@
+"""SQLAlchemy 2 declarative tables. Rows never leave facedesk.storage (repositories map them).
+
+Every timestamp is stored as UTC and read back tz-aware. Embeddings are raw float32 bytes.
+``index_records.external_image_id`` stores '' for "no ExternalImageId" so the unique key also
+collides for None (Rekognition's ExternalImageId pattern never allows the empty string).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# Named constraints keep Alembic batch migrations on SQLite deterministic.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Naive UTC in the database, aware UTC in Python (SQLite has no time zones)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+        bytes: LargeBinary(),
+    }
+
+
+class CollectionRow(Base):
+    __tablename__ = "collections"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collection_id: Mapped[str] = mapped_column(String(255), unique=True)
+    face_model_version: Mapped[str] = mapped_column(String(32))
+    arn: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[datetime]
+
+
+class ImageRow(Base):
+    __tablename__ = "images"
+
+    image_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    byte_size: Mapped[int] = mapped_column(BigInteger)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(16))
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("collection_pk", "user_id"),)
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collection_pk: Mapped[int] = mapped_column(ForeignKey("collections.pk", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+
+
+class FaceRow(Base):
+    __tablename__ = "faces"
+    __table_args__ = (
+        Index("ix_faces_collection_pk_image_id", "collection_pk", "image_id"),
+        Index("ix_faces_user_pk", "user_pk"),
+    )
+
+    collection_pk: Mapped[int] = mapped_column(
+        ForeignKey("collections.pk", ondelete="CASCADE"), primary_key=True
+    )
+    face_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    image_id: Mapped[str] = mapped_column(ForeignKey("images.image_id"))
+    external_image_id: Mapped[str | None] = mapped_column(String(255))
+    box_left: Mapped[float] = mapped_column(Float)
+    box_top: Mapped[float] = mapped_column(Float)
+    box_width: Mapped[float] = mapped_column(Float)
+    box_height: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[float] = mapped_column(Float)
+    model_version: Mapped[str] = mapped_column(String(32))
+    user_pk: Mapped[int | None] = mapped_column(ForeignKey("users.pk", ondelete="SET NULL"))
+    embedding: Mapped[bytes]
+    indexed_at: Mapped[datetime]
+
+
+class FaceThumbnailRow(Base):
+    __tablename__ = "face_thumbnails"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["collection_pk", "face_id"],
+            ["faces.collection_pk", "faces.face_id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    collection_pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    face_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    jpeg: Mapped[bytes]
+
+
+class IndexRecordRow(Base):
+    __tablename__ = "index_records"
+    __table_args__ = (
+        UniqueConstraint("collection_pk", "image_id", "external_image_id"),
+        Index("ix_index_records_collection_pk_source_path", "collection_pk", "source_path"),
+    )
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collection_pk: Mapped[int] = mapped_column(ForeignKey("collections.pk", ondelete="CASCADE"))
+    image_id: Mapped[str] = mapped_column(ForeignKey("images.image_id"))
+    # '' means None, see the module docstring.
+    external_image_id: Mapped[str] = mapped_column(String(255))
+    response: Mapped[dict[str, Any]]
+    settings: Mapped[dict[str, Any]]
+    measurements: Mapped[list[Any]]
+    indexed_at: Mapped[datetime]
+    face_count: Mapped[int] = mapped_column(Integer)
+    unindexed_count: Mapped[int] = mapped_column(Integer)
+    source_path: Mapped[str | None] = mapped_column(String(4096))
+    source_size: Mapped[int | None] = mapped_column(BigInteger)
+    source_mtime: Mapped[float | None] = mapped_column(Float)
+
+
+class RequestTokenRow(Base):
+    __tablename__ = "request_tokens"
+
+    collection_pk: Mapped[int] = mapped_column(
+        ForeignKey("collections.pk", ondelete="CASCADE"), primary_key=True
+    )
+    operation: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    params_hash: Mapped[str] = mapped_column(String(64))
+    response: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]

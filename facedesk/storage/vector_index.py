@@ -1,0 +1,404 @@
+"""In-memory exact nearest-neighbour search over one collection's face descriptors.
+
+Each collection keeps one contiguous float32 matrix (rows = faces) with the rows' squared norms,
+so a query costs one BLAS matrix-vector product::
+
+    ||a - q||^2 = ||a||^2 + ||q||^2 - 2 a.q,   ranked as   t = 0.5||a||^2 - a.q
+
+(half squared norms are stored, so one subtraction pass follows the product), then an O(N)
+selection (``argpartition``, on large collections narrowed first by a cut taken from every 16th
+score) and a sort of only the k selected rows, whose distances are then recomputed exactly from
+the difference vectors (float32 cancellation in the expansion would otherwise blur distances near
+0, i.e. similarities near 100).
+
+Concurrency: readers never lock. Every read takes the current immutable :class:`_Snapshot` (one
+attribute read) and only looks at its first ``n`` rows. Writers (load, add, remove) serialise on
+one lock and publish a new snapshot with one assignment:
+
+- ``add`` appends after row ``n`` in the shared buffer (rows no published snapshot can see) and
+  doubles the capacity when full, so an add costs O(new rows) amortised;
+- ``remove`` copies the surviving rows into a new buffer (O(N)), because compacting in place
+  would move rows under readers' feet.
+
+The loader runs under the writer lock too, so a face committed while the index was loading is
+either seen by the loader or applied by the ``add`` that waits for the load; ``add`` skips ids it
+already holds, which makes that overlap harmless. The caller must update the index *after* the
+database commit; an ``add`` or ``remove`` on an index that is not loaded yet is a no-op because
+the next load reads the committed rows.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from facedesk.core.similarity import top_k_smallest
+
+DESCRIPTOR_DIM = 128
+
+F32Array = npt.NDArray[np.float32]
+Loader = Callable[[], tuple[list[str], np.ndarray]]
+
+# Queries are processed in blocks so the (queries x rows) distance block stays near this size.
+_BATCH_BYTES = 64 * 1024 * 1024
+_MIN_CAPACITY = 64
+# Every _SAMPLE_STRIDE-th score is used to bound the k-th smallest before the exact selection.
+_SAMPLE_STRIDE = 16
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    """What one reader sees: the first ``n`` rows of ``buffer``/``sqnorms``/``ids``.
+
+    ``buffer``, ``sqnorms`` and ``ids`` may be shared with later snapshots that have appended rows
+    after ``n``; rows below ``n`` are never written again.
+    """
+
+    n: int
+    buffer: F32Array  # (capacity, dim)
+    sqnorms: F32Array  # (capacity,) half squared norms, 0.5 * ||a||^2
+    ids: list[str]  # len >= n
+    rows: dict[str, int]  # face id -> row, may also hold rows >= n
+    max_sqnorm: float  # largest ||a||^2, scales the rounding slack
+
+    @property
+    def matrix(self) -> F32Array:
+        return self.buffer[: self.n]
+
+
+def _empty_snapshot(dim: int) -> _Snapshot:
+    return _Snapshot(
+        n=0,
+        buffer=np.empty((_MIN_CAPACITY, dim), dtype=np.float32),
+        sqnorms=np.empty(_MIN_CAPACITY, dtype=np.float32),
+        ids=[],
+        rows={},
+        max_sqnorm=0.0,
+    )
+
+
+def _row_sqnorms(m: F32Array) -> F32Array:
+    """Half the squared row norms: ``0.5||a||^2 - a.q`` orders rows like ``||a - q||^2``."""
+    sq = np.einsum("ij,ij->i", m, m, dtype=np.float32)
+    return np.asarray(sq * np.float32(0.5), dtype=np.float32)
+
+
+def _as_matrix(matrix: np.ndarray, rows: int, dim: int) -> F32Array:
+    m = np.ascontiguousarray(matrix, dtype=np.float32)
+    if rows == 0 and m.size == 0:
+        return np.empty((0, dim), dtype=np.float32)
+    if m.ndim != 2 or m.shape != (rows, dim):
+        raise ValueError(f"expected a ({rows}, {dim}) matrix, got shape {m.shape}")
+    if not np.isfinite(m).all():
+        raise ValueError("descriptor matrix holds NaN or inf")
+    return m
+
+
+class VectorIndex:
+    """Exact Euclidean k-NN over one collection's descriptors (see the module docstring)."""
+
+    def __init__(self, loader: Loader, dim: int = DESCRIPTOR_DIM) -> None:
+        self._loader = loader
+        self._dim = dim
+        self._write_lock = threading.Lock()
+        self._snapshot: _Snapshot | None = None
+
+    # ----------------------------------------------------------------- state
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    @property
+    def loaded(self) -> bool:
+        return self._snapshot is not None
+
+    def __len__(self) -> int:
+        return self._current().n
+
+    def face_ids(self) -> list[str]:
+        snap = self._current()
+        return snap.ids[: snap.n]
+
+    def __contains__(self, face_id: object) -> bool:
+        snap = self._current()
+        row = snap.rows.get(face_id) if isinstance(face_id, str) else None
+        return row is not None and row < snap.n
+
+    def vector(self, face_id: str) -> F32Array:
+        """A copy of one stored descriptor; KeyError if the face is not indexed."""
+        snap = self._current()
+        row = snap.rows.get(face_id)
+        if row is None or row >= snap.n:
+            raise KeyError(face_id)
+        return np.array(snap.buffer[row], copy=True)
+
+    def nbytes(self) -> int:
+        """Bytes held by the current buffers (capacity, not just used rows)."""
+        snap = self._current()
+        return int(snap.buffer.nbytes + snap.sqnorms.nbytes)
+
+    def invalidate(self) -> None:
+        """Forget the matrix; the next read reloads it through the loader."""
+        with self._write_lock:
+            self._snapshot = None
+
+    def _current(self) -> _Snapshot:
+        snap = self._snapshot
+        if snap is not None:
+            return snap
+        with self._write_lock:
+            if self._snapshot is None:
+                self._snapshot = self._load()
+            return self._snapshot
+
+    def _load(self) -> _Snapshot:
+        ids, matrix = self._loader()
+        ids = list(ids)
+        if len(set(ids)) != len(ids):
+            raise ValueError("loader returned duplicate face ids")
+        m = _as_matrix(matrix, len(ids), self._dim)
+        n = len(ids)
+        cap = max(n, _MIN_CAPACITY)
+        buffer = np.empty((cap, self._dim), dtype=np.float32)
+        buffer[:n] = m
+        sqnorms = np.empty(cap, dtype=np.float32)
+        sqnorms[:n] = _row_sqnorms(buffer[:n])
+        return _Snapshot(
+            n=n,
+            buffer=buffer,
+            sqnorms=sqnorms,
+            ids=ids,
+            rows={fid: i for i, fid in enumerate(ids)},
+            max_sqnorm=2.0 * float(sqnorms[:n].max()) if n else 0.0,
+        )
+
+    # ---------------------------------------------------------------- writes
+
+    def add(self, face_ids: Sequence[str], matrix: np.ndarray) -> int:
+        """Append descriptors (one row per id) after a committed insert; returns rows added.
+
+        Ids already indexed are skipped (re-indexing is idempotent, and a lazy load may already
+        have read them). No-op while the index is not loaded.
+        """
+        m = _as_matrix(matrix, len(face_ids), self._dim)
+        if len(set(face_ids)) != len(face_ids):
+            raise ValueError("duplicate face ids in one add")
+        with self._write_lock:
+            snap = self._snapshot
+            if snap is None:
+                return 0
+            keep = [i for i, fid in enumerate(face_ids) if fid not in snap.rows]
+            if not keep:
+                return 0
+            new_ids = [face_ids[i] for i in keep]
+            new_rows = m[keep] if len(keep) != len(face_ids) else m
+            n, k = snap.n, len(keep)
+            buffer, sqnorms, ids, rows = snap.buffer, snap.sqnorms, snap.ids, snap.rows
+            if n + k > buffer.shape[0]:
+                cap = max(buffer.shape[0] * 2, n + k)
+                buffer = np.empty((cap, self._dim), dtype=np.float32)
+                buffer[:n] = snap.buffer[:n]
+                sqnorms = np.empty(cap, dtype=np.float32)
+                sqnorms[:n] = snap.sqnorms[:n]
+            # Rows n.. are invisible to every published snapshot, so writing them in place is safe.
+            buffer[n : n + k] = new_rows
+            sqnorms[n : n + k] = _row_sqnorms(buffer[n : n + k])
+            ids.extend(new_ids)
+            for j, fid in enumerate(new_ids):
+                rows[fid] = n + j
+            self._snapshot = _Snapshot(
+                n=n + k,
+                buffer=buffer,
+                sqnorms=sqnorms,
+                ids=ids,
+                rows=rows,
+                max_sqnorm=max(snap.max_sqnorm, 2.0 * float(sqnorms[n : n + k].max())),
+            )
+            return k
+
+    def remove(self, face_ids: Iterable[str]) -> int:
+        """Drop faces after a committed delete; unknown ids are ignored. Returns rows removed."""
+        with self._write_lock:
+            snap = self._snapshot
+            if snap is None:
+                return 0
+            gone = {snap.rows[f] for f in set(face_ids) if f in snap.rows}
+            gone = {r for r in gone if r < snap.n}
+            if not gone:
+                return 0
+            alive = np.ones(snap.n, dtype=bool)
+            alive[list(gone)] = False
+            n = int(alive.sum())
+            cap = snap.buffer.shape[0]
+            if n < cap // 4:
+                cap = max(_MIN_CAPACITY, n * 2)
+            buffer = np.empty((cap, self._dim), dtype=np.float32)
+            buffer[:n] = snap.buffer[: snap.n][alive]
+            sqnorms = np.empty(cap, dtype=np.float32)
+            sqnorms[:n] = snap.sqnorms[: snap.n][alive]
+            ids = [fid for fid, a in zip(snap.ids[: snap.n], alive.tolist(), strict=True) if a]
+            self._snapshot = _Snapshot(
+                n=n,
+                buffer=buffer,
+                sqnorms=sqnorms,
+                ids=ids,
+                rows={fid: i for i, fid in enumerate(ids)},
+                max_sqnorm=2.0 * float(sqnorms[:n].max()) if n else 0.0,
+            )
+            return len(gone)
+
+    # ----------------------------------------------------------------- reads
+
+    def _query(self, query: np.ndarray) -> F32Array:
+        q = np.ascontiguousarray(query, dtype=np.float32)
+        if q.shape != (self._dim,):
+            raise ValueError(f"query must have shape ({self._dim},), got {q.shape}")
+        if not np.isfinite(q).all():
+            raise ValueError("query holds NaN or inf")
+        return q
+
+    def search(
+        self,
+        query: np.ndarray,
+        k: int,
+        max_distance: float | None = None,
+        exclude: set[str] | None = None,
+    ) -> list[tuple[str, float]]:
+        """The ``k`` nearest faces as (face_id, distance), nearest first.
+
+        Only faces with distance <= ``max_distance`` (if given) and not in ``exclude`` are
+        returned. Distances are Euclidean, computed in float32.
+        """
+        if k < 1:
+            raise ValueError("k must be >= 1")
+        q = self._query(query)
+        snap = self._current()
+        if snap.n == 0:
+            return []
+        qn = float(q @ q)
+        # t = 0.5||a||^2 - a.q = 0.5(||a - q||^2 - ||q||^2): same order as the distance, and
+        # only one pass over N after the product.
+        t = snap.matrix @ q
+        np.subtract(snap.sqnorms[: snap.n], t, out=t)
+        return _select(snap, q, qn, t, k, max_distance, exclude)
+
+    def search_many(
+        self,
+        queries: np.ndarray,
+        k: int,
+        max_distance: float | None = None,
+        exclude: set[str] | None = None,
+    ) -> list[list[tuple[str, float]]]:
+        """:meth:`search` for each row of ``queries`` (M, dim), one matrix product per block."""
+        if k < 1:
+            raise ValueError("k must be >= 1")
+        qs = np.ascontiguousarray(queries, dtype=np.float32)
+        if qs.ndim != 2 or qs.shape[1] != self._dim:
+            raise ValueError(f"queries must have shape (M, {self._dim}), got {qs.shape}")
+        if not np.isfinite(qs).all():
+            raise ValueError("queries hold NaN or inf")
+        snap = self._current()
+        if snap.n == 0 or qs.shape[0] == 0:
+            return [[] for _ in range(qs.shape[0])]
+        qns = np.einsum("ij,ij->i", qs, qs, dtype=np.float32)
+        block = max(1, _BATCH_BYTES // (4 * snap.n))
+        out: list[list[tuple[str, float]]] = []
+        for start in range(0, qs.shape[0], block):
+            qb = qs[start : start + block]
+            tb = qb @ snap.matrix.T  # (b, n), one GEMM
+            np.subtract(snap.sqnorms[: snap.n], tb, out=tb)
+            for j in range(qb.shape[0]):
+                out.append(
+                    _select(snap, qb[j], float(qns[start + j]), tb[j], k, max_distance, exclude)
+                )
+        return out
+
+
+def _select(
+    snap: _Snapshot,
+    q: F32Array,
+    qn: float,
+    t: F32Array,
+    k: int,
+    max_distance: float | None,
+    exclude: set[str] | None,
+) -> list[tuple[str, float]]:
+    """Top-k of one query's ``t = 0.5||a||^2 - a.q`` row; exact distances for the k selected."""
+    if exclude:
+        ex = [r for f in exclude if (r := snap.rows.get(f)) is not None and r < snap.n]
+        if ex:
+            t[ex] = np.inf
+    limit = np.inf
+    if max_distance is not None:
+        if max_distance < 0:
+            return []
+        # Rounding slack for the expanded form, so a face exactly at max_distance is not lost
+        # before its exact distance is computed below.
+        slack = 1e-5 * (1.0 + qn + snap.max_sqnorm)
+        limit = 0.5 * (max_distance * max_distance - qn + slack)
+    if t.shape[0] >= _SAMPLE_STRIDE * 4 * k:
+        # The k-th smallest of a subset is >= the k-th smallest of all rows, so every true
+        # top-k row passes this cut; it leaves ~stride*k candidates for the exact selection
+        # instead of a partition over all N.
+        sample = t[::_SAMPLE_STRIDE]
+        limit = min(limit, float(np.partition(sample, k - 1)[k - 1]))
+    if limit < np.inf:
+        cand = np.flatnonzero(t <= limit)
+        picked = cand[top_k_smallest(t[cand], k)]
+    else:
+        picked = top_k_smallest(t, k)
+    picked = picked[np.isfinite(t[picked])]
+    diff = snap.matrix[picked] - q
+    exact = np.sqrt(np.einsum("ij,ij->i", diff, diff, dtype=np.float32))
+    order = np.lexsort((picked, exact))
+    result: list[tuple[str, float]] = []
+    for i in order.tolist():
+        d = float(exact[i])
+        if max_distance is not None and d > max_distance:
+            continue
+        result.append((snap.ids[int(picked[i])], d))
+    return result
+
+
+class VectorIndexRegistry:
+    """One :class:`VectorIndex` per (database url, collection id), created on first use."""
+
+    def __init__(self, dim: int = DESCRIPTOR_DIM) -> None:
+        self._dim = dim
+        self._lock = threading.Lock()
+        self._indexes: dict[tuple[str, str], VectorIndex] = {}
+
+    def get(self, database_url: str, collection_id: str, loader: Loader) -> VectorIndex:
+        """The collection's index; ``loader`` is only used if the index does not exist yet."""
+        key = (database_url, collection_id)
+        with self._lock:
+            index = self._indexes.get(key)
+            if index is None:
+                index = VectorIndex(loader, self._dim)
+                self._indexes[key] = index
+            return index
+
+    def peek(self, database_url: str, collection_id: str) -> VectorIndex | None:
+        """The collection's index if one exists (loaded or not), else None."""
+        with self._lock:
+            return self._indexes.get((database_url, collection_id))
+
+    def drop(self, database_url: str, collection_id: str) -> None:
+        """Forget a collection's index (DeleteCollection); a later get starts afresh."""
+        with self._lock:
+            self._indexes.pop((database_url, collection_id), None)
+
+    def drop_database(self, database_url: str) -> None:
+        """Forget every index of one database (e.g. when it is closed or replaced)."""
+        with self._lock:
+            for key in [key for key in self._indexes if key[0] == database_url]:
+                del self._indexes[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._indexes.clear()

@@ -1,0 +1,274 @@
+"""Frozen smoke test: run the built bundle offscreen and fail on anything a user would hit.
+
+``python packaging/smoke_test.py [--dist dist/facedesk] [--installed-python PY]``
+
+1. ``facedesk --self-test`` (frozen): index, search and list the shipped photo; its JSON must
+   say ok, frozen, and list every model file.
+2. The same self-test in the installed package (``PY -m facedesk.selftest``; default: the
+   build venv's Python, i.e. the very libraries that were frozen); the two summaries must be
+   equal apart from the ``run`` key (timings, frozen flag).
+3. ``facedesk-cli`` (frozen console helper): create a collection, index the photo, list faces.
+4. ``facedesk --screenshot out.png --database DB``: the window renders offscreen into a PNG.
+   Skipped with a message if this build's app has no screenshot mode.
+
+Every frozen run also fails on a missing module or shared library in its output (Friture's
+scripts/smoke_test.py does the same). Timings go to ``--report`` (JSON) for BENCH_RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+EXE_SUFFIX = ".exe" if os.name == "nt" else ""
+
+# Output that means the bundle is incomplete, whatever the exit code says.
+BROKEN = re.compile(
+    r"ModuleNotFoundError|No module named|ImportError|cannot open shared object"
+    r"|Library not loaded|DLL load failed|Failed to execute script|Could not load the Qt platform"
+    r"|could not find or load the Qt platform plugin|model file missing|FileNotFoundError",
+    re.IGNORECASE,
+)
+SELF_TEST_TIMEOUT_S = 300
+SCREENSHOT_TIMEOUT_S = 180
+
+
+class SmokeFailure(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+def run(cmd: list[str], env: dict[str, str], timeout: float, check_output: bool = True) -> Ran:
+    print("+", " ".join(cmd), flush=True)
+    start = time.perf_counter()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    ran = Ran(done.returncode, done.stdout, done.stderr, time.perf_counter() - start)
+    print(f"  exit {ran.returncode} after {ran.seconds:.2f} s", flush=True)
+    if check_output:
+        match = BROKEN.search(ran.stdout + "\n" + ran.stderr)
+        if match:
+            raise SmokeFailure(f"{cmd[0]}: broken bundle ({match.group(0)}):\n{ran.stderr[-3000:]}")
+    return ran
+
+
+def require(ran: Ran, what: str) -> None:
+    if ran.returncode != 0:
+        raise SmokeFailure(
+            f"{what} exited {ran.returncode}\n--- stdout\n{ran.stdout[-3000:]}"
+            f"\n--- stderr\n{ran.stderr[-3000:]}"
+        )
+
+
+def isolated_env(home: Path) -> dict[str, str]:
+    """Offscreen Qt and a throwaway home: the test never touches the user's settings or data."""
+    env = dict(os.environ)
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        HOME=str(home),
+        USERPROFILE=str(home),
+        APPDATA=str(home / "AppData"),
+        LOCALAPPDATA=str(home / "AppData" / "Local"),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / ".local" / "share"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        FACEDESK_DATABASE=str(home / "default.db"),
+    )
+    # The frozen app must not find the build tree's modules through the environment.
+    env.pop("PYTHONPATH", None)
+    env.pop("PYTHONHOME", None)
+    return env
+
+
+def load_summary(path: Path, what: str) -> dict[str, Any]:
+    if not path.is_file():
+        raise SmokeFailure(f"{what} wrote no summary to {path}")
+    summary: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if summary.get("ok") is not True:
+        raise SmokeFailure(f"{what} failed: {summary.get('error')}")
+    return summary
+
+
+def comparable(summary: dict[str, Any]) -> dict[str, Any]:
+    # Same rule as facedesk.selftest.comparable (not imported: this script runs outside the
+    # build venv too, where facedesk may not be importable).
+    return {key: value for key, value in summary.items() if key != "run"}
+
+
+def differences(a: Any, b: Any, path: str = "") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        out: list[str] = []
+        for key in sorted(set(a) | set(b)):
+            out += differences(a.get(key), b.get(key), f"{path}/{key}")
+        return out
+    return [] if a == b else [f"{path or '/'}: frozen {a!r} != installed {b!r}"]
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()[:24]
+    if len(data) < 24 or data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        raise SmokeFailure(f"{path} is not a PNG")
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)
+
+
+def default_installed_python() -> str:
+    venv = REPO / "build" / "venv"
+    py = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    return str(py) if py.is_file() else sys.executable
+
+
+def smoke(dist: Path, installed_python: str | None, work: Path) -> dict[str, Any]:
+    gui = dist / f"facedesk{EXE_SUFFIX}"
+    cli = dist / f"facedesk-cli{EXE_SUFFIX}"
+    for exe in (gui, cli):
+        if not exe.is_file():
+            raise SmokeFailure(f"missing executable {exe}; build first (python packaging/build.py)")
+    env = isolated_env(work / "home")
+    report: dict[str, Any] = {"bundle": str(dist)}
+
+    # 1. frozen self-test
+    frozen_json = work / "frozen.json"
+    ran = run([str(gui), "--self-test", "--output", str(frozen_json)], env, SELF_TEST_TIMEOUT_S)
+    require(ran, "frozen --self-test")
+    frozen = load_summary(frozen_json, "frozen --self-test")
+    if frozen["run"]["frozen"] is not True:
+        raise SmokeFailure("the bundle's self-test does not report sys.frozen: wrong executable?")
+    report["frozen_self_test_wall_s"] = round(ran.seconds, 2)
+    report["frozen_self_test_timings_s"] = frozen["run"]["timings_s"]
+    report["frozen_summary"] = frozen
+    print(
+        f"frozen self-test ok: {len(frozen['model_files'])} model files, "
+        f"top similarity {frozen['search_faces_by_image']['TopSimilarity']}"
+    )
+
+    # 2. installed self-test, compared
+    if installed_python:
+        installed_json = work / "installed.json"
+        cmd = [installed_python, "-m", "facedesk.selftest", "--output", str(installed_json)]
+        ran = run(cmd, env, SELF_TEST_TIMEOUT_S)
+        require(ran, "installed self-test")
+        installed = load_summary(installed_json, "installed self-test")
+        report["installed_self_test_wall_s"] = round(ran.seconds, 2)
+        report["installed_self_test_timings_s"] = installed["run"]["timings_s"]
+        diff = differences(comparable(frozen), comparable(installed))
+        if diff:
+            raise SmokeFailure("frozen and installed self-tests differ:\n  " + "\n  ".join(diff))
+        print("frozen and installed self-test summaries are identical (apart from 'run')")
+
+    # 3. frozen console helper: the CLI path, and a library for the screenshot
+    database = work / "smoke.db"
+    photo = work / "astronaut.jpg"
+    photo.write_bytes(_selftest_photo(gui.parent))
+    base = [str(cli), "--database", str(database)]
+    require(run([*base, "create-collection", "--collection-id", "smoke"], env, 120), "cli create")
+    ran = run(
+        [
+            *base,
+            "index-faces",
+            "--collection-id",
+            "smoke",
+            "--image-bytes",
+            f"fileb://{photo}",
+            "--external-image-id",
+            photo.name,
+        ],
+        env,
+        SELF_TEST_TIMEOUT_S,
+    )
+    require(ran, "cli index-faces")
+    report["frozen_cli_index_faces_wall_s"] = round(ran.seconds, 2)
+    ran = run([*base, "list-faces", "--collection-id", "smoke"], env, 120)
+    require(ran, "cli list-faces")
+    listed = json.loads(ran.stdout)
+    if [f["FaceId"] for f in listed["Faces"]] != frozen["list_faces"]["FaceIds"]:
+        raise SmokeFailure(f"cli list-faces returned {listed['Faces']!r}")
+    print("frozen facedesk-cli ok: create-collection, index-faces, list-faces")
+
+    # 4. screenshot mode: window shown and rendered offscreen
+    shot = work / "out.png"
+    cmd = [
+        str(gui),
+        "--screenshot",
+        str(shot),
+        "--database",
+        str(database),
+        "--collection",
+        "smoke",
+    ]
+    ran = run(cmd, env, SCREENSHOT_TIMEOUT_S)
+    unknown = re.search(r"unrecognized arguments:.*--screenshot|invalid choice", ran.stderr)
+    if ran.returncode != 0 and unknown:
+        print(
+            "SKIPPED screenshot: this build's app has no --screenshot mode yet "
+            f"({unknown.group(0)!r})"
+        )
+        report["screenshot"] = "skipped: no --screenshot mode"
+    else:
+        require(ran, "frozen --screenshot")
+        if not shot.is_file():
+            raise SmokeFailure("--screenshot exited 0 but wrote no file")
+        width, height = png_size(shot)
+        report["screenshot"] = {"path": str(shot), "width": width, "height": height}
+        report["frozen_screenshot_wall_s"] = round(ran.seconds, 2)
+        print(f"frozen screenshot ok: {width}x{height}")
+    return report
+
+
+def _selftest_photo(bundle: Path) -> bytes:
+    # The copy inside the bundle: proves the data file was collected where the code looks.
+    for path in bundle.rglob("astronaut.jpg"):
+        if path.parent.name == "selftest":
+            return path.read_bytes()
+    raise SmokeFailure("the self-test photo is not in the bundle")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dist", type=Path, default=REPO / "dist" / "facedesk")
+    parser.add_argument(
+        "--installed-python",
+        default=None,
+        help="Python with facedesk installed (default: build venv's)",
+    )
+    parser.add_argument(
+        "--no-compare", action="store_true", help="skip the installed self-test and the comparison"
+    )
+    parser.add_argument("--report", type=Path, help="write timings and results as JSON here")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    args = parser.parse_args(argv)
+    installed = None if args.no_compare else (args.installed_python or default_installed_python())
+    with tempfile.TemporaryDirectory(prefix="facedesk-smoke-") as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        try:
+            report = smoke(args.dist.resolve(), installed, work)
+        except (SmokeFailure, subprocess.TimeoutExpired) as error:
+            print(f"SMOKE TEST FAILED: {error}", file=sys.stderr)
+            return 1
+    if args.report:
+        args.report.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print("smoke test passed")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

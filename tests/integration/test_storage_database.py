@@ -1,0 +1,157 @@
+"""Database opening: SQLite settings, private files, migrations and backups."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import stat
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from facedesk.core.types import CollectionInfo
+from facedesk.storage import database as database_module
+from facedesk.storage.database import Database, DatabaseVersionError, migrations_dir
+from facedesk.storage.orm import Base
+
+EXTRA_REVISION = """
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_test_images_format", "images", ["format"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_test_images_format", table_name="images")
+"""
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_sqlite_settings_on_every_connection(tmp_path: Path) -> None:
+    db = Database(tmp_path / "a.db")
+    try:
+        with db.engine.connect() as conn:
+            pragma = {
+                name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                for name in ("journal_mode", "foreign_keys", "synchronous", "busy_timeout")
+            }
+        assert pragma == {
+            "journal_mode": "wal",
+            "foreign_keys": 1,
+            "synchronous": 1,
+            "busy_timeout": 30000,
+        }
+        assert db.url == f"sqlite:///{tmp_path / 'a.db'}"
+    finally:
+        db.dispose()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+def test_files_are_private(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "dir" / "f.db"
+    db = Database(path)
+    try:
+        with db.unit_of_work() as uow:
+            uow.collections.add(CollectionInfo("c", "6.0", "arn", created_at=_utc_now()))
+            uow.commit()
+            assert (path.parent / "f.db-wal").exists()
+        assert _mode(path.parent) == 0o700
+        for name in ("f.db", "f.db-wal", "f.db-shm"):
+            assert _mode(path.parent / name) == 0o600, name
+    finally:
+        db.dispose()
+
+
+def test_migrated_schema_matches_orm(tmp_path: Path) -> None:
+    db = Database(tmp_path / "schema.db")
+    try:
+        assert db.current_revision() == "0001"
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "compare_server_default": True}
+            )
+            assert compare_metadata(context, Base.metadata) == []
+            tables = {
+                row[0]
+                for row in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+        assert tables == set(Base.metadata.tables) | {"alembic_version"}
+    finally:
+        db.dispose()
+
+
+def test_reopen_is_idempotent_and_keeps_data(tmp_path: Path) -> None:
+    path = tmp_path / "r.db"
+    db = Database(path)
+    with db.unit_of_work() as uow:
+        uow.collections.add(CollectionInfo("kept", "6.0", "arn", created_at=_utc_now()))
+        uow.commit()
+    db.dispose()
+    again = Database(str(path))
+    try:
+        with again.unit_of_work() as uow:
+            assert uow.collections.get("kept") is not None
+        assert not list(tmp_path.glob("r.db.bak-*"))  # nothing to migrate, no backup
+    finally:
+        again.dispose()
+
+
+def test_backup_before_migrating_and_refuse_newer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "m.db"
+    db = Database(path)
+    with db.unit_of_work() as uow:
+        uow.collections.add(CollectionInfo("before", "6.0", "arn", created_at=_utc_now()))
+        uow.commit()
+    db.dispose()
+
+    newer = tmp_path / "migrations"
+    shutil.copytree(migrations_dir(), newer, ignore=shutil.ignore_patterns("__pycache__"))
+    (newer / "versions" / "v0002_test.py").write_text(EXTRA_REVISION)
+    monkeypatch.setattr(database_module, "migrations_dir", lambda: newer)
+    upgraded = Database(path)
+    try:
+        assert upgraded.current_revision() == "0002"
+    finally:
+        upgraded.dispose()
+    backup = tmp_path / "m.db.bak-0001"
+    with sqlite3.connect(backup) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert conn.execute("SELECT collection_id FROM collections").fetchall() == [("before",)]
+    conn.close()
+    if sys.platform != "win32":
+        assert _mode(backup) == 0o600
+
+    monkeypatch.undo()
+    with pytest.raises(DatabaseVersionError):
+        Database(path)
+
+
+def test_memory_database_is_shared_between_units_of_work() -> None:
+    db = Database(":memory:")
+    try:
+        with db.unit_of_work() as uow:
+            uow.collections.add(CollectionInfo("m", "6.0", "arn", created_at=_utc_now()))
+            uow.commit()
+        with db.unit_of_work() as uow:
+            assert uow.collections.require("m").collection_id == "m"
+    finally:
+        db.dispose()
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -15,11 +15,13 @@ from collections.abc import Sequence
 
 
 def gui_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="facedesk", add_help=False,
-                                description="facedesk desktop app")
+    p = argparse.ArgumentParser(prog="facedesk", add_help=False, description="facedesk desktop app")
     p.add_argument("--database", help="library file or SQLAlchemy URL")
-    p.add_argument("--screenshot", metavar="OUT.png",
-                   help="render the window offscreen at 1400x900, save it, exit")
+    p.add_argument(
+        "--screenshot",
+        metavar="OUT.png",
+        help="render the window offscreen at 1400x900, save it, exit",
+    )
     p.add_argument("--collection", help="collection to select (screenshot mode)")
     p.add_argument("--view", choices=("photos", "faces"), default="photos")
     p.add_argument("--image", metavar="EXTERNAL_IMAGE_ID", help="photo to open in the viewer")
@@ -73,8 +75,11 @@ def run_gui(args: argparse.Namespace) -> int:
     screenshot = bool(args.screenshot)
     with tempfile.TemporaryDirectory() as scratch:
         # screenshots must not read or overwrite the user's window layout
-        qsettings = (QSettings(os.path.join(scratch, "s.ini"), QSettings.Format.IniFormat)
-                     if screenshot else QSettings())
+        qsettings = (
+            QSettings(os.path.join(scratch, "s.ini"), QSettings.Format.IniFormat)
+            if screenshot
+            else QSettings()
+        )
         settings = AppSettings(qsettings)
         client = facedesk.client(database=args.database, store_thumbnails=True)
         controller = MainController(client)
@@ -97,8 +102,9 @@ def _take_screenshot(app: object, window: object, args: argparse.Namespace) -> i
     from facedesk.qt.screenshot import ScreenshotRequest, ScreenshotTaker
 
     assert isinstance(app, QApplication)
-    request = ScreenshotRequest(path=args.screenshot, collection=args.collection,
-                                view=args.view, image=args.image)
+    request = ScreenshotRequest(
+        path=args.screenshot, collection=args.collection, view=args.view, image=args.image
+    )
     taker = ScreenshotTaker(window, request)  # type: ignore[arg-type]
     taker.start()
     app.exec()

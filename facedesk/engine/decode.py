@@ -157,7 +157,7 @@ def _orientation(im: Image.Image) -> int:
 
 
 def _check_jpeg(data: bytes) -> None:
-    import simplejpeg  # type: ignore[import-untyped]
+    import simplejpeg
 
     try:
         _, _, colorspace, _ = simplejpeg.decode_jpeg_header(data)

@@ -25,33 +25,62 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("add_photos", "&File", "&Add photos…", ("Ctrl+O",), "add_photos"),
     ActionSpec("add_folder", "&File", "Add a &folder…", ("Ctrl+Shift+O",), "add_folder"),
     ActionSpec("index_options", "&File", "Indexing &options…", (), "edit_index_options"),
-    ActionSpec("new_collection", "&File", "&New collection…", ("Ctrl+N",), "new_collection",
-               separator_before=True),
+    ActionSpec(
+        "new_collection",
+        "&File",
+        "&New collection…",
+        ("Ctrl+N",),
+        "new_collection",
+        separator_before=True,
+    ),
     ActionSpec("delete_collection", "&File", "Delete collection…", (), "delete_collection"),
     ActionSpec("quit", "&File", "&Quit", ("Ctrl+Q",), "quit", separator_before=True),
-    ActionSpec("delete_faces", "&Edit", "&Delete selected faces…", ("Delete",),
-               "delete_selected_faces"),
+    ActionSpec(
+        "delete_faces", "&Edit", "&Delete selected faces…", ("Delete",), "delete_selected_faces"
+    ),
     ActionSpec("find", "&Edit", "&Filter", ("Ctrl+F",), "focus_filter"),
     ActionSpec("search_photo", "&Edit", "&Search by photo…", ("Ctrl+Shift+F",), "search_by_photo"),
-    ActionSpec("new_person", "&Edit", "New &person from selected faces…", ("Ctrl+P",),
-               "new_person", separator_before=True),
+    ActionSpec(
+        "new_person",
+        "&Edit",
+        "New &person from selected faces…",
+        ("Ctrl+P",),
+        "new_person",
+        separator_before=True,
+    ),
     ActionSpec("show_photos", "&View", "&Photos", ("Ctrl+1",), "show_photos"),
     ActionSpec("show_faces", "&View", "&Faces", ("Ctrl+2",), "show_faces"),
     ActionSpec("show_viewer", "&View", "Photo &viewer", ("Ctrl+3",), "show_viewer"),
-    ActionSpec("zoom_in", "&View", "Zoom &in", ("+", "=", "Ctrl++"), "zoom_in",
-               separator_before=True),
+    ActionSpec(
+        "zoom_in", "&View", "Zoom &in", ("+", "=", "Ctrl++"), "zoom_in", separator_before=True
+    ),
     ActionSpec("zoom_out", "&View", "Zoom &out", ("-", "Ctrl+-"), "zoom_out"),
     ActionSpec("zoom_fit", "&View", "Zoom to &fit", ("0",), "zoom_fit"),
-    ActionSpec("toggle_overlays", "&View", "Show face &overlays", ("Space",), "toggle_overlays",
-               checkable=True, checked=True),
-    ActionSpec("toggle_landmarks", "&View", "Show &landmarks", ("L",), "toggle_landmarks",
-               checkable=True, checked=True),
+    ActionSpec(
+        "toggle_overlays",
+        "&View",
+        "Show face &overlays",
+        ("Space",),
+        "toggle_overlays",
+        checkable=True,
+        checked=True,
+    ),
+    ActionSpec(
+        "toggle_landmarks",
+        "&View",
+        "Show &landmarks",
+        ("L",),
+        "toggle_landmarks",
+        checkable=True,
+        checked=True,
+    ),
     ActionSpec("about", "&Help", "&About facedesk", (), "about"),
 )
 
 
-def build_actions(window: QMainWindow, commands: Any,
-                  specs: tuple[ActionSpec, ...] = ACTIONS) -> dict[str, QAction]:
+def build_actions(
+    window: QMainWindow, commands: Any, specs: tuple[ActionSpec, ...] = ACTIONS
+) -> dict[str, QAction]:
     """Create the QActions, add them to the menu bar and to the window (for shortcuts)."""
     menus: dict[str, QMenu] = {}
     actions: dict[str, QAction] = {}

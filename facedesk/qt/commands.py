@@ -22,21 +22,24 @@ IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp *.tif *.tiff *.bmp *.gif);;All
 
 
 class Commands:
-    def __init__(self, window: MainWindow, controller: MainController,
-                 settings: AppSettings) -> None:
+    def __init__(
+        self, window: MainWindow, controller: MainController, settings: AppSettings
+    ) -> None:
         self.w = window
         self.c = controller
         self.settings = settings
 
     # -- File ----------------------------------------------------------------------------
     def add_photos(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self.w, "Add photos", self._last_dir(),
-                                                IMAGE_FILTER)
+        paths, _ = QFileDialog.getOpenFileNames(
+            self.w, "Add photos", self._last_dir(), IMAGE_FILTER
+        )
         self._index_after_options(paths)
 
     def add_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.w, "Add a folder of photos",
-                                                  self._last_dir())
+        folder = QFileDialog.getExistingDirectory(
+            self.w, "Add a folder of photos", self._last_dir()
+        )
         self._index_after_options([folder] if folder else [])
 
     def _index_after_options(self, paths: list[str]) -> None:
@@ -62,8 +65,12 @@ class Commands:
 
     def new_collection(self) -> None:
         text, ok = QInputDialog.getText(
-            self.w, "New collection",
-            "Name (letters, digits, “.”, “_” and “-”):", QLineEdit.EchoMode.Normal, "")
+            self.w,
+            "New collection",
+            "Name (letters, digits, “.”, “_” and “-”):",
+            QLineEdit.EchoMode.Normal,
+            "",
+        )
         cid = clean_collection_id(text) if ok else ""
         if cid:
             self.c.create_collection(cid)
@@ -75,12 +82,14 @@ class Commands:
         info = next((c for c in self.c.collections.collections() if c.collection_id == cid), None)
         n = info.face_count if info else 0
         answer = QMessageBox.warning(
-            self.w, "Delete collection",
+            self.w,
+            "Delete collection",
             f"Delete the collection “{cid}” and its {n:,} face{'s' if n != 1 else ''}?\n\n"
             "Your photo files are not touched, but the faces, people and index records "
             "are gone for good.",
             QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Discard,
-            QMessageBox.StandardButton.Cancel)
+            QMessageBox.StandardButton.Cancel,
+        )
         if answer == QMessageBox.StandardButton.Discard:
             self.c.delete_collection(cid)
 
@@ -96,11 +105,14 @@ class Commands:
             self.w.statusBar().showMessage("Select faces to delete first", 3000)
             return
         answer = QMessageBox.question(
-            self.w, "Delete faces",
-            f"Delete {len(ids)} face{'s' if len(ids) != 1 else ''} from “{self.c.current_collection}”?"
+            self.w,
+            "Delete faces",
+            f"Delete {len(ids)} face{'s' if len(ids) != 1 else ''} "
+            f"from “{self.c.current_collection}”?"
             "\n\nThey will no longer be found by searches.",
             QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Yes,
-            QMessageBox.StandardButton.Cancel)
+            QMessageBox.StandardButton.Cancel,
+        )
         if answer == QMessageBox.StandardButton.Yes:
             self.c.delete_faces(ids)
 
@@ -112,8 +124,9 @@ class Commands:
             self.w.photos_view.focus_filter()
 
     def search_by_photo(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.w, "Search by photo", self._last_dir(),
-                                              IMAGE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self.w, "Search by photo", self._last_dir(), IMAGE_FILTER
+        )
         if path:
             self.w.search_dock.raise_()
             self.w.search_panel.search(path)
@@ -121,8 +134,10 @@ class Commands:
     def new_person(self) -> None:
         ids = self.w.faces_view.selected_face_ids()
         text, ok = QInputDialog.getText(
-            self.w, "New person",
-            f"Name for this person ({len(ids)} selected face{'s' if len(ids) != 1 else ''}):")
+            self.w,
+            "New person",
+            f"Name for this person ({len(ids)} selected face{'s' if len(ids) != 1 else ''}):",
+        )
         user_id = clean_collection_id(text) if ok else ""
         if user_id:
             self.c.create_person(user_id, ids)
@@ -154,10 +169,10 @@ class Commands:
         self.w.viewer.view.fit()
 
     def toggle_overlays(self) -> None:
-        self.w.viewer.overlays_box.setChecked(self.w.actions["toggle_overlays"].isChecked())
+        self.w.viewer.overlays_box.setChecked(self.w.action_map["toggle_overlays"].isChecked())
 
     def toggle_landmarks(self) -> None:
-        self.w.viewer.landmarks_box.setChecked(self.w.actions["toggle_landmarks"].isChecked())
+        self.w.viewer.landmarks_box.setChecked(self.w.action_map["toggle_landmarks"].isChecked())
 
     def about(self) -> None:
         try:
@@ -186,9 +201,11 @@ class Commands:
 
 def confirm_close_while_indexing(window: MainWindow) -> bool:
     answer = QMessageBox.question(
-        window, "Indexing is running",
+        window,
+        "Indexing is running",
         "Stop indexing and quit? Photos already indexed are kept; the photo being "
         "indexed now is finished first.",
         QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Yes,
-        QMessageBox.StandardButton.Cancel)
+        QMessageBox.StandardButton.Cancel,
+    )
     return answer == QMessageBox.StandardButton.Yes

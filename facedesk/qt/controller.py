@@ -171,9 +171,16 @@ class MainController(QObject):
             for cid in _paginate(client.list_collections, "CollectionIds", MaxResults=1000):
                 d = client.describe_collection(CollectionId=cid)
                 created = d.get("CreationTimestamp") or datetime.now(UTC)
-                out.append(CollectionInfo(cid, str(d.get("FaceModelVersion", "")),
-                                          str(d.get("CollectionARN", "")), created,
-                                          int(d.get("FaceCount", 0)), int(d.get("UserCount", 0))))
+                out.append(
+                    CollectionInfo(
+                        cid,
+                        str(d.get("FaceModelVersion", "")),
+                        str(d.get("CollectionARN", "")),
+                        created,
+                        int(d.get("FaceCount", 0)),
+                        int(d.get("UserCount", 0)),
+                    )
+                )
             return out
 
         def done(items: list[CollectionInfo]) -> None:
@@ -194,8 +201,11 @@ class MainController(QObject):
             if then is not None:
                 then()
 
-        self._run(lambda: self.client.create_collection(CollectionId=collection_id), done=done,
-                  failed_title="Could not create the collection")
+        self._run(
+            lambda: self.client.create_collection(CollectionId=collection_id),
+            done=done,
+            failed_title="Could not create the collection",
+        )
 
     def delete_collection(self, collection_id: str) -> None:
         def done(_resp: Any) -> None:
@@ -204,8 +214,11 @@ class MainController(QObject):
                 self.current_collection = ""
             self.refresh_collections()
 
-        self._run(lambda: self.client.delete_collection(CollectionId=collection_id), done=done,
-                  failed_title="Could not delete the collection")
+        self._run(
+            lambda: self.client.delete_collection(CollectionId=collection_id),
+            done=done,
+            failed_title="Could not delete the collection",
+        )
 
     def select_collection(self, collection_id: str) -> None:
         if collection_id == self.current_collection and collection_id:
@@ -268,7 +281,7 @@ class MainController(QObject):
         def work() -> int:
             deleted = 0
             for start in range(0, len(ids), 4096):
-                resp = client.delete_faces(CollectionId=cid, FaceIds=ids[start:start + 4096])
+                resp = client.delete_faces(CollectionId=cid, FaceIds=ids[start : start + 4096])
                 deleted += len(resp.get("DeletedFaces", []))
             return deleted
 
@@ -281,18 +294,22 @@ class MainController(QObject):
         self._run(work, done=done, failed_title="Could not delete faces")
 
     # -- indexing ------------------------------------------------------------------------
-    def index_paths(self, paths: Sequence[str | Path], options: Any,
-                    collection_id: str | None = None) -> None:
+    def index_paths(
+        self, paths: Sequence[str | Path], options: Any, collection_id: str | None = None
+    ) -> None:
         """Index files/folders into a collection (the current one, else a new default one)."""
         if self._indexing is not None:
-            self.error_occurred.emit("Indexing is running",
-                                     "Wait for the current run to finish or cancel it first.")
+            self.error_occurred.emit(
+                "Indexing is running", "Wait for the current run to finish or cancel it first."
+            )
             return
         target = collection_id or self.current_collection
         plain = [str(p) for p in paths]
         if not target:
-            self.create_collection(DEFAULT_COLLECTION,
-                                   then=lambda: self.index_paths(plain, options, DEFAULT_COLLECTION))
+            self.create_collection(
+                DEFAULT_COLLECTION,
+                then=lambda: self.index_paths(plain, options, DEFAULT_COLLECTION),
+            )
             return
         lib, token = self.library, CancelToken()
         self.results.clear()
@@ -302,9 +319,13 @@ class MainController(QObject):
         def work() -> Iterator[ProgressEvent]:
             yield from lib.iter_index_files(target, plain, options, token)
 
-        self._indexing = self._run(work, progress=self._on_indexing_progressed,
-                                   failed_title="Indexing stopped", cancel=token,
-                                   finished=self._on_indexing_finished)
+        self._indexing = self._run(
+            work,
+            progress=self._on_indexing_progressed,
+            failed_title="Indexing stopped",
+            cancel=token,
+            finished=self._on_indexing_finished,
+        )
         self.indexing_started.emit(target)
         self.status_posted.emit(f"Indexing into “{target}”…")
 
@@ -320,19 +341,25 @@ class MainController(QObject):
         eta = None
         if last.total and last.done:
             eta = elapsed / last.done * (last.total - last.done)
-        self.indexing_progressed.emit(IndexingProgress(last.done, last.total, last.item, eta,
-                                                       elapsed))
+        self.indexing_progressed.emit(
+            IndexingProgress(last.done, last.total, last.item, eta, elapsed)
+        )
 
     def _on_indexing_finished(self) -> None:
         runner, self._indexing = self._indexing, None
         cancelled = runner is not None and runner.token.cancelled
-        outcome = IndexingOutcome(self._indexing_collection, cancelled, self.results.totals(),
-                                  time.monotonic() - self._indexing_started_at)
+        outcome = IndexingOutcome(
+            self._indexing_collection,
+            cancelled,
+            self.results.totals(),
+            time.monotonic() - self._indexing_started_at,
+        )
         t = outcome.totals
         verb = "Cancelled after" if cancelled else "Indexed"
         self.status_posted.emit(
             f"{verb} {t['files']} files: {t['indexed']} faces indexed, {t['unindexed']} not, "
-            f"{t['errors']} errors, {t['skipped']} unchanged")
+            f"{t['errors']} errors, {t['skipped']} unchanged"
+        )
         self.indexing_finished.emit(outcome)
         if self._indexing_collection == self.current_collection:
             self.reload_collection()
@@ -347,16 +374,31 @@ class MainController(QObject):
 
         def work() -> SearchDocument:
             data = Path(path).read_bytes()
-            resp = client.search_faces_by_image(CollectionId=cid, Image={"Bytes": data},
-                                                FaceMatchThreshold=threshold, MaxFaces=max_faces)
-            return SearchDocument(path, resp.get("SearchedFaceBoundingBox"),
-                                  resp.get("SearchedFaceConfidence"),
-                                  tuple(resp.get("FaceMatches", [])), threshold, max_faces)
+            resp = client.search_faces_by_image(
+                CollectionId=cid,
+                Image={"Bytes": data},
+                FaceMatchThreshold=threshold,
+                MaxFaces=max_faces,
+            )
+            return SearchDocument(
+                path,
+                resp.get("SearchedFaceBoundingBox"),
+                resp.get("SearchedFaceConfidence"),
+                tuple(resp.get("FaceMatches", [])),
+                threshold,
+                max_faces,
+            )
 
         def done(doc: SearchDocument) -> None:
-            items = [MatchItem(cid, float(m["Similarity"]), dict(m["Face"]),
-                               self.source_path_of(m["Face"].get("ImageId", "")))
-                     for m in doc.matches]
+            items = [
+                MatchItem(
+                    cid,
+                    float(m["Similarity"]),
+                    dict(m["Face"]),
+                    self.source_path_of(m["Face"].get("ImageId", "")),
+                )
+                for m in doc.matches
+            ]
             self.matches.set_matches(items, self.library.face_thumbnail)
             self.status_posted.emit(f"{len(items)} matches at ≥ {threshold:.0f} % similarity")
             self.search_finished.emit(doc)
@@ -373,8 +415,16 @@ class MainController(QObject):
         def load() -> list[UserInfo]:
             out = []
             for u in _paginate(client.list_users, "Users", CollectionId=cid, MaxResults=500):
-                n = sum(1 for _ in _paginate(client.list_faces, "Faces", CollectionId=cid,
-                                             UserId=u["UserId"], MaxResults=4096))
+                n = sum(
+                    1
+                    for _ in _paginate(
+                        client.list_faces,
+                        "Faces",
+                        CollectionId=cid,
+                        UserId=u["UserId"],
+                        MaxResults=4096,
+                    )
+                )
                 out.append(UserInfo(cid, u["UserId"], u.get("UserStatus", "ACTIVE"), n))
             return out
 
@@ -392,14 +442,19 @@ class MainController(QObject):
             client.create_user(CollectionId=cid, UserId=user_id)
             return _associate(client, cid, user_id, ids)
 
-        self._run(work, done=lambda n: self._people_edited(f"Created “{user_id}”", n),
-                  failed_title="Could not create the person")
+        self._run(
+            work,
+            done=lambda n: self._people_edited(f"Created “{user_id}”", n),
+            failed_title="Could not create the person",
+        )
 
     def assign_faces(self, user_id: str, face_ids: Sequence[str]) -> None:
         cid, client, ids = self.current_collection, self.client, list(face_ids)
-        self._run(lambda: _associate(client, cid, user_id, ids),
-                  done=lambda n: self._people_edited(f"Assigned to “{user_id}”", n),
-                  failed_title="Could not assign the faces")
+        self._run(
+            lambda: _associate(client, cid, user_id, ids),
+            done=lambda n: self._people_edited(f"Assigned to “{user_id}”", n),
+            failed_title="Could not assign the faces",
+        )
 
     def _people_edited(self, what: str, n: int) -> None:
         self.status_posted.emit(f"{what}: {n} face{'s' if n != 1 else ''}")
@@ -413,8 +468,12 @@ class MainController(QObject):
         cid, client = self.current_collection, self.client
 
         def load() -> list[str]:
-            return [f["FaceId"] for f in _paginate(client.list_faces, "Faces", CollectionId=cid,
-                                                   UserId=user_id, MaxResults=4096)]
+            return [
+                f["FaceId"]
+                for f in _paginate(
+                    client.list_faces, "Faces", CollectionId=cid, UserId=user_id, MaxResults=4096
+                )
+            ]
 
         def done(ids: list[str]) -> None:
             self._person_face_ids = frozenset(ids)
@@ -432,7 +491,8 @@ class MainController(QObject):
 def _associate(client: Any, cid: str, user_id: str, ids: list[str]) -> int:
     n = 0
     for start in range(0, len(ids), 100):  # Rekognition takes at most 100 FaceIds per call
-        resp = client.associate_faces(CollectionId=cid, UserId=user_id,
-                                      FaceIds=ids[start:start + 100])
+        resp = client.associate_faces(
+            CollectionId=cid, UserId=user_id, FaceIds=ids[start : start + 100]
+        )
         n += len(resp.get("AssociatedFaces", []))
     return n

@@ -26,8 +26,9 @@ class FaceOverlay:
         return self.detail["BoundingBox"]  # type: ignore[no-any-return]
 
     def landmarks(self) -> list[tuple[str, float, float]]:
-        return [(lm["Type"], float(lm["X"]), float(lm["Y"]))
-                for lm in self.detail.get("Landmarks", [])]
+        return [
+            (lm["Type"], float(lm["X"]), float(lm["Y"])) for lm in self.detail.get("Landmarks", [])
+        ]
 
 
 @dataclass(frozen=True)
@@ -55,13 +56,15 @@ def overlays(record: IndexRecord | None) -> tuple[FaceOverlay, ...]:
     for rec in record.response.get("FaceRecords", []):
         i = len(out)
         m = measures[i] if i < len(measures) else {}
-        out.append(FaceOverlay(i, True, rec["Face"]["FaceId"], rec["Face"], rec["FaceDetail"],
-                               (), m))
+        out.append(
+            FaceOverlay(i, True, rec["Face"]["FaceId"], rec["Face"], rec["FaceDetail"], (), m)
+        )
     for un in record.response.get("UnindexedFaces", []):
         i = len(out)
         m = measures[i] if i < len(measures) else {}
-        out.append(FaceOverlay(i, False, None, None, un["FaceDetail"],
-                               tuple(un.get("Reasons", [])), m))
+        out.append(
+            FaceOverlay(i, False, None, None, un["FaceDetail"], tuple(un.get("Reasons", [])), m)
+        )
     return tuple(out)
 
 

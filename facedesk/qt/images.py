@@ -25,8 +25,9 @@ def read_image(path: str, max_side: int | None = None) -> QImage | None:
             longest = max(size.width(), size.height())
             if longest > max_side:
                 f = max_side / longest
-                reader.setScaledSize(QSize(max(1, round(size.width() * f)),
-                                           max(1, round(size.height() * f))))
+                reader.setScaledSize(
+                    QSize(max(1, round(size.width() * f)), max(1, round(size.height() * f)))
+                )
     image = reader.read()
     return None if image.isNull() else image
 
@@ -46,8 +47,12 @@ def crop_ratio_box(image: QImage, box: Mapping[str, float], margin: float = 0.15
     cx, cy = (box["Left"] + box["Width"] / 2) * w, (box["Top"] + box["Height"] / 2) * h
     rect = QRect(round(cx - side / 2), round(cy - side / 2), round(side), round(side))
     crop = image.copy(rect.intersected(image.rect()))
-    return crop.scaled(FACE_THUMB_PX, FACE_THUMB_PX, Qt.AspectRatioMode.KeepAspectRatio,
-                       Qt.TransformationMode.SmoothTransformation)
+    return crop.scaled(
+        FACE_THUMB_PX,
+        FACE_THUMB_PX,
+        Qt.AspectRatioMode.KeepAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    )
 
 
 def face_source(

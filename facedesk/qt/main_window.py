@@ -27,8 +27,9 @@ VIEWS = ("photos", "faces", "viewer")
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, controller: MainController, settings: AppSettings,
-                 ask_before_close: bool = True) -> None:
+    def __init__(
+        self, controller: MainController, settings: AppSettings, ask_before_close: bool = True
+    ) -> None:
         super().__init__()
         self.controller = controller
         self.settings = settings
@@ -59,19 +60,24 @@ class MainWindow(QMainWindow):
         self.people_panel = PeoplePanel(c.people)
         self.indexing_panel = IndexingPanel(c.results)
         area = Qt.DockWidgetArea
-        self.collections_dock = self._dock("Collections", self.collection_panel, area.LeftDockWidgetArea)
+        self.collections_dock = self._dock(
+            "Collections", self.collection_panel, area.LeftDockWidgetArea
+        )
         self.inspector_dock = self._dock("Inspector", self.inspector, area.RightDockWidgetArea)
-        self.search_dock = self._dock("Search by photo", self.search_panel, area.RightDockWidgetArea)
+        self.search_dock = self._dock(
+            "Search by photo", self.search_panel, area.RightDockWidgetArea
+        )
         self.people_dock = self._dock("People", self.people_panel, area.RightDockWidgetArea)
         self.indexing_dock = self._dock("Indexing", self.indexing_panel, area.BottomDockWidgetArea)
         self.tabifyDockWidget(self.inspector_dock, self.search_dock)
         self.tabifyDockWidget(self.search_dock, self.people_dock)
         self.inspector_dock.raise_()
         self.indexing_dock.hide()
-        self.resizeDocks([self.collections_dock, self.inspector_dock], [230, 340],
-                         Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [self.collections_dock, self.inspector_dock], [230, 340], Qt.Orientation.Horizontal
+        )
 
-        self.actions = build_actions(self, self.commands)
+        self.action_map = build_actions(self, self.commands)
         self._connect()
         self._restore()
         self._update_stack()
@@ -91,14 +97,15 @@ class MainWindow(QMainWindow):
         c.collection_selected.connect(self.collection_panel.show_collection)
         c.collection_selected.connect(lambda _cid: self.inspector.clear())
         c.collections_changed.connect(
-            lambda: self.collection_panel.show_collection(c.current_collection))
+            lambda: self.collection_panel.show_collection(c.current_collection)
+        )
         c.collection_loaded.connect(lambda _cid: self._update_stack())
         c.photo_opened.connect(self._on_controller_photo_opened)
         c.indexing_started.connect(self.indexing_panel.on_started)
-        c.indexing_started.connect(lambda _cid: (self.indexing_dock.show(),
-                                                 self.indexing_dock.raise_()))
+        c.indexing_started.connect(self._on_controller_indexing_started)
         c.indexing_progressed.connect(self.indexing_panel.on_progressed)
         c.indexing_finished.connect(self.indexing_panel.on_finished)
+        self.indexing_panel.cancel_requested.connect(c.cancel_indexing)
         c.search_finished.connect(self.search_panel.show_result)
         c.person_opened.connect(self._on_controller_person_opened)
         self.collection_panel.selected.connect(c.select_collection)
@@ -143,9 +150,14 @@ class MainWindow(QMainWindow):
 
     _pending_face = ""
 
+    def _on_controller_indexing_started(self, _collection_id: str) -> None:
+        self.indexing_dock.show()
+        self.indexing_dock.raise_()
+
     def _on_controller_photo_opened(self, doc: PhotoDocument) -> None:
         self.viewer.show_document(doc)
         self.stack.setCurrentWidget(self.tabs)
+        self.show_view("viewer")
         face = next((f for f in doc.faces if f.face_id and f.face_id == self._pending_face), None)
         self._pending_face = ""
         if face is not None:
@@ -187,10 +199,10 @@ class MainWindow(QMainWindow):
             self.commands.index_paths(paths)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.controller.indexing and self.ask_before_close:
-            if not confirm_close_while_indexing(self):
-                event.ignore()
-                return
+        asking = self.controller.indexing and self.ask_before_close
+        if asking and not confirm_close_while_indexing(self):
+            event.ignore()
+            return
         self.settings.set_window_state(self.saveGeometry(), self.saveState())
         self.statusBar().showMessage("Finishing the current photo…")
         self.controller.shutdown()

@@ -35,22 +35,39 @@ def measure_rows(m: Mapping[str, Any]) -> list[MeasureRow]:
     rows: list[MeasureRow] = []
     side, minimum = _num(m, "box_short_side_px"), _num(m, "min_face_px")
     if side is not None:
-        rows.append(MeasureRow("Box short side", f"{side:.0f} px",
-                               f"≥ {minimum:.0f} px" if minimum is not None and t else "",
-                               None if minimum is None or not t else side >= minimum))
+        rows.append(
+            MeasureRow(
+                "Box short side",
+                f"{side:.0f} px",
+                f"≥ {minimum:.0f} px" if minimum is not None and t else "",
+                None if minimum is None or not t else side >= minimum,
+            )
+        )
 
     def low(name: str, key: str, tkey: str, fmt: str = "{:.1f}") -> None:
         v, th = _num(m, key), _num(t, tkey)
         if v is not None:
-            rows.append(MeasureRow(name, fmt.format(v), f"≥ {th:g}" if th is not None else "",
-                                   None if th is None else v >= th))
+            rows.append(
+                MeasureRow(
+                    name,
+                    fmt.format(v),
+                    f"≥ {th:g}" if th is not None else "",
+                    None if th is None else v >= th,
+                )
+            )
 
     def absmax(name: str, key: str, tkey: str | None) -> None:
         v = _num(m, key)
         th = _num(t, tkey) if tkey else None
         if v is not None:
-            rows.append(MeasureRow(name, f"{v:+.1f}°", f"|x| ≤ {th:g}°" if th is not None else "",
-                                   None if th is None else abs(v) <= th))
+            rows.append(
+                MeasureRow(
+                    name,
+                    f"{v:+.1f}°",
+                    f"|x| ≤ {th:g}°" if th is not None else "",
+                    None if th is None else abs(v) <= th,
+                )
+            )
 
     low("Confidence", "confidence", "min_confidence")
     low("Brightness", "brightness", "min_brightness")

@@ -12,7 +12,7 @@ def _files():  # type: ignore[no-untyped-def]
 
 
 def stylesheet() -> str:
-    return (_files() / "app.qss").read_text(encoding="utf-8")
+    return str((_files() / "app.qss").read_text(encoding="utf-8"))
 
 
 def app_icon() -> QIcon:

@@ -68,8 +68,14 @@ class ScreenshotTaker(QObject):
             return
         if self._step == "view":
             if r.image is not None:
-                item = next((i for i in c.photos.images() if i.external_image_id == r.image
-                             or i.image_id == r.image), None)
+                item = next(
+                    (
+                        i
+                        for i in c.photos.images()
+                        if i.external_image_id == r.image or i.image_id == r.image
+                    ),
+                    None,
+                )
                 if item is None:
                     self._finish(f"no image {r.image!r} in the collection")
                     return

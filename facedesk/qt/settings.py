@@ -21,10 +21,13 @@ class IndexSettings:
     def to_options(self) -> Any:
         from facedesk.service.indexing import IndexOptions
 
-        return IndexOptions(max_faces=self.max_faces, quality_filter=self.quality_filter,
-                            detection_attributes=(self.detection_attributes,),
-                            detector=self.detector,
-                            external_image_id_from_filename=self.external_image_id_from_filename)
+        return IndexOptions(
+            max_faces=self.max_faces,
+            quality_filter=self.quality_filter,
+            detection_attributes=(self.detection_attributes,),
+            detector=self.detector,
+            external_image_id_from_filename=self.external_image_id_from_filename,
+        )
 
 
 class AppSettings:
@@ -34,15 +37,16 @@ class AppSettings:
     def index_settings(self) -> IndexSettings:
         q, d = self.q, IndexSettings()
         raw_max = q.value("index/max_faces", 0)
-        max_faces = int(raw_max) if raw_max not in (None, "") else 0
+        max_faces = int(str(raw_max)) if raw_max not in (None, "") else 0
         return IndexSettings(
             max_faces=max_faces or None,
             quality_filter=str(q.value("index/quality_filter", d.quality_filter)),
-            detection_attributes=str(q.value("index/detection_attributes",
-                                             d.detection_attributes)),
+            detection_attributes=str(q.value("index/detection_attributes", d.detection_attributes)),
             detector=str(q.value("index/detector", d.detector)),
             external_image_id_from_filename=str(
-                q.value("index/external_id_from_filename", "true")).lower() == "true",
+                q.value("index/external_id_from_filename", "true")
+            ).lower()
+            == "true",
         )
 
     def set_index_settings(self, s: IndexSettings) -> None:
@@ -50,8 +54,10 @@ class AppSettings:
         self.q.setValue("index/quality_filter", s.quality_filter)
         self.q.setValue("index/detection_attributes", s.detection_attributes)
         self.q.setValue("index/detector", s.detector)
-        self.q.setValue("index/external_id_from_filename",
-                        "true" if s.external_image_id_from_filename else "false")
+        self.q.setValue(
+            "index/external_id_from_filename",
+            "true" if s.external_image_id_from_filename else "false",
+        )
 
     def window_state(self) -> tuple[QByteArray | None, QByteArray | None]:
         g, s = self.q.value("window/geometry"), self.q.value("window/state")

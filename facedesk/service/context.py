@@ -21,6 +21,9 @@ REGION = "local"
 
 
 _REGISTRY: VectorIndexRegistry | None = None
+# Generation of each loaded matrix, keyed like the registry (database url, collection id).
+_LOADED_AT: dict[tuple[str, str], int] = {}
+_GENERATION_LOCK = threading.Lock()
 
 
 def _registry() -> VectorIndexRegistry:
@@ -70,26 +73,52 @@ class ServiceContext:
         return self._analyzer
 
     def vectors(self, collection_id: str) -> VectorIndex:
-        """The collection's in-memory search matrix, loaded on first use."""
+        """The collection's in-memory search matrix, current with the database.
+
+        The matrix is loaded on first use and then kept up to date by this process's own
+        writes; the collection's generation counter tells when another process (the CLI
+        beside the app, say) changed the faces, and the matrix is then reloaded.
+        """
+        key = (self.database_url, collection_id)
 
         def load() -> tuple[list[str], npt.NDArray[np.float32]]:
-            with self.db.unit_of_work() as uow:
-                return uow.faces.embeddings(collection_id)
+            with self.db.unit_of_work(read_only=True) as uow:  # one snapshot for both reads
+                generation = uow.collections.generation(collection_id)
+                ids, matrix = uow.faces.embeddings(collection_id)
+            _LOADED_AT[key] = generation
+            return ids, matrix
 
-        return _registry().get(self.database_url, collection_id, load)
+        with self.db.unit_of_work(read_only=True) as uow:
+            current = uow.collections.generation(collection_id)
+        index = _registry().get(self.database_url, collection_id, load)
+        with _GENERATION_LOCK:
+            if index.loaded and _LOADED_AT.get(key) != current:
+                index.invalidate()
+        return index
 
-    def faces_added(self, collection_id: str, faces: list[StoredFace]) -> None:
+    def faces_changed(
+        self, collection_id: str, generation: int, added: list[StoredFace], removed: list[str]
+    ) -> None:
+        """Apply a committed write to the loaded matrix, or drop it if it missed one."""
+        key = (self.database_url, collection_id)
         index = _registry().peek(self.database_url, collection_id)
-        if index is not None and faces:
-            index.add([f.face_id for f in faces], np.stack([f.embedding for f in faces]))
-
-    def faces_removed(self, collection_id: str, face_ids: list[str]) -> None:
-        index = _registry().peek(self.database_url, collection_id)
-        if index is not None and face_ids:
-            index.remove(face_ids)
+        if index is None:
+            return
+        with _GENERATION_LOCK:
+            if not index.loaded:
+                return
+            if _LOADED_AT.get(key) != generation - 1:
+                index.invalidate()  # someone else wrote in between: reload on next search
+                return
+            if added:
+                index.add([f.face_id for f in added], np.stack([f.embedding for f in added]))
+            if removed:
+                index.remove(removed)
+            _LOADED_AT[key] = generation
 
     def collection_dropped(self, collection_id: str) -> None:
         _registry().drop(self.database_url, collection_id)
+        _LOADED_AT.pop((self.database_url, collection_id), None)
 
     def close(self) -> None:
         if self._db is not None:

@@ -196,7 +196,7 @@ def index_image(
         image_id, image.sha256, image.byte_size, image.width, image.height, image.format
     )
     with ctx.db.unit_of_work() as uow:
-        uow.collections.require(collection_id)
+        uow.collections.ensure(collection_id)
         # Another writer may have stored the same image meanwhile: theirs wins.
         again = uow.index_records.get(collection_id, image_id, external_image_id)
         if again is not None:
@@ -207,16 +207,18 @@ def index_image(
         uow.images.upsert(info)
         uow.faces.add_many(stored, thumbnails or None)
         uow.index_records.add(record)
+        generation = uow.collections.bump_generation(collection_id) if stored else None
         uow.commit()
-    ctx.faces_added(collection_id, stored)
+    if generation is not None:
+        ctx.faces_changed(collection_id, generation, added=stored, removed=[])
     return IndexOutcome(response, image_id, stored=True)
 
 
 def _existing(
     ctx: ServiceContext, collection_id: str, image_id: str, external_image_id: str | None
 ) -> IndexOutcome | None:
-    with ctx.db.unit_of_work() as uow:
-        uow.collections.require(collection_id)
+    with ctx.db.unit_of_work(read_only=True) as uow:
+        uow.collections.ensure(collection_id)
         record = uow.index_records.get(collection_id, image_id, external_image_id)
         if record is None:
             return None

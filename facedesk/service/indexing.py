@@ -103,8 +103,8 @@ def iter_index_files(
     options = options or IndexOptions()
     files = expand_paths(paths)
     total = len(files)
-    with ctx.db.unit_of_work() as uow:
-        uow.collections.require(collection_id)
+    with ctx.db.unit_of_work(read_only=True) as uow:
+        uow.collections.ensure(collection_id)
     for done, path in enumerate(files, start=1):
         if cancel is not None and cancel.cancelled:
             return
@@ -176,7 +176,7 @@ def index_file(
 def _unchanged(
     ctx: ServiceContext, collection_id: str, source: SourceInfo, options: IndexOptions
 ) -> FileResult | None:
-    with ctx.db.unit_of_work() as uow:
+    with ctx.db.unit_of_work(read_only=True) as uow:
         record = uow.index_records.find_by_source(collection_id, source.path)
     if (
         record is None

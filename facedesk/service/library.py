@@ -20,23 +20,23 @@ class Library:
         return self._ctx.database_url
 
     def list_images(self, collection_id: str) -> list[ImageSummary]:
-        with self._ctx.db.unit_of_work() as uow:
-            uow.collections.require(collection_id)
+        with self._ctx.db.unit_of_work(read_only=True) as uow:
+            uow.collections.ensure(collection_id)
             return uow.index_records.summaries(collection_id)
 
     def index_record(
         self, collection_id: str, image_id: str, external_image_id: str | None
     ) -> IndexRecord | None:
-        with self._ctx.db.unit_of_work() as uow:
+        with self._ctx.db.unit_of_work(read_only=True) as uow:
             return uow.index_records.get(collection_id, image_id, external_image_id)
 
     def faces(self, collection_id: str) -> list[StoredFace]:
-        with self._ctx.db.unit_of_work() as uow:
-            uow.collections.require(collection_id)
+        with self._ctx.db.unit_of_work(read_only=True) as uow:
+            uow.collections.ensure(collection_id)
             return uow.faces.list_page(collection_id, None, 1 << 62)
 
     def face_thumbnail(self, collection_id: str, face_id: str) -> bytes | None:
-        with self._ctx.db.unit_of_work() as uow:
+        with self._ctx.db.unit_of_work(read_only=True) as uow:
             return uow.faces.thumbnail(collection_id, face_id)
 
     def iter_index_files(

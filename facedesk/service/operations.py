@@ -62,7 +62,7 @@ def delete_collection(ctx: ServiceContext, p: Params) -> Response:
 def list_collections(ctx: ServiceContext, p: Params) -> Response:
     limit = p.get("MaxResults", DEFAULT_PAGE_SIZE)
     after = pagination.decode(["ListCollections"], p.get("NextToken"))
-    with ctx.db.unit_of_work() as uow:
+    with ctx.db.unit_of_work(read_only=True) as uow:
         page = uow.collections.list_page(after, limit + 1)
     more, page = len(page) > limit, page[:limit]
     out: Response = {
@@ -76,7 +76,7 @@ def list_collections(ctx: ServiceContext, p: Params) -> Response:
 
 
 def describe_collection(ctx: ServiceContext, p: Params) -> Response:
-    with ctx.db.unit_of_work() as uow:
+    with ctx.db.unit_of_work(read_only=True) as uow:
         c = uow.collections.require(p["CollectionId"])
     return {
         "FaceCount": c.face_count,
@@ -89,8 +89,8 @@ def describe_collection(ctx: ServiceContext, p: Params) -> Response:
 
 def index_faces(ctx: ServiceContext, p: Params) -> Response:
     cid = p["CollectionId"]
-    with ctx.db.unit_of_work() as uow:  # an unknown collection fails before any decoding
-        uow.collections.require(cid)
+    with ctx.db.unit_of_work(read_only=True) as uow:  # unknown collection: fail before decoding
+        uow.collections.ensure(cid)
     image = decode_request_image(p["Image"])
     requested = p.get("DetectionAttributes", ["DEFAULT"])
     outcome = index_image(
@@ -112,8 +112,8 @@ def list_faces(ctx: ServiceContext, p: Params) -> Response:
     user_id, face_ids = p.get("UserId"), p.get("FaceIds")
     scope = ["ListFaces", cid, user_id, sorted(face_ids) if face_ids else None]
     after = pagination.decode(scope, p.get("NextToken"))
-    with ctx.db.unit_of_work() as uow:
-        coll = uow.collections.require(cid)
+    with ctx.db.unit_of_work(read_only=True) as uow:
+        model_version = uow.collections.face_model_version(cid)
         if user_id is not None and uow.users.get(cid, user_id) is None:
             raise ResourceNotFoundException(f"The user id: {user_id} does not exist in {cid}")
         page = uow.faces.list_page(cid, after, limit + 1, user_id=user_id, face_ids=face_ids)
@@ -122,7 +122,7 @@ def list_faces(ctx: ServiceContext, p: Params) -> Response:
     if more:
         last = page[-1].face_id if page else (after or "")
         out["NextToken"] = pagination.encode(scope, last)
-    out["FaceModelVersion"] = coll.face_model_version
+    out["FaceModelVersion"] = model_version
     return out
 
 
@@ -131,7 +131,7 @@ def delete_faces(ctx: ServiceContext, p: Params) -> Response:
     requested = list(dict.fromkeys(p["FaceIds"]))
     unsuccessful: list[dict[str, Any]] = []
     with ctx.db.unit_of_work() as uow:
-        uow.collections.require(cid)
+        uow.collections.ensure(cid)
         found = {f.face_id: f for f in uow.faces.get_many(cid, requested)}
         deletable = []
         for fid in requested:
@@ -149,8 +149,10 @@ def delete_faces(ctx: ServiceContext, p: Params) -> Response:
             else:
                 deletable.append(fid)
         deleted = uow.faces.delete_many(cid, deletable) if deletable else []
+        generation = uow.collections.bump_generation(cid) if deleted else None
         uow.commit()
-    ctx.faces_removed(cid, deleted)
+    if generation is not None:
+        ctx.faces_changed(cid, generation, added=[], removed=deleted)
     out: Response = {}
     if deleted:
         out["DeletedFaces"] = deleted

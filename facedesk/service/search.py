@@ -65,19 +65,22 @@ def _matches(
     )
     if not hits:
         return []
-    with ctx.db.unit_of_work() as uow:
+    with ctx.db.unit_of_work(read_only=True) as uow:
         faces = {f.face_id: f for f in uow.faces.get_many(collection_id, [fid for fid, _ in hits])}
-    return [
-        {"Similarity": float(similarity(distance)), "Face": faces[fid].to_face_dict()}
-        for fid, distance in hits
-        if fid in faces  # deleted by another process since the index was loaded
-    ]
+    matches = []
+    for fid, distance in hits:
+        score = float(similarity(distance))
+        # The distance cut-off is the threshold's exact inverse; rounding can leave a face
+        # a hair under it, and a face deleted by another process may still be in the matrix.
+        if score >= threshold and fid in faces:
+            matches.append({"Similarity": score, "Face": faces[fid].to_face_dict()})
+    return matches
 
 
 def search_faces(ctx: ServiceContext, p: Params) -> Response:
     cid, face_id = p["CollectionId"], p["FaceId"]
-    with ctx.db.unit_of_work() as uow:
-        coll = uow.collections.require(cid)
+    with ctx.db.unit_of_work(read_only=True) as uow:
+        model_version = uow.collections.face_model_version(cid)
         face = uow.faces.get(cid, face_id)
     if face is None:
         raise ResourceNotFoundException(f"The face id: {face_id} does not exist in {cid}")
@@ -92,14 +95,14 @@ def search_faces(ctx: ServiceContext, p: Params) -> Response:
     return {
         "SearchedFaceId": face_id,
         "FaceMatches": matches,
-        "FaceModelVersion": coll.face_model_version,
+        "FaceModelVersion": model_version,
     }
 
 
 def search_faces_by_image(ctx: ServiceContext, p: Params) -> Response:
     cid = p["CollectionId"]
-    with ctx.db.unit_of_work() as uow:
-        coll = uow.collections.require(cid)
+    with ctx.db.unit_of_work(read_only=True) as uow:
+        model_version = uow.collections.face_model_version(cid)
     face = largest_face(ctx, p["Image"], p.get("QualityFilter", "NONE"))
     matches = _matches(
         ctx, cid, face.descriptor, p.get("FaceMatchThreshold", DEFAULT_THRESHOLD), p.get("MaxFaces")
@@ -108,7 +111,7 @@ def search_faces_by_image(ctx: ServiceContext, p: Params) -> Response:
         "SearchedFaceBoundingBox": face.bounding_box.to_dict(),
         "SearchedFaceConfidence": face.confidence,
         "FaceMatches": matches,
-        "FaceModelVersion": coll.face_model_version,
+        "FaceModelVersion": model_version,
     }
 
 

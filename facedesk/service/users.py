@@ -49,7 +49,7 @@ def _idempotent(
         ).encode()
     ).hexdigest()
     with ctx.db.unit_of_work() as uow:
-        uow.collections.require(cid)
+        uow.collections.ensure(cid)
         seen = uow.tokens.get(cid, operation, token)
     if seen is not None:
         if seen[0] != fingerprint:
@@ -74,7 +74,7 @@ def _require_user(uow: Any, cid: str, user_id: str) -> UserInfo:
 def create_user(ctx: ServiceContext, p: Params) -> Response:
     def action() -> Response:
         with ctx.db.unit_of_work() as uow:
-            uow.collections.require(p["CollectionId"])
+            uow.collections.ensure(p["CollectionId"])
             uow.users.add(UserInfo(p["CollectionId"], p["UserId"], status="ACTIVE"))
             uow.commit()
         return {}
@@ -86,7 +86,7 @@ def delete_user(ctx: ServiceContext, p: Params) -> Response:
     def action() -> Response:
         cid, uid = p["CollectionId"], p["UserId"]
         with ctx.db.unit_of_work() as uow:
-            uow.collections.require(cid)
+            uow.collections.ensure(cid)
             _require_user(uow, cid, uid)
             uow.faces.set_user(cid, uow.users.face_ids(cid, uid), None)
             uow.users.delete(cid, uid)
@@ -102,8 +102,8 @@ def list_users(ctx: ServiceContext, p: Params) -> Response:
     scope = ["ListUsers", cid]
     after_raw = pagination.decode(scope, p.get("NextToken"))
     after = int(after_raw) if after_raw is not None else None
-    with ctx.db.unit_of_work() as uow:
-        uow.collections.require(cid)
+    with ctx.db.unit_of_work(read_only=True) as uow:
+        uow.collections.ensure(cid)
         page = uow.users.list_page_by_position(cid, after, limit + 1)
     more, page = len(page) > limit, page[:limit]
     out: Response = {"Users": [{"UserId": u.user_id, "UserStatus": u.status} for _, u in page]}
@@ -128,7 +128,7 @@ def associate_faces(ctx: ServiceContext, p: Params) -> Response:
         associated: list[str] = []
         unsuccessful: list[dict[str, Any]] = []
         with ctx.db.unit_of_work() as uow:
-            uow.collections.require(cid)
+            uow.collections.ensure(cid)
             _require_user(uow, cid, uid)
             current = uow.users.face_ids(cid, uid)
             faces = {f.face_id: f for f in uow.faces.get_many(cid, requested + current)}
@@ -187,7 +187,7 @@ def disassociate_faces(ctx: ServiceContext, p: Params) -> Response:
         done: list[str] = []
         unsuccessful: list[dict[str, Any]] = []
         with ctx.db.unit_of_work() as uow:
-            uow.collections.require(cid)
+            uow.collections.ensure(cid)
             _require_user(uow, cid, uid)
             faces = {f.face_id: f for f in uow.faces.get_many(cid, requested)}
             for fid in requested:
@@ -250,8 +250,8 @@ def search_users(ctx: ServiceContext, p: Params) -> Response:
         raise InvalidParameterException("Provide exactly one of UserId or FaceId.")
     threshold = p.get("UserMatchThreshold", SEARCH_THRESHOLD)
     max_users = p.get("MaxUsers", DEFAULT_MAX_USERS)
-    with ctx.db.unit_of_work() as uow:
-        coll = uow.collections.require(cid)
+    with ctx.db.unit_of_work(read_only=True) as uow:
+        model_version = uow.collections.face_model_version(cid)
         centroids = _user_centroids(uow, cid)
         if face_id is not None:
             face = uow.faces.get(cid, face_id)
@@ -268,7 +268,7 @@ def search_users(ctx: ServiceContext, p: Params) -> Response:
             query = centroids[user_id]
     out: Response = {
         "UserMatches": _user_matches(centroids, query, threshold, max_users, exclude=user_id),
-        "FaceModelVersion": coll.face_model_version,
+        "FaceModelVersion": model_version,
     }
     if face_id is not None:
         out["SearchedFace"] = {"FaceId": face_id}
@@ -279,13 +279,13 @@ def search_users(ctx: ServiceContext, p: Params) -> Response:
 
 def search_users_by_image(ctx: ServiceContext, p: Params) -> Response:
     cid = p["CollectionId"]
-    with ctx.db.unit_of_work() as uow:
-        coll = uow.collections.require(cid)
+    with ctx.db.unit_of_work(read_only=True) as uow:
+        model_version = uow.collections.face_model_version(cid)
     image = decode_request_image(p["Image"])
     kept, filtered = searchable_faces(
         image, ctx.analyzer.analyze(image), p.get("QualityFilter", "NONE")
     )
-    out: Response = {"UserMatches": [], "FaceModelVersion": coll.face_model_version}
+    out: Response = {"UserMatches": [], "FaceModelVersion": model_version}
     unsearched = [{"FaceDetails": face_detail(f, frozenset()), "Reasons": r} for f, r in filtered]
     if kept:
         face = kept[0]
@@ -293,7 +293,7 @@ def search_users_by_image(ctx: ServiceContext, p: Params) -> Response:
             {"FaceDetails": face_detail(f, frozenset()), "Reasons": ["FACE_NOT_LARGEST"]}
             for f in kept[1:]
         ] + unsearched
-        with ctx.db.unit_of_work() as uow:
+        with ctx.db.unit_of_work(read_only=True) as uow:
             centroids = _user_centroids(uow, cid)
         out["UserMatches"] = _user_matches(
             centroids,

@@ -74,6 +74,9 @@ class CollectionRow(Base):
     face_model_version: Mapped[str] = mapped_column(String(32))
     arn: Mapped[str] = mapped_column(String(512))
     created_at: Mapped[datetime]
+    # Bumped by every write that adds or removes faces, so a process holding a search
+    # matrix in memory can tell that another process changed the collection.
+    generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ImageRow(Base):

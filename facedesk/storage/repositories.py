@@ -137,6 +137,38 @@ class CollectionRepository:
             raise ResourceNotFoundException(f"The collection id: {collection_id} does not exist")
         return info
 
+    def ensure(self, collection_id: str) -> None:
+        """ResourceNotFoundException unless the collection exists (without counting faces)."""
+        self.face_model_version(collection_id)
+
+    def face_model_version(self, collection_id: str) -> str:
+        value = self._s.scalar(
+            select(CollectionRow.face_model_version).where(
+                CollectionRow.collection_id == collection_id
+            )
+        )
+        if value is None:
+            raise ResourceNotFoundException(f"The collection id: {collection_id} does not exist")
+        return str(value)
+
+    def generation(self, collection_id: str) -> int:
+        """The collection's write counter; also the cheap existence check (no face count)."""
+        value = self._s.scalar(
+            select(CollectionRow.generation).where(CollectionRow.collection_id == collection_id)
+        )
+        if value is None:
+            raise ResourceNotFoundException(f"The collection id: {collection_id} does not exist")
+        return int(value)
+
+    def bump_generation(self, collection_id: str) -> int:
+        """Count one more change to the collection's faces; returns the new generation."""
+        self._s.execute(
+            update(CollectionRow)
+            .where(CollectionRow.collection_id == collection_id)
+            .values(generation=CollectionRow.generation + 1)
+        )
+        return self.generation(collection_id)
+
     def delete(self, collection_id: str) -> bool:
         # Faces, thumbnails, users, index records and tokens go by ON DELETE CASCADE.
         result = self._s.execute(

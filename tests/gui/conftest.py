@@ -12,10 +12,14 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QSettings, QThreadPool  # noqa: E402
+from PySide6.QtCore import QSettings, QThreadPool
 
-GUI_PHOTOS = ("face_recognition/obama.jpg", "face_recognition/biden.jpg",
-              "face_recognition/two_people.jpg", "dlib/2008_002079.jpg")
+GUI_PHOTOS = (
+    "face_recognition/obama.jpg",
+    "face_recognition/biden.jpg",
+    "face_recognition/two_people.jpg",
+    "dlib/2008_002079.jpg",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -96,5 +100,7 @@ def make_window(qtbot: Any, settings: Any) -> Iterator[Any]:
 
 def wait_idle(qtbot: Any, window: Any, timeout: int = 30_000) -> None:
     c = window.controller
-    qtbot.waitUntil(lambda: not c.busy and c.thumbnails.pending == 0 and not window.viewer.loading,
-                    timeout=timeout)
+    qtbot.waitUntil(
+        lambda: not c.busy and c.thumbnails.pending == 0 and not window.viewer.loading,
+        timeout=timeout,
+    )

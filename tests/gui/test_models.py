@@ -24,13 +24,19 @@ def test_models_pass_modeltester(qtbot: Any, qtmodeltester: Any, indexed_db: Pat
         assert controller.faces.rowCount() > 0
         with qtbot.waitSignal(controller.search_finished, timeout=60_000):
             controller.search_by_photo(str(Path(controller.photos.images()[0].source_path)))
-        from facedesk.qt.models.person_list_model import PersonListModel
         from facedesk.core.types import UserInfo
+        from facedesk.qt.models.person_list_model import PersonListModel
 
         people = PersonListModel()
         people.set_people([UserInfo("gui", "ann", face_count=2), UserInfo("gui", "bob")])
-        for model in (controller.collections, controller.photos, controller.faces,
-                      controller.matches, controller.results, people):
+        for model in (
+            controller.collections,
+            controller.photos,
+            controller.faces,
+            controller.matches,
+            controller.results,
+            people,
+        ):
             qtmodeltester.check(model, force_py=True)
         photo_proxy = PhotoFilterProxy()
         photo_proxy.setSourceModel(controller.photos)
@@ -58,8 +64,10 @@ def test_face_model_fetches_in_batches(qtbot: Any, qtmodeltester: Any, indexed_d
     client = make_client(indexed_db)
     try:
         base = client.library.faces("gui")
-        many = [replace(base[i % len(base)], face_id=f"{i:08d}-0000-5000-8000-000000000000")
-                for i in range(BATCH * 2 + 7)]
+        many = [
+            replace(base[i % len(base)], face_id=f"{i:08d}-0000-5000-8000-000000000000")
+            for i in range(BATCH * 2 + 7)
+        ]
         loader = ThumbnailLoader()
         model = FaceListModel(loader)
         model.set_faces(many, client.library.face_thumbnail, lambda _i: None)

@@ -31,8 +31,11 @@ def test_generator_items_all_arrive_in_order_then_result(qtbot: Any) -> None:
     results: list[Any] = []
     runner.signals.progressed.connect(on_progress)
     runner.signals.succeeded.connect(results.append)
-    with qtbot.waitSignals([runner.signals.started, runner.signals.succeeded,
-                            runner.signals.finished], order="strict", timeout=10_000):
+    with qtbot.waitSignals(
+        [runner.signals.started, runner.signals.succeeded, runner.signals.finished],
+        order="strict",
+        timeout=10_000,
+    ):
         runner.start()
     assert seen == list(range(2000))
     assert len(batches) < 2000  # batched, not one signal per item

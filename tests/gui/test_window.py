@@ -19,10 +19,12 @@ def drop_on(widget: Any, pos: QPointF, paths: list[Path]) -> None:
     """The event sequence a real drag delivers: enter, move, drop."""
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
-            Qt.KeyboardModifier.NoModifier)
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
     for kind in (QDragEnterEvent, QDragMoveEvent, QDropEvent):
-        event = kind(pos, *args)
+        try:  # Qt >= 6.12 takes QPointF for every drag event; older ones QPoint for enter/move
+            event = kind(pos, *args)
+        except TypeError:
+            event = kind(pos.toPoint(), *args)
         QApplication.sendEvent(widget, event)
         assert event.isAccepted(), kind.__name__
 
@@ -42,16 +44,19 @@ def test_first_run_shows_drop_screen(make_window: Any, tmp_path: Path) -> None:
     assert "Drop photos here" in window.welcome.drop.text()
 
 
-def test_drop_two_photos_on_a_collection_indexes_them(make_window: Any, qtbot: Any,
-                                                      tmp_path: Path, testdata: Path) -> None:
+def test_drop_two_photos_on_a_collection_indexes_them(
+    make_window: Any, qtbot: Any, tmp_path: Path, testdata: Path
+) -> None:
     db = new_library(tmp_path, "aaa", "family")
     window = make_window(db, "aaa")
     c = window.controller
     view = window.collection_panel.list
     family = c.collections.index(c.collections.row_of("family"))
     pos = QPointF(view.visualRect(family).center())
-    photos = [testdata / "real/face_recognition/obama.jpg",
-              testdata / "real/face_recognition/two_people.jpg"]
+    photos = [
+        testdata / "real/face_recognition/obama.jpg",
+        testdata / "real/face_recognition/two_people.jpg",
+    ]
     with qtbot.waitSignal(c.indexing_finished, timeout=120_000) as finished:
         drop_on(view.viewport(), pos, photos)
     outcome = finished.args[0]
@@ -72,9 +77,14 @@ def test_drop_two_photos_on_a_collection_indexes_them(make_window: Any, qtbot: A
     info = c.collections.collections()[c.collections.row_of("family")]
     assert info.face_count == c.faces.total()
     assert window.stack.currentWidget() is window.tabs
-    # thumbnails came from the stored crops
-    assert all(c.thumbnails.pixmap(f"face:family:{f.face_id}", lambda: None) is not None
-               for f in c.faces.faces())
+    # the faces grid loads every visible crop off the UI thread
+    window.show_view("faces")
+    qtbot.waitUntil(
+        lambda: all(
+            c.thumbnails.peek(f"face:family:{f.face_id}") is not None for f in c.faces.faces()
+        ),
+        timeout=20_000,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -84,15 +94,17 @@ def bald_db(tmp_path_factory: pytest.TempPathFactory, testdata: Path) -> Path:
     db = tmp_path_factory.mktemp("bald") / "bald.db"
     client = make_client(db)
     client.create_collection(CollectionId="bald")
-    events = list(client.library.iter_index_files(
-        "bald", [testdata / "real/dlib/bald_guys.jpg"], IndexOptions(quality_filter="NONE")))
+    events = list(
+        client.library.iter_index_files(
+            "bald", [testdata / "real/dlib/bald_guys.jpg"], IndexOptions(quality_filter="NONE")
+        )
+    )
     assert events[-1].result.status == "indexed"
     client.close()
     return db
 
 
-def test_viewer_draws_every_face_of_the_record(make_window: Any, qtbot: Any,
-                                               bald_db: Path) -> None:
+def test_viewer_draws_every_face_of_the_record(make_window: Any, qtbot: Any, bald_db: Path) -> None:
     window = make_window(bald_db, "bald")
     c = window.controller
     summary = c.photos.images()[0]
@@ -103,17 +115,19 @@ def test_viewer_draws_every_face_of_the_record(make_window: Any, qtbot: Any,
     assert len(boxes) == record.face_count + record.unindexed_count
     assert len(boxes) >= 20  # the photo holds 24 faces; NONE keeps every one found
     assert sum(b.face.indexed for b in boxes) == record.face_count
-    n_landmarks = sum(len(r["FaceDetail"].get("Landmarks", []))
-                      for r in record.response["FaceRecords"])
-    n_landmarks += sum(len(u["FaceDetail"].get("Landmarks", []))
-                       for u in record.response.get("UnindexedFaces", []))
+    n_landmarks = sum(
+        len(r["FaceDetail"].get("Landmarks", [])) for r in record.response["FaceRecords"]
+    )
+    n_landmarks += sum(
+        len(u["FaceDetail"].get("Landmarks", [])) for u in record.response.get("UnindexedFaces", [])
+    )
     assert len(window.viewer.landmark_items()) == n_landmarks == 30 * len(boxes)
-    assert window.viewer._pixmap_item is not None and not window.viewer.message.isVisible()
+    assert window.viewer._pixmap_item is not None and window.viewer.message.isHidden()
     # Space toggles the overlays
     window.show_view("viewer")
-    window.actions["toggle_overlays"].trigger()
+    window.action_map["toggle_overlays"].trigger()
     assert not any(b.isVisible() for b in boxes)
-    window.actions["toggle_overlays"].trigger()
+    window.action_map["toggle_overlays"].trigger()
     assert all(b.isVisible() for b in boxes)
     # clicking a box fills the inspector with that face
     window.viewer.scene.face_clicked.emit(boxes[0].face)
@@ -122,7 +136,8 @@ def test_viewer_draws_every_face_of_the_record(make_window: Any, qtbot: Any,
 
 
 def test_viewer_on_missing_file_draws_boxes_on_blank_canvas(
-        make_window: Any, qtbot: Any, tmp_path: Path, testdata: Path) -> None:
+    make_window: Any, qtbot: Any, tmp_path: Path, testdata: Path
+) -> None:
     from facedesk.service.indexing import IndexOptions
 
     photo = tmp_path / "gone.jpg"
@@ -136,7 +151,7 @@ def test_viewer_on_missing_file_draws_boxes_on_blank_canvas(
     item = window.controller.photos.images()[0]
     with qtbot.waitSignal(window.viewer.loaded, timeout=20_000):
         window.controller.open_photo(item.image_id, item.external_image_id)
-    assert window.viewer.message.isVisible()
+    assert not window.viewer.message.isHidden()
     assert "not available" in window.viewer.message.text()
     boxes = window.viewer.box_items()
     assert len(boxes) == item.face_count + item.unindexed_count > 0
@@ -145,8 +160,9 @@ def test_viewer_on_missing_file_draws_boxes_on_blank_canvas(
     assert all(b.face.measurement.get("thresholds") for b in unindexed)
 
 
-def test_search_by_photo_finds_obama(make_window: Any, qtbot: Any, indexed_db: Path,
-                                     testdata: Path) -> None:
+def test_search_by_photo_finds_obama(
+    make_window: Any, qtbot: Any, indexed_db: Path, testdata: Path
+) -> None:
     window = make_window(indexed_db, "gui")
     c = window.controller
     with qtbot.waitSignal(c.search_finished, timeout=60_000) as done:
@@ -163,18 +179,20 @@ def test_search_by_photo_finds_obama(make_window: Any, qtbot: Any, indexed_db: P
     wait_idle(qtbot, window)
 
 
-def test_people_name_assign_list_and_open(make_window: Any, qtbot: Any, copied_db: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_people_name_assign_list_and_open(
+    make_window: Any, qtbot: Any, copied_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     window = make_window(copied_db, "gui")
     c = window.controller
     window.show_view("faces")
     obama = [f.face_id for f in c.faces.faces() if f.external_image_id == "obama.jpg"]
     assert len(obama) == 1
-    monkeypatch.setattr("facedesk.qt.commands.QInputDialog.getText",
-                        lambda *a, **k: ("Barack Obama", True))
+    monkeypatch.setattr(
+        "facedesk.qt.commands.QInputDialog.getText", lambda *a, **k: ("Barack Obama", True)
+    )
     window.faces_view.select_face(obama[0])
     with qtbot.waitSignal(c.people_changed, timeout=20_000):
-        window.actions["new_person"].trigger()
+        window.action_map["new_person"].trigger()
     people = c.people.people()
     assert [(p.user_id, p.face_count) for p in people] == [("Barack-Obama", 1)]
     with qtbot.waitSignal(c.person_opened, timeout=20_000):
@@ -185,8 +203,9 @@ def test_people_name_assign_list_and_open(make_window: Any, qtbot: Any, copied_d
     wait_idle(qtbot, window)
 
 
-def test_delete_selected_faces_after_confirmation(make_window: Any, qtbot: Any, copied_db: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_delete_selected_faces_after_confirmation(
+    make_window: Any, qtbot: Any, copied_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     window = make_window(copied_db, "gui")
     c = window.controller
     window.show_view("faces")
@@ -202,12 +221,11 @@ def test_delete_selected_faces_after_confirmation(make_window: Any, qtbot: Any, 
     n = len(window.faces_view.selected_face_ids())
     assert n == before
     window.faces_view.list.clearSelection()
-    window.faces_view.list.selectionModel().select(
-        window.faces_view.proxy.index(0, 0), window.faces_view.list.selectionModel().SelectionFlag.Select)
-    window.faces_view.list.selectionModel().select(
-        window.faces_view.proxy.index(1, 0), window.faces_view.list.selectionModel().SelectionFlag.Select)
+    selection = window.faces_view.list.selectionModel()
+    for row in (0, 1):
+        selection.select(window.faces_view.proxy.index(row, 0), selection.SelectionFlag.Select)
     with qtbot.waitSignal(c.collection_loaded, timeout=20_000):
-        window.actions["delete_faces"].trigger()
+        window.action_map["delete_faces"].trigger()
     assert asked and "Delete 2 faces" in asked[0]
     assert c.faces.total() == before - 2
     wait_idle(qtbot, window)

@@ -177,34 +177,40 @@ def test_default_quality_filter_is_auto_and_keeps_good_faces(
 def test_small_bounding_box_follows_rekognition_rule(
     client: Any, coll: str, testdata: Path
 ) -> None:
-    # Three copies of a portrait, the smallest face well under 40 px on a 1920x1080 canvas.
+    # On a 3840x2160 picture Rekognition's minimum face is 80 px (40 px at 1920x1080,
+    # scaled). Three copies of a portrait give faces of about 220, 107 and 74 px.
     src = Image.open(testdata / "real/face_recognition/obama.jpg").convert("RGB")
-    canvas = Image.new("RGB", (1920, 1080), (120, 120, 120))
-    x = 20
-    for height in (600, 300, 110):
+    canvas = Image.new("RGB", (3840, 2160), (120, 120, 120))
+    x = 40
+    for height in (1000, 500, 335):
         small = src.resize((src.width * height // src.height, height))
-        canvas.paste(small, (x, 100))
-        x += small.width + 40
+        canvas.paste(small, (x, 200))
+        x += small.width + 80
     data = _jpeg(canvas)
+    limit = min_face_px(3840, 2160)
+    assert limit == 80
     r = client.index_faces(CollectionId=coll, Image={"Bytes": data}, QualityFilter="AUTO")
-    limit = min_face_px(1920, 1080)
-    assert limit == 40
-    for rec in r.get("FaceRecords", []):
+    assert len(r["FaceRecords"]) == 2
+    for rec in r["FaceRecords"]:
         box = rec["FaceDetail"]["BoundingBox"]
-        assert min(box["Width"] * 1920, box["Height"] * 1080) >= limit
-    small = [u for u in r.get("UnindexedFaces", []) if "SMALL_BOUNDING_BOX" in u["Reasons"]]
-    assert small, r.get("UnindexedFaces")
-    for u in small:
-        box = u["FaceDetail"]["BoundingBox"]
-        assert min(box["Width"] * 1920, box["Height"] * 1080) < limit
-    assert len(r.get("FaceRecords", [])) >= 2
+        assert min(box["Width"] * 3840, box["Height"] * 2160) >= limit
+    [small] = r["UnindexedFaces"]
+    assert small["Reasons"] == ["SMALL_BOUNDING_BOX"]
+    box = small["FaceDetail"]["BoundingBox"]
+    assert min(box["Width"] * 3840, box["Height"] * 2160) < limit
+    none = client.index_faces(
+        CollectionId=coll, Image={"Bytes": data}, QualityFilter="NONE", ExternalImageId="n"
+    )
+    assert len(none["FaceRecords"]) == 3
 
 
 def test_index_record_keeps_measurements(client: Any, coll: str, testdata: Path) -> None:
     data = (testdata / "real/dlib/2008_002079.jpg").read_bytes()
     r = client.index_faces(CollectionId=coll, Image={"Bytes": data}, ExternalImageId="party")
-    image_id = (r.get("FaceRecords") or [{"Face": {"ImageId": None}}])[0]["Face"]["ImageId"]
-    assert image_id
+    [image] = client.library.list_images(coll)
+    image_id = image.image_id
+    assert image.face_count == len(r.get("FaceRecords", []))
+    assert image.unindexed_count == len(r.get("UnindexedFaces", [])) > 0
     record = client.library.index_record(coll, image_id, "party")
     assert record is not None
     n = len(r.get("FaceRecords", [])) + len(r.get("UnindexedFaces", []))

@@ -30,12 +30,19 @@ class CollectionDelegate(QStyledItemDelegate):
         bold.setBold(True)
         painter.setFont(bold)
         painter.setPen(colour)
-        painter.drawText(QRect(r.left(), r.top(), r.width(), line), Qt.AlignmentFlag.AlignLeft,
-                         painter.fontMetrics().elidedText(str(index.data()),
-                                                          Qt.TextElideMode.ElideRight, r.width()))
+        painter.drawText(
+            QRect(r.left(), r.top(), r.width(), line),
+            Qt.AlignmentFlag.AlignLeft,
+            painter.fontMetrics().elidedText(
+                str(index.data()), Qt.TextElideMode.ElideRight, r.width()
+            ),
+        )
         painter.setFont(option.font)
         colour.setAlpha(160)
         painter.setPen(colour)
-        painter.drawText(QRect(r.left(), r.top() + line + 2, r.width(), line),
-                         Qt.AlignmentFlag.AlignLeft, str(index.data(SubtitleRole) or ""))
+        painter.drawText(
+            QRect(r.left(), r.top() + line + 2, r.width(), line),
+            Qt.AlignmentFlag.AlignLeft,
+            str(index.data(SubtitleRole) or ""),
+        )
         painter.restore()

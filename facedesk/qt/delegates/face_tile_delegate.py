@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QSize
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
@@ -13,7 +13,7 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 class FaceTileDelegate(QStyledItemDelegate):
-    def __init__(self, picture_px: int = 112, parent: object = None) -> None:
+    def __init__(self, picture_px: int = 112, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.picture_px = picture_px
 
@@ -28,10 +28,19 @@ class FaceTileDelegate(QStyledItemDelegate):
         area = QRect(r.left() + (r.width() - p) // 2, r.top() + 6, p, p)
         paint_picture(painter, area, index.data(ThumbnailRole), bool(index.data(LoadFailedRole)))
         text_top = area.bottom() + 4
-        paint_caption(painter, option, QRect(r.left() + 4, text_top, r.width() - 8, line),
-                      str(index.data() or ""))
+        paint_caption(
+            painter,
+            option,
+            QRect(r.left() + 4, text_top, r.width() - 8, line),
+            str(index.data() or ""),
+        )
         sub = index.data(SubtitleRole)
         if sub:
-            paint_caption(painter, option, QRect(r.left() + 4, text_top + line, r.width() - 8, line),
-                          str(sub), bold=True)
+            paint_caption(
+                painter,
+                option,
+                QRect(r.left() + 4, text_top + line, r.width() - 8, line),
+                str(sub),
+                bold=True,
+            )
         painter.restore()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QSize
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
@@ -25,7 +25,7 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 class PhotoTileDelegate(QStyledItemDelegate):
-    def __init__(self, picture_px: int = 180, parent: object = None) -> None:
+    def __init__(self, picture_px: int = 180, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.picture_px = picture_px
 
@@ -37,15 +37,24 @@ class PhotoTileDelegate(QStyledItemDelegate):
         paint_background(painter, option)
         r, p = option.rect, self.picture_px
         area = QRect(r.left() + (r.width() - p) // 2, r.top() + 8, p, p)
-        drawn = paint_picture(painter, area, index.data(ThumbnailRole),
-                              bool(index.data(LoadFailedRole)))
+        drawn = paint_picture(
+            painter, area, index.data(ThumbnailRole), bool(index.data(LoadFailedRole))
+        )
         x = drawn.right() - 4
         unindexed = int(index.data(UnindexedCountRole) or 0)
         if unindexed:
             x = paint_badge(painter, (x, drawn.top() + 4), f"✕ {unindexed}", UNINDEXED_COLOUR) - 4
-        paint_badge(painter, (x, drawn.top() + 4), f"☺ {int(index.data(FaceCountRole) or 0)}",
-                    INDEXED_COLOUR)
+        paint_badge(
+            painter,
+            (x, drawn.top() + 4),
+            f"☺ {int(index.data(FaceCountRole) or 0)}",
+            INDEXED_COLOUR,
+        )
         line = option.fontMetrics.height()
-        paint_caption(painter, option, QRect(r.left() + 4, area.bottom() + 4, r.width() - 8, line),
-                      str(index.data() or ""))
+        paint_caption(
+            painter,
+            option,
+            QRect(r.left() + 4, area.bottom() + 4, r.width() - 8, line),
+            str(index.data() or ""),
+        )
         painter.restore()

@@ -39,8 +39,14 @@ def paint_picture(painter: QPainter, area: QRect, pixmap: QPixmap | None, failed
     return target
 
 
-def paint_caption(painter: QPainter, option: QStyleOptionViewItem, rect: QRect, text: str,
-                  bold: bool = False, dim: bool = False) -> None:
+def paint_caption(
+    painter: QPainter,
+    option: QStyleOptionViewItem,
+    rect: QRect,
+    text: str,
+    bold: bool = False,
+    dim: bool = False,
+) -> None:
     selected = bool(option.state & QStyle.StateFlag.State_Selected)
     role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
     colour = option.palette.color(role)

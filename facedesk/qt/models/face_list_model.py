@@ -68,7 +68,10 @@ class FaceListModel(QAbstractListModel):
             return face.user_id or ""
         if role == Qt.ItemDataRole.ToolTipRole:
             who = f"\nPerson: {face.user_id}" if face.user_id else ""
-            return f"{face.external_image_id}\nFaceId {face.face_id}\nConfidence {face.confidence:.1f}{who}"
+            return (
+                f"{face.external_image_id}\nFaceId {face.face_id}\n"
+                f"Confidence {face.confidence:.1f}{who}"
+            )
         if role == IdRole:
             return face.face_id
         if role == ItemRole:
@@ -107,8 +110,9 @@ class FaceListModel(QAbstractListModel):
 
     def _source(self, face: StoredFace) -> Callable[[], Any]:
         fetch, cid, fid = self._fetch, face.collection_id, face.face_id
-        return face_source(lambda: fetch(cid, fid), self._source_of(face.image_id),
-                           face.bounding_box.to_dict())
+        return face_source(
+            lambda: fetch(cid, fid), self._source_of(face.image_id), face.bounding_box.to_dict()
+        )
 
     def _on_loader_thumbnail_loaded(self, key: str) -> None:
         row = self._rows.get(key)

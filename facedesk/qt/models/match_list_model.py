@@ -57,7 +57,9 @@ class MatchListModel(QAbstractListModel):
         if role == SubtitleRole:
             return m.face.get("UserId") or m.face.get("ExternalImageId", "")
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{m.face.get('ExternalImageId', '')}\nSimilarity {m.similarity:.2f}\n{m.face_id}"
+            return (
+                f"{m.face.get('ExternalImageId', '')}\nSimilarity {m.similarity:.2f}\n{m.face_id}"
+            )
         if role == IdRole:
             return m.face_id
         if role == ItemRole:
@@ -75,7 +77,9 @@ class MatchListModel(QAbstractListModel):
     def matches(self) -> list[MatchItem]:
         return list(self._items)
 
-    def set_matches(self, items: list[MatchItem], fetch: Callable[[str, str], bytes | None]) -> None:
+    def set_matches(
+        self, items: list[MatchItem], fetch: Callable[[str, str], bytes | None]
+    ) -> None:
         self.beginResetModel()
         self._items = list(items)
         self._fetch = fetch

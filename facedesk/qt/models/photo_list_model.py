@@ -46,8 +46,10 @@ class PhotoListModel(QAbstractListModel):
         if role in (Qt.ItemDataRole.DisplayRole, ExternalIdRole):
             return item.external_image_id or item.image_id[:8]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return (f"{item.external_image_id}\n{item.source_path or '(no source file)'}\n"
-                    f"{item.width}×{item.height}, indexed {item.indexed_at:%Y-%m-%d %H:%M}")
+            return (
+                f"{item.external_image_id}\n{item.source_path or '(no source file)'}\n"
+                f"{item.width}×{item.height}, indexed {item.indexed_at:%Y-%m-%d %H:%M}"
+            )
         if role == IdRole:
             return item.image_id
         if role == ItemRole:

@@ -8,6 +8,8 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 import facedesk
 
+_CC0 = "CC0 / public domain, via face_recognition_models"
+
 
 def about_text(model_version: str) -> str:
     return f"""
@@ -16,9 +18,9 @@ def about_text(model_version: str) -> str:
 computer, offline.</p>
 <p><b>Face model</b> version {model_version}</p>
 <table cellspacing="4">
-<tr><td><b>HOG face detector</b> (dlib)</td><td>CC0 / public domain, via face_recognition_models</td></tr>
-<tr><td><b>ResNet face descriptor</b> (dlib, 128-d)</td><td>CC0 / public domain, via face_recognition_models</td></tr>
-<tr><td><b>5-point shape predictor</b> (dlib)</td><td>CC0 / public domain, via face_recognition_models</td></tr>
+<tr><td><b>HOG face detector</b> (dlib)</td><td>{_CC0}</td></tr>
+<tr><td><b>ResNet face descriptor</b> (dlib, 128-d)</td><td>{_CC0}</td></tr>
+<tr><td><b>5-point shape predictor</b> (dlib)</td><td>{_CC0}</td></tr>
 <tr><td><b>68-point shape predictor</b> (dlib)</td><td>trained on iBUG 300-W:
 <b>non-commercial use only</b></td></tr>
 <tr><td><b>dlib</b></td><td>Boost Software License</td></tr>

@@ -19,6 +19,13 @@ from facedesk.qt.models.roles import IdRole
 from facedesk.qt.views.drops import local_paths
 
 
+def _tool_button(text: str, tip: str) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    button.setToolTip(tip)
+    return button
+
+
 class CollectionListView(QListView):
     paths_dropped = Signal(list, str)  # paths, collection_id ("" = dropped on empty space)
 
@@ -56,8 +63,8 @@ class CollectionPanel(QWidget):
         self.list = CollectionListView(self)
         self.list.setItemDelegate(CollectionDelegate(self.list))
         self.list.setObjectName("collectionList")
-        self.add_button = QToolButton(text="+", toolTip="New collection…")
-        self.remove_button = QToolButton(text="−", toolTip="Delete the selected collection…")
+        self.add_button = _tool_button("+", "New collection…")
+        self.remove_button = _tool_button("−", "Delete the selected collection…")
         header = QHBoxLayout()
         title = QLabel("Drop photos on a collection to index them.")
         title.setObjectName("hint")
@@ -102,8 +109,10 @@ class CollectionPanel(QWidget):
     def keyPressEvent(self, event: object) -> None:  # Delete key in the sidebar
         from PySide6.QtGui import QKeyEvent
 
-        if isinstance(event, QKeyEvent) and event.key() in (Qt.Key.Key_Delete,
-                                                            Qt.Key.Key_Backspace):
+        if isinstance(event, QKeyEvent) and event.key() in (
+            Qt.Key.Key_Delete,
+            Qt.Key.Key_Backspace,
+        ):
             self._on_remove_clicked()
             return
         super().keyPressEvent(event)  # type: ignore[arg-type]

@@ -57,8 +57,12 @@ class FacesView(QWidget):
         self.show_all_button.clicked.connect(self.show_all_requested)
         self.list.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.list.activated.connect(self._on_list_activated)
-        for sig in (self.proxy.modelReset, self.proxy.rowsInserted, self.proxy.rowsRemoved,
-                    self.proxy.layoutChanged):
+        for sig in (
+            self.proxy.modelReset,
+            self.proxy.rowsInserted,
+            self.proxy.rowsRemoved,
+            self.proxy.layoutChanged,
+        ):
             sig.connect(self._update_count)
 
     def selected_face_ids(self) -> list[str]:

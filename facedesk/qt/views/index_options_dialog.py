@@ -22,9 +22,11 @@ def _filter_help(level: str) -> str:
     if level == "NONE":
         return "Every detected face is indexed."
     t = LEVELS[level]
-    return (f"Leaves out faces with confidence < {t.min_confidence:g}, brightness < "
-            f"{t.min_brightness:g}, sharpness < {t.min_sharpness:g}, |yaw| > {t.max_abs_yaw:g}°, "
-            f"|pitch| > {t.max_abs_pitch:g}°, and boxes under the minimum face size.")
+    return (
+        f"Leaves out faces with confidence < {t.min_confidence:g}, brightness < "
+        f"{t.min_brightness:g}, sharpness < {t.min_sharpness:g}, |yaw| > {t.max_abs_yaw:g}°, "
+        f"|pitch| > {t.max_abs_pitch:g}°, and boxes under the minimum face size."
+    )
 
 
 class IndexOptionsDialog(QDialog):
@@ -55,14 +57,17 @@ class IndexOptionsDialog(QDialog):
         form.addRow("DetectionAttributes", self.attributes)
         form.addRow("Detector", self.detector)
         form.addRow("", self.external_id)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        self.quality.currentTextChanged.connect(lambda t: self.quality_help.setText(_filter_help(t)))
+        self.quality.currentTextChanged.connect(
+            lambda t: self.quality_help.setText(_filter_help(t))
+        )
         self.quality_help.setText(_filter_help(current.quality_filter))
         self.setMinimumWidth(460)
 

@@ -22,7 +22,9 @@ def format_duration(seconds: float | None) -> str:
     if seconds is None:
         return "–"
     s = round(seconds)
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+    return (
+        f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+    )
 
 
 class IndexingPanel(QWidget):
@@ -80,4 +82,5 @@ class IndexingPanel(QWidget):
         self.label.setText(
             f"{head}: {t.get('indexed', 0)} faces indexed, {t.get('unindexed', 0)} not, "
             f"{t.get('errors', 0)} errors, {t.get('skipped', 0)} unchanged  "
-            f"({format_duration(getattr(outcome, 'elapsed_s', None))})")
+            f"({format_duration(getattr(outcome, 'elapsed_s', None))})"
+        )

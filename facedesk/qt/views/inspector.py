@@ -34,8 +34,13 @@ def _fmt(value: Any) -> str:
 def _add_tree(parent: QTreeWidgetItem | QTreeWidget, key: str, value: Any) -> None:
     if isinstance(value, Mapping):
         # the common shapes read better on one line
-        if set(value) in ({"Value", "Confidence"}, {"Low", "High"}, {"Width", "Height", "Left", "Top"},
-                          {"Roll", "Yaw", "Pitch"}, {"Brightness", "Sharpness"}):
+        if set(value) in (
+            {"Value", "Confidence"},
+            {"Low", "High"},
+            {"Width", "Height", "Left", "Top"},
+            {"Roll", "Yaw", "Pitch"},
+            {"Brightness", "Sharpness"},
+        ):
             text = ", ".join(f"{k} {_fmt(v)}" for k, v in value.items())
             _leaf(parent, key, text)
             return
@@ -110,9 +115,11 @@ class Inspector(QWidget):
         if face.indexed:
             self.heading.setText(f"<b>Indexed face</b><br><small>{face.face_id}</small>")
         else:
-            self.heading.setText("<b>Not indexed</b>: "
-                                 f"{reasons_label(face.reasons)}<br><small>"
-                                 f"{', '.join(face.reasons)}</small>")
+            self.heading.setText(
+                "<b>Not indexed</b>: "
+                f"{reasons_label(face.reasons)}<br><small>"
+                f"{', '.join(face.reasons)}</small>"
+            )
         raw: dict[str, Any] = {}
         if face.face is not None:
             raw["Face"] = dict(face.face)
@@ -129,9 +136,11 @@ class Inspector(QWidget):
 
     def show_stored_face(self, face: Mapping[str, Any]) -> None:
         """A face picked in the faces grid: its Face shape (FaceDetail needs the photo)."""
-        self.heading.setText(f"<b>{face.get('ExternalImageId', 'Face')}</b><br>"
-                             f"<small>{face.get('FaceId')}</small><br>"
-                             "<small>Double-click to open its photo with all details.</small>")
+        self.heading.setText(
+            f"<b>{face.get('ExternalImageId', 'Face')}</b><br>"
+            f"<small>{face.get('FaceId')}</small><br>"
+            "<small>Double-click to open its photo with all details.</small>"
+        )
         self.quality.clear()
         self.show_raw({"Face": dict(face)})
 

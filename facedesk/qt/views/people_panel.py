@@ -20,8 +20,10 @@ class PeoplePanel(QWidget):
         self.list.setModel(model)
         self.new_button = QPushButton("New person from selection…")
         self.assign_button = QPushButton("Assign selected faces")
-        self.hint = QLabel("Select faces in the Faces view, then name them here. "
-                           "Double-click a person to see their faces.")
+        self.hint = QLabel(
+            "Select faces in the Faces view, then name them here. "
+            "Double-click a person to see their faces."
+        )
         self.hint.setWordWrap(True)
         self.hint.setObjectName("hint")
         buttons = QHBoxLayout()

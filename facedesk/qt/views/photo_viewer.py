@@ -85,8 +85,9 @@ class PhotoGraphicsView(QGraphicsView):
 
     def __init__(self, scene: QGraphicsScene, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
-        self.setRenderHints(QPainter.RenderHint.Antialiasing
-                            | QPainter.RenderHint.SmoothPixmapTransform)
+        self.setRenderHints(
+            QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform
+        )
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setBackgroundBrush(QColor("#1e2124"))
@@ -114,7 +115,7 @@ class PhotoGraphicsView(QGraphicsView):
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120
         if steps:
-            self.zoom_by(1.25 ** steps)
+            self.zoom_by(1.25**steps)
 
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]
@@ -153,11 +154,15 @@ class PhotoViewer(QWidget):
         self.landmarks_box.setChecked(True)
         self.zoom_label = QLabel()
         buttons = []
-        for text, tip, slot in (("Fit", "Zoom to fit (0)", self.view.fit),
-                                ("−", "Zoom out (-)", lambda: self.view.zoom_by(1 / 1.25)),
-                                ("+", "Zoom in (+)", lambda: self.view.zoom_by(1.25)),
-                                ("1:1", "Actual pixels", self.view.actual_size)):
-            b = QToolButton(text=text, toolTip=tip)
+        for text, tip, slot in (
+            ("Fit", "Zoom to fit (0)", self.view.fit),
+            ("−", "Zoom out (-)", lambda: self.view.zoom_by(1 / 1.25)),
+            ("+", "Zoom in (+)", lambda: self.view.zoom_by(1.25)),
+            ("1:1", "Actual pixels", self.view.actual_size),
+        ):
+            b = QToolButton()
+            b.setText(text)
+            b.setToolTip(tip)
             b.clicked.connect(slot)
             buttons.append(b)
         bar = QHBoxLayout()
@@ -206,10 +211,12 @@ class PhotoViewer(QWidget):
         self._pixmap_item = None
         w, h = max(1, s.width), max(1, s.height)
         self.scene.setSceneRect(QRectF(0, 0, w, h))
-        self.title.setText(f"<b>{s.external_image_id or s.image_id}</b>  ·  {w}×{h}  ·  "
-                           f"<span style='color:{INDEXED.name()}'>{doc.indexed_count} indexed</span>"
-                           f"  ·  <span style='color:{UNINDEXED.name()}'>"
-                           f"{doc.unindexed_count} not indexed</span>")
+        self.title.setText(
+            f"<b>{s.external_image_id or s.image_id}</b>  ·  {w}×{h}  ·  "
+            f"<span style='color:{INDEXED.name()}'>{doc.indexed_count} indexed</span>"
+            f"  ·  <span style='color:{UNINDEXED.name()}'>"
+            f"{doc.unindexed_count} not indexed</span>"
+        )
         if doc.record is None:
             self._warn("No index record is stored for this photo, so its faces cannot be drawn.")
         for face in doc.faces:
@@ -257,8 +264,10 @@ class PhotoViewer(QWidget):
             path = self.document.summary.source_path if self.document else None
             canvas = self.scene.addRect(rect, QPen(Qt.PenStyle.NoPen), QBrush(NEUTRAL))
             canvas.setZValue(-1)
-            self._warn(f"The photo file is not available ({path or 'no path stored'}). "
-                       "Showing the stored faces on a blank canvas of the photo's size.")
+            self._warn(
+                f"The photo file is not available ({path or 'no path stored'}). "
+                "Showing the stored faces on a blank canvas of the photo's size."
+            )
         else:
             item = self.scene.addPixmap(pixmap)
             item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)

@@ -63,8 +63,12 @@ class PhotosView(QWidget):
         self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
         self.sort_combo.currentIndexChanged.connect(self._on_sort_combo_changed)
         self.list.activated.connect(self._on_list_activated)
-        for sig in (self.proxy.modelReset, self.proxy.rowsInserted, self.proxy.rowsRemoved,
-                    self.proxy.layoutChanged):
+        for sig in (
+            self.proxy.modelReset,
+            self.proxy.rowsInserted,
+            self.proxy.rowsRemoved,
+            self.proxy.layoutChanged,
+        ):
             sig.connect(self._update_count)
         self.proxy.set_sort_key("name")
 

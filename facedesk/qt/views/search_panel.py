@@ -35,10 +35,13 @@ class SearchPanel(QWidget):
     def __init__(self, model: MatchListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.query_path = ""
-        self.query = DropLabel("Drop a photo here to find the same person\n(Edit ▸ Search by photo…)")
+        self.query = DropLabel(
+            "Drop a photo here to find the same person\n(Edit ▸ Search by photo…)"
+        )
         self.query.setMinimumHeight(160)
-        self.threshold = QDoubleSpinBox(minimum=0.0, maximum=100.0, value=80.0, suffix=" %",
-                                        singleStep=5.0, decimals=0)
+        self.threshold = QDoubleSpinBox(
+            minimum=0.0, maximum=100.0, value=80.0, suffix=" %", singleStep=5.0, decimals=0
+        )
         self.threshold.setToolTip("FaceMatchThreshold: the lowest Similarity to show")
         self.max_faces = QSpinBox(minimum=1, maximum=4096, value=24)
         self.max_faces.setToolTip("MaxFaces: how many matches at most")
@@ -81,8 +84,10 @@ class SearchPanel(QWidget):
         self._show_query(doc.query_path, doc.searched_box)
         n = len(doc.matches)
         best = f"; best {doc.matches[0]['Similarity']:.1f} %" if n else ""
-        self.summary.setText(f"{n} match{'es' if n != 1 else ''} at ≥ {doc.threshold:.0f} %{best}. "
-                             "Double-click a face to open its photo.")
+        self.summary.setText(
+            f"{n} match{'es' if n != 1 else ''} at ≥ {doc.threshold:.0f} %{best}. "
+            "Double-click a face to open its photo."
+        )
 
     def show_error(self, message: str) -> None:
         self.summary.setText(message)
@@ -92,9 +97,12 @@ class SearchPanel(QWidget):
         if image is None:
             self.query.setText("Cannot read this photo.")
             return
-        pixmap = QPixmap.fromImage(image).scaled(QUERY_PX, QUERY_PX,
-                                                 Qt.AspectRatioMode.KeepAspectRatio,
-                                                 Qt.TransformationMode.SmoothTransformation)
+        pixmap = QPixmap.fromImage(image).scaled(
+            QUERY_PX,
+            QUERY_PX,
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
         if isinstance(box, dict):
             p = QPainter(pixmap)
             pen = QPen(QColor("#3498db"), 3)

@@ -18,7 +18,8 @@ class WelcomeView(QWidget):
             "<div style='font-size:22pt; font-weight:600'>Drop photos here</div>"
             "<p>Photos and folders are indexed into the selected collection.<br>"
             "facedesk finds the faces, measures their quality and stores them "
-            "for search, offline.</p>")
+            "for search, offline.</p>"
+        )
         self.drop.setMinimumSize(420, 260)
         self.detail = QLabel()
         self.detail.setObjectName("hint")
@@ -36,5 +37,7 @@ class WelcomeView(QWidget):
 
     def set_collection(self, collection_id: str) -> None:
         self.detail.setText(
-            f"Collection “{collection_id}” is empty." if collection_id
-            else "No collection yet: one named “photos” is created for your first photos.")
+            f"Collection “{collection_id}” is empty."
+            if collection_id
+            else "No collection yet: one named “photos” is created for your first photos."
+        )

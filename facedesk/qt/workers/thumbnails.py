@@ -67,6 +67,10 @@ class ThumbnailLoader(QObject):
             self.pool.start(_LoadJob(key, source, self._signals))
         return None
 
+    def peek(self, key: str) -> QPixmap | None:
+        """The cached pixmap without queueing a load."""
+        return self._cache.get(key)
+
     def is_failed(self, key: str) -> bool:
         return key in self._cache and self._cache[key] is None
 

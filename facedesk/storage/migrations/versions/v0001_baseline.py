@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("face_model_version", sa.String(length=32), nullable=False),
         sa.Column("arn", sa.String(length=512), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("generation", sa.Integer(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("pk", name=op.f("pk_collections")),
         sa.UniqueConstraint("collection_id", name=op.f("uq_collections_collection_id")),
     )

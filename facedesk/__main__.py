@@ -1,3 +1,3 @@
-from facedesk.cli import main
+from facedesk.app import main
 
 raise SystemExit(main())

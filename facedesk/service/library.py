@@ -33,7 +33,10 @@ class Library:
     def faces(self, collection_id: str) -> list[StoredFace]:
         with self._ctx.db.unit_of_work(read_only=True) as uow:
             uow.collections.ensure(collection_id)
-            return uow.faces.list_page(collection_id, None, 1 << 62)
+            faces = uow.faces.list_page(collection_id, None, 1 << 62)
+        # Photo by photo, largest face first: neighbours in the grid come from one picture.
+        faces.sort(key=lambda f: (f.external_image_id or "", f.image_id, -f.bounding_box.area))
+        return faces
 
     def face_thumbnail(self, collection_id: str, face_id: str) -> bytes | None:
         with self._ctx.db.unit_of_work(read_only=True) as uow:

@@ -191,8 +191,10 @@ def test_people_name_assign_list_and_open(
         "facedesk.qt.commands.QInputDialog.getText", lambda *a, **k: ("Barack Obama", True)
     )
     window.faces_view.select_face(obama[0])
-    with qtbot.waitSignal(c.people_changed, timeout=20_000):
-        window.action_map["new_person"].trigger()
+    # the window's first people refresh may still land; wait for the state, not a signal
+    wait_idle(qtbot, window)
+    window.action_map["new_person"].trigger()
+    qtbot.waitUntil(lambda: bool(c.people.people()) and not c.busy, timeout=20_000)
     people = c.people.people()
     assert [(p.user_id, p.face_count) for p in people] == [("Barack-Obama", 1)]
     with qtbot.waitSignal(c.person_opened, timeout=20_000):

@@ -38,6 +38,10 @@ def is_cli_invocation(argv: Sequence[str]) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    # Face search is one matrix-vector product bound by memory bandwidth: a second BLAS
+    # thread gains ~10 % when idle but stalls each search behind a descheduled worker while
+    # indexing keeps both cores busy (bench/SEARCH_RESULTS.md). Must precede numpy's import.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     if "--self-test" in args_list:
         from facedesk.selftest import main as self_test
 

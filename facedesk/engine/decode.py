@@ -46,6 +46,7 @@ from facedesk.core.errors import (
     InvalidImageFormatException,
     InvalidParameterException,
 )
+from facedesk.core.quality import min_face_px
 from facedesk.core.types import DecodedImage
 from facedesk.engine.limits import (
     JPEG_FORMATS,
@@ -59,16 +60,28 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def decode_image(
-    data: bytes, limits: ImageLimits = STRICT_LIMITS, *, max_side: int | None = None
+    data: bytes,
+    limits: ImageLimits = STRICT_LIMITS,
+    *,
+    max_side: int | None = None,
+    working_face_px: float | None = None,
 ) -> DecodedImage:
     """Decode image bytes; raise only facedesk ClientErrors.
 
     ``max_side`` lets a JPEG decode at 1/2, 1/4 or 1/8 size (libjpeg's draft mode) when
     that still leaves the long side >= max_side; ``DecodedImage.scale`` then says by how
     much, while width/height stay the full EXIF-oriented size.
+
+    ``working_face_px`` decodes at the *working resolution*: the smallest size at which
+    Rekognition's minimum face (``min_face_px``) still spans that many pixels. A JPEG is
+    decoded by libjpeg at the largest 1/2, 1/4, 1/8 step still at least that big, then
+    resized (area filter) to it; other formats are decoded fully and resized. Pictures
+    already below that size are kept as they are. Everything after decoding (detection,
+    landmarks, descriptors, thumbnails) then works on these pixels, so a 12 Mpx photo
+    costs about what its working size costs.
     """
     try:
-        return _decode(bytes(data), limits, max_side)
+        return _decode(bytes(data), limits, max_side, working_face_px)
     except ClientError:
         raise
     except MemoryError as exc:
@@ -81,7 +94,14 @@ def decode_image(
         ) from exc
 
 
-def _decode(data: bytes, limits: ImageLimits, max_side: int | None) -> DecodedImage:
+def working_ratio(width: int, height: int, working_face_px: float) -> float:
+    """Fraction of the full size at which the minimum face spans ``working_face_px``."""
+    return min(1.0, working_face_px / min_face_px(width, height))
+
+
+def _decode(
+    data: bytes, limits: ImageLimits, max_side: int | None, working_face_px: float | None
+) -> DecodedImage:
     size = len(data)
     if size == 0:
         raise InvalidImageFormatException("image is empty (0 bytes)")
@@ -129,12 +149,21 @@ def _decode(data: bytes, limits: ImageLimits, max_side: int | None) -> DecodedIm
                 f"image is {oriented_w}x{oriented_h} px; "
                 f"minimum is {limits.min_side}x{limits.min_side}"
             )
-        if fmt in JPEG_FORMATS and max_side is not None and max(raw_w, raw_h) > max_side:
+        ratio = 1.0
+        if max_side is not None and max(raw_w, raw_h) > max_side:
             ratio = max_side / max(raw_w, raw_h)
+        work = 1.0
+        if working_face_px is not None:
+            work = working_ratio(oriented_w, oriented_h, working_face_px)
+            # The draft must not go below the working size, whatever max_side asks.
+            ratio = max(ratio, work) if max_side is not None else work
+        if fmt in JPEG_FORMATS and ratio < 1.0:
             im.draft(None, (max(1, int(raw_w * ratio + 0.999)), max(1, int(raw_h * ratio + 0.999))))
         im.load()
         upright = ImageOps.exif_transpose(im)
         pixels = _to_rgb(upright)
+        if work < 1.0:
+            pixels = _resize_to(pixels, oriented_w, oriented_h, work)
     scale = pixels.shape[1] / oriented_w
     return DecodedImage(
         pixels=pixels,
@@ -146,6 +175,18 @@ def _decode(data: bytes, limits: ImageLimits, max_side: int | None) -> DecodedIm
         sha256=hashlib.sha256(data).hexdigest(),
         byte_size=size,
     )
+
+
+def _resize_to(
+    pixels: npt.NDArray[np.uint8], full_w: int, full_h: int, ratio: float
+) -> npt.NDArray[np.uint8]:
+    """Area-filter ``pixels`` down to ``ratio`` of the full size (no-op when within 2 %)."""
+    import cv2
+
+    w, h = max(1, round(full_w * ratio)), max(1, round(full_h * ratio))
+    if pixels.shape[1] <= w * 1.02:
+        return pixels
+    return _contiguous(cv2.resize(pixels, (w, h), interpolation=cv2.INTER_AREA))
 
 
 def _orientation(im: Image.Image) -> int:

@@ -61,3 +61,13 @@ def get(name: str) -> Any:
         model = _load(name)
         cached[name] = model
     return model
+
+
+def prepare_worker_process(detector: str = "hog") -> None:
+    """Set up a process that only analyses images: one OpenCV thread (the process is one
+    of one-per-core), and this thread's dlib models loaded before the first image."""
+    import cv2
+
+    cv2.setNumThreads(1)
+    for name in ("mmod" if detector == "cnn" else "hog", "sp68", "sp5", "resnet"):
+        get(name)

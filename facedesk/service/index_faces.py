@@ -89,6 +89,20 @@ def stored_response(record: IndexRecord, live_face_ids: set[str]) -> dict[str, A
     return out
 
 
+@dataclass(frozen=True)
+class PreparedIndex:
+    """Everything one IndexFaces call will write, computed outside any transaction."""
+
+    collection_id: str
+    image_id: str
+    external_image_id: str | None
+    response: dict[str, Any]
+    record: IndexRecord
+    info: ImageInfo
+    stored: tuple[StoredFace, ...]
+    thumbnails: dict[str, bytes]
+
+
 def index_image(
     ctx: ServiceContext,
     collection_id: str,
@@ -102,14 +116,42 @@ def index_image(
     source: SourceInfo | None = None,
     detector: str | None = None,
 ) -> IndexOutcome:
+    image_id = ids.image_id(image.sha256)
+    existing = existing_outcome(ctx, collection_id, image_id, external_image_id)
+    if existing is not None:
+        return existing
+    prepared = prepare_index(
+        ctx,
+        collection_id,
+        image,
+        external_image_id=external_image_id,
+        max_faces=max_faces,
+        quality_filter=quality_filter,
+        attributes=attributes,
+        requested_attributes=requested_attributes,
+        source=source,
+        detector=detector,
+    )
+    return commit_index(ctx, prepared)
+
+
+def prepare_index(
+    ctx: ServiceContext,
+    collection_id: str,
+    image: DecodedImage,
+    *,
+    external_image_id: str | None,
+    max_faces: int | None,
+    quality_filter: str,
+    attributes: frozenset[str],
+    requested_attributes: Sequence[str] = ("DEFAULT",),
+    source: SourceInfo | None = None,
+    detector: str | None = None,
+) -> PreparedIndex:
+    """Detect, measure and plan one image; touches no database (safe on any thread)."""
     from facedesk.engine import MODEL_VERSION, face_thumbnail_jpeg
 
     image_id = ids.image_id(image.sha256)
-    existing = _existing(ctx, collection_id, image_id, external_image_id)
-    if existing is not None:
-        return existing
-
-    # Detection runs outside any transaction: the write that follows stays short.
     detector = detector or ctx.detector
     faces = ctx.analyzer.analyze(image, detector=detector, attributes=attributes)
     planned = plan(faces, image.width, image.height, quality_filter, max_faces)
@@ -195,6 +237,23 @@ def index_image(
     info = ImageInfo(
         image_id, image.sha256, image.byte_size, image.width, image.height, image.format
     )
+    return PreparedIndex(
+        collection_id,
+        image_id,
+        external_image_id,
+        response,
+        record,
+        info,
+        tuple(stored),
+        thumbnails,
+    )
+
+
+def commit_index(ctx: ServiceContext, prepared: PreparedIndex) -> IndexOutcome:
+    """Write one prepared image in one transaction (all its faces or none)."""
+    collection_id, image_id = prepared.collection_id, prepared.image_id
+    external_image_id = prepared.external_image_id
+    stored = list(prepared.stored)
     with ctx.db.unit_of_work() as uow:
         uow.collections.ensure(collection_id)
         # Another writer may have stored the same image meanwhile: theirs wins.
@@ -204,17 +263,17 @@ def index_image(
                 f.face_id for f in uow.faces.by_image(collection_id, image_id, external_image_id)
             }
             return IndexOutcome(stored_response(again, live), image_id, stored=False)
-        uow.images.upsert(info)
-        uow.faces.add_many(stored, thumbnails or None)
-        uow.index_records.add(record)
+        uow.images.upsert(prepared.info)
+        uow.faces.add_many(stored, prepared.thumbnails or None)
+        uow.index_records.add(prepared.record)
         generation = uow.collections.bump_generation(collection_id) if stored else None
         uow.commit()
     if generation is not None:
         ctx.faces_changed(collection_id, generation, added=stored, removed=[])
-    return IndexOutcome(response, image_id, stored=True)
+    return IndexOutcome(prepared.response, image_id, stored=True)
 
 
-def _existing(
+def existing_outcome(
     ctx: ServiceContext, collection_id: str, image_id: str, external_image_id: str | None
 ) -> IndexOutcome | None:
     with ctx.db.unit_of_work(read_only=True) as uow:

@@ -4,25 +4,22 @@ A Qt-free generator shared by the desktop app and ``facedesk index``. Files are 
 under relaxed limits (any size; JPEG, PNG, WebP, TIFF, BMP, GIF), each image is one
 transaction, a bad file is reported and the batch goes on, and files already indexed
 with the same size, modification time and settings are skipped, so an interrupted batch
-resumes where it stopped.
+resumes where it stopped. The work runs on the threaded pipeline of
+``facedesk.service.pipeline`` (read ahead, one analysis thread per core, one writer).
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from facedesk.core.errors import ClientError
 from facedesk.core.progress import CancelToken, ProgressEvent
 from facedesk.service.context import ServiceContext
 from facedesk.service.index_faces import SourceInfo, index_image
 from facedesk.service.shapes import expand_attributes
-
-log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif"}
@@ -38,6 +35,7 @@ class IndexOptions:
     detector: str = "hog"
     external_image_id_from_filename: bool = True
     skip_unchanged: bool = True
+    workers: int | None = None  # analysis threads; None = one per core
 
     def settings_key(self) -> dict[str, object]:
         """The settings that change what IndexFaces stores; a change means re-index."""
@@ -100,35 +98,35 @@ def iter_index_files(
     options: IndexOptions | None = None,
     cancel: CancelToken | None = None,
 ) -> Iterator[ProgressEvent]:
+    """One ProgressEvent per file, in completion order, ``result`` a FileResult."""
+    from facedesk.service.pipeline import run_pipeline
+
     options = options or IndexOptions()
     files = expand_paths(paths)
-    total = len(files)
-    with ctx.db.unit_of_work(read_only=True) as uow:
-        uow.collections.ensure(collection_id)
-    for done, path in enumerate(files, start=1):
-        if cancel is not None and cancel.cancelled:
-            return
-        result = index_file(ctx, collection_id, path, options)
-        yield ProgressEvent(done=done, total=total, item=str(path), result=result)
+    yield from run_pipeline(ctx, collection_id, files, options, cancel, options.workers)
 
 
 def index_file(
     ctx: ServiceContext, collection_id: str, path: Path, options: IndexOptions
 ) -> FileResult:
+    """One file on the calling thread, with the pipeline's decode and write rules."""
     from facedesk.engine import RELAXED_LIMITS, decode_image
+    from facedesk.service.pipeline import (
+        WORKING_FACE_PX,
+        error_result,
+        outcome_result,
+        source_info,
+    )
 
     eid = external_image_id_for(path) if options.external_image_id_from_filename else None
     try:
-        if path.is_dir():
-            raise IsADirectoryError(f"{path} is a folder, not an image")
-        stat = path.stat()
-        source = SourceInfo(str(path), stat.st_size, stat.st_mtime)
+        source = source_info(path)
         if options.skip_unchanged:
-            skipped = _unchanged(ctx, collection_id, source, options)
+            skipped = unchanged_result(ctx, collection_id, source, options)
             if skipped is not None:
                 return skipped
         data = path.read_bytes()
-        image = decode_image(data, RELAXED_LIMITS)
+        image = decode_image(data, RELAXED_LIMITS, working_face_px=WORKING_FACE_PX)
         outcome = index_image(
             ctx,
             collection_id,
@@ -141,39 +139,12 @@ def index_file(
             source=source,
             detector=options.detector,
         )
-    except ClientError as exc:
-        return FileResult(
-            str(path), "error", external_image_id=eid, error_code=exc.code, message=exc.message
-        )
-    except OSError as exc:
-        return FileResult(
-            str(path),
-            "error",
-            external_image_id=eid,
-            error_code=type(exc).__name__,
-            message=exc.strerror or str(exc),
-        )
-    except Exception as exc:  # a bug must not stop the other 999 files
-        log.exception("indexing %s failed", path)
-        return FileResult(
-            str(path),
-            "error",
-            external_image_id=eid,
-            error_code="InternalServerError",
-            message=f"{type(exc).__name__}: {exc}",
-        )
-    response = outcome.response
-    return FileResult(
-        str(path),
-        "indexed" if outcome.stored else "skipped",
-        image_id=outcome.image_id,
-        external_image_id=eid,
-        indexed=len(response.get("FaceRecords", [])),
-        unindexed=len(response.get("UnindexedFaces", [])),
-    )
+    except Exception as exc:  # a bad file or a bug must not stop the other 999 files
+        return error_result(path, eid, exc)
+    return outcome_result(path, eid, outcome)
 
 
-def _unchanged(
+def unchanged_result(
     ctx: ServiceContext, collection_id: str, source: SourceInfo, options: IndexOptions
 ) -> FileResult | None:
     with ctx.db.unit_of_work(read_only=True) as uow:

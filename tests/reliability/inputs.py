@@ -141,12 +141,29 @@ def build(testdata: Path, manifest: dict[str, dict[str, object]]) -> list[BadInp
         BadInput("gen_text.png", b"this is not a picture\n" * 10,
                  Expect("InvalidImageFormatException", "not a recognised image"),
                  Expect("InvalidImageFormatException", "not a recognised image")),
-        BadInput("gen_folder.jpg", None, None, Expect("IsADirectoryError", "folder"),
-                 explicit=True),
+        # A folder named like a photo is scanned as a folder: the photo inside is indexed.
+        BadInput("gen_folder.jpg", None, None, OK),
+        # Changed between the folder scan and their turn (see VANISHING).
         BadInput("zz_deleted_while_queued.jpg", small_bytes, None,
                  Expect("FileNotFoundError", "No such file")),
+        BadInput("zz_replaced_by_folder_while_queued.jpg", small_bytes, None,
+                 Expect("IsADirectoryError", "is a folder")),
     ]
     return inputs
+
+
+FOLDER_PHOTO = "inside_folder.jpg"
+
+
+def vanish(folder: Path) -> None:
+    """What happens to queued files once the batch has started (called after its first result)."""
+    deleted = folder / "zz_deleted_while_queued.jpg"
+    if deleted.exists():
+        deleted.unlink()
+    replaced = folder / "zz_replaced_by_folder_while_queued.jpg"
+    if replaced.is_file():
+        replaced.unlink()
+        replaced.mkdir()
 
 
 def _exif_orientation(im: Image.Image, value: int) -> bytes:

@@ -21,7 +21,16 @@ import facedesk
 from facedesk import cli
 from facedesk.core.errors import ClientError
 from facedesk.service.indexing import FileResult
-from tests.reliability.inputs import OK, OUTCOMES, BadInput, Expect, build, outcome_text
+from tests.reliability.inputs import (
+    FOLDER_PHOTO,
+    OK,
+    OUTCOMES,
+    BadInput,
+    Expect,
+    build,
+    outcome_text,
+    vanish,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 UNREADABLE = "gen_unreadable_chmod000.jpg"
@@ -54,6 +63,7 @@ def _make_batch(folder: Path, inputs: list[BadInput], photo: bytes) -> list[str]
         path = folder / item.name
         if item.data is None:
             path.mkdir()
+            (path / FOLDER_PHOTO).write_bytes(photo)
         else:
             path.write_bytes(item.data)
         if item.explicit:
@@ -74,15 +84,18 @@ def _unreadable_expect(folder: Path, name: str = UNREADABLE) -> Expect:
 
 
 def _expectations(inputs: list[BadInput], folder: Path) -> dict[str, Expect]:
-    expected = {item.name: item.relaxed for item in inputs}
+    expected = {
+        item.name if item.data is not None else f"{item.name}/{FOLDER_PHOTO}": item.relaxed
+        for item in inputs
+    }
     expected[UNREADABLE] = _unreadable_expect(folder)
     return expected
 
 
 def _check_batch(
-    results: list[FileResult], expected: dict[str, Expect], label: str
+    results: list[FileResult], expected: dict[str, Expect], folder: Path, label: str
 ) -> None:
-    by_name = {Path(r.path).name: r for r in results}
+    by_name = {Path(r.path).relative_to(folder).as_posix(): r for r in results}
     assert sorted(by_name) == sorted(expected), f"{label}: one result per input"
     assert len(results) == len(expected)
     for name, expect in expected.items():
@@ -100,7 +113,7 @@ def _assert_stored(db: Path, collection: str, expected: dict[str, Expect]) -> No
     with facedesk.client(database=str(db)) as c:
         images = c.library.list_images(collection)
         faces = c.library.faces(collection)
-    good = sorted(name for name, e in expected.items() if e.code is None)
+    good = sorted(Path(name).name for name, e in expected.items() if e.code is None)
     stored = sorted(str(i.external_image_id) for i in images)
     assert stored == good
     assert {f.external_image_id for f in faces} <= set(good)
@@ -133,16 +146,15 @@ def test_client_strict_limits(inputs: list[BadInput], client: Any) -> None:
     assert client.describe_collection(CollectionId="strict")["FaceCount"] >= 1
 
 
-class _DeletingOut(io.StringIO):
-    """The CLI's output stream: deletes a queued file when the first result is printed."""
+class _VanishingOut(io.StringIO):
+    """The CLI's output stream: changes queued files when the first result is printed."""
 
-    def __init__(self, victim: Path) -> None:
+    def __init__(self, folder: Path) -> None:
         super().__init__()
-        self.victim = victim
+        self.folder = folder
 
     def write(self, text: str) -> int:
-        if self.victim.exists():
-            self.victim.unlink()
+        vanish(self.folder)
         return super().write(text)
 
 
@@ -153,7 +165,7 @@ def test_cli_batch_relaxed_limits(
     explicit = _make_batch(folder, inputs, small_photos["obama_small.jpg"])
     expected = _expectations(inputs, folder)
     db = tmp_path / "cli.db"
-    out = _DeletingOut(folder / "zz_deleted_while_queued.jpg")
+    out = _VanishingOut(folder)
     before = ImageFile.LOAD_TRUNCATED_IMAGES
     argv = ["--database", str(db), "index", "--collection-id", "c", "--create-collection",
             "--no-progress", str(folder), *explicit]
@@ -164,7 +176,7 @@ def test_cli_batch_relaxed_limits(
 
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     results = [FileResult(**line) for line in lines]
-    _check_batch(results, expected, "CLI")
+    _check_batch(results, expected, folder, "CLI")
     _assert_stored(db, "c", expected)
 
 
@@ -181,11 +193,9 @@ def test_gui_worker_path_relaxed_limits(
         c.create_collection(CollectionId="g")
         for event in c.library.iter_index_files("g", [str(folder), *explicit]):
             results.append(event.result)
-            victim = folder / "zz_deleted_while_queued.jpg"
-            if victim.exists():
-                victim.unlink()
+            vanish(folder)
     assert ImageFile.LOAD_TRUNCATED_IMAGES == before
-    _check_batch(results, expected, "GUI worker")
+    _check_batch(results, expected, folder, "GUI worker")
     _assert_stored(db, "g", expected)
 
 

@@ -1,0 +1,199 @@
+"""Indexing throughput: face_recognition's naive loop vs ``facedesk index``, same photos.
+
+    python bench/index.py [--repeats 2] [--large 6] [--skip-large]
+
+Naive loop (face_recognition's README, one thread): ``load_image_file``,
+``face_locations(img, number_of_times_to_upsample=1)``, ``face_encodings(img,
+known_face_locations=locs)`` per image (the locations are passed, so the naive loop detects
+once, its fastest form). facedesk: the real batch command, ``facedesk.cli.main(["index",
+...])`` in this process, into a fresh database each run (nothing skipped), thumbnails on,
+as the command does. The two alternate, ``--repeats`` times per set.
+
+Sets: (1) the decodable real photos of ../shared/testdata/real; (2) "12 Mpx": the first
+``--large`` real photos with faces, upscaled (Lanczos, aspect kept, centre crop) to
+4000x3000 and saved as quality-90 JPEGs in a temporary folder at run time (no download).
+
+face_recognition is not a facedesk dependency: ``pip install --no-deps face_recognition``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PIL import Image
+
+TESTDATA = Path(__file__).resolve().parents[1].parent / "shared" / "testdata"
+LARGE_SIZE = (4000, 3000)
+LARGE_PICKS = [
+    "real/face_recognition/obama.jpg",
+    "real/face_recognition/two_people.jpg",
+    "real/face_recognition/obama_and_biden.jpg",
+    "real/dlib/bald_guys.jpg",
+    "real/dlib/2007_007763.jpg",
+    "real/visp/solvay_conference_1927.png",
+    "real/dlib/2009_004587.jpg",
+    "real/face_recognition/biden.jpg",
+]
+
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    system = f"{platform.system()} {platform.release()}"
+    return f"{os.cpu_count()} cores, {cpu}, {system}, Python {platform.python_version()}"
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def real_photos() -> list[Path]:
+    manifest = json.loads((TESTDATA / "manifest.json").read_text())
+    return [TESTDATA / e["path"] for e in manifest["files"] if e["kind"] == "real"]
+
+
+def make_large(folder: Path, count: int) -> list[Path]:
+    out = []
+    for rel in LARGE_PICKS[:count]:
+        im = Image.open(TESTDATA / rel).convert("RGB")
+        tw, th = LARGE_SIZE
+        k = max(tw / im.width, th / im.height)
+        big = im.resize((round(im.width * k), round(im.height * k)), Image.Resampling.LANCZOS)
+        left, top = (big.width - tw) // 2, (big.height - th) // 2
+        big = big.crop((left, top, left + tw, top + th))
+        path = folder / (Path(rel).stem + "_12mp.jpg")
+        big.save(path, format="JPEG", quality=90)
+        out.append(path)
+    return out
+
+
+def naive(paths: list[Path]) -> dict[str, int]:
+    import face_recognition
+
+    counts = {}
+    for p in paths:
+        img = face_recognition.load_image_file(str(p))
+        locs = face_recognition.face_locations(img, number_of_times_to_upsample=1)
+        face_recognition.face_encodings(img, known_face_locations=locs)
+        counts[str(p)] = len(locs)
+    return counts
+
+
+def facedesk_index(folder: Path, db: Path) -> dict[str, int]:
+    from facedesk import cli
+
+    out = io.StringIO()
+    argv = ["--database", str(db), "index", "--collection-id", "bench"]
+    argv += ["--create-collection", "--no-progress", str(folder)]
+    code = cli.main(argv, out=out)
+    counts = {}
+    for line in out.getvalue().splitlines():
+        r = json.loads(line)
+        counts[r["path"]] = int(r.get("indexed", 0)) + int(r.get("unindexed", 0))
+        if r["status"] == "error":
+            print(f"  facedesk error: {r}", file=sys.stderr)
+    if code not in (0, 1):
+        raise SystemExit(f"facedesk index exited {code}")
+    return counts
+
+
+def timed(fn: Callable[[], dict[str, int]]) -> tuple[float, dict[str, int]]:
+    t0 = time.perf_counter()
+    counts = fn()
+    return time.perf_counter() - t0, counts
+
+
+def run_set(name: str, folder: Path, paths: list[Path], repeats: int, work: Path) -> None:
+    print(f"\n## {name}: {len(paths)} photos in {folder}")
+    n = len(paths)
+    naive_t, fd_t = [], []
+    naive_counts: dict[str, int] = {}
+    fd_counts: dict[str, int] = {}
+    for rep in range(repeats):
+        before = load()
+        t, naive_counts = timed(lambda: naive(paths))
+        naive_t.append(t)
+        print(f"run {rep + 1} naive    {t:7.2f} s  {n / t:6.2f} img/s  (load before {before})")
+        db = work / f"{name.split()[0]}_{rep}.db"
+        before = load()
+        t, fd_counts = timed(lambda: facedesk_index(folder, db))  # noqa: B023
+        fd_t.append(t)
+        print(f"run {rep + 1} facedesk {t:7.2f} s  {n / t:6.2f} img/s  (load before {before})")
+    nm, fm = statistics.median(naive_t), statistics.median(fd_t)
+    print(
+        f"median: naive {n / nm:.2f} img/s, facedesk {n / fm:.2f} img/s, "
+        f"ratio {nm / fm:.2f}x (load after {load()})"
+    )
+    print(f"\n{'photo':48s} {'naive':>5s} {'facedesk':>8s}")
+    worse = []
+    for p in paths:
+        a, b = naive_counts.get(str(p), -1), fd_counts.get(str(p), -1)
+        print(f"{p.name:48s} {a:5d} {b:8d}{'   <-- fewer' if b < a else ''}")
+        if b < a:
+            worse.append(p.name)
+    ok = n - len(worse)
+    print(f"facedesk count >= naive on {ok}/{n} photos ({100.0 * ok / n:.0f} %)")
+    if worse:
+        print("exceptions: " + ", ".join(worse))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--large", type=int, default=6, help="number of 12 Mpx photos")
+    ap.add_argument("--skip-large", action="store_true")
+    ap.add_argument("--skip-testdata", action="store_true")
+    args = ap.parse_args()
+    try:
+        import face_recognition  # noqa: F401
+    except ImportError:
+        print(
+            "face_recognition is not installed; the naive loop needs it.\n"
+            "Install it without its dlib sdist (facedesk's dlib-bin provides dlib):\n"
+            "    pip install --no-deps face_recognition",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory(prefix="facedesk-bench-") as tmp:
+        work = Path(tmp)
+        if not args.skip_testdata:
+            # Decodable real photos, linked into one folder so facedesk sees the same set.
+            small = work / "testdata"
+            small.mkdir()
+            paths = []
+            for p in real_photos():
+                link = small / f"{p.parent.name}__{p.name}"
+                link.symlink_to(p)
+                paths.append(link)
+            run_set("testdata photos", small, sorted(paths), args.repeats, work)
+        if not args.skip_large:
+            large = work / "large"
+            large.mkdir()
+            paths = make_large(large, args.large)
+            print(
+                f"\nmade {len(paths)} photos at {LARGE_SIZE[0]}x{LARGE_SIZE[1]} "
+                "(upscaled real photos, JPEG quality 90)"
+            )
+            run_set("12 Mpx photos", large, sorted(paths), args.repeats, work)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,454 @@
+"""The indexing pipeline: read ahead, analyse on every core, one writer committing per image.
+
+Stages, each on its own thread(s), joined by bounded queues:
+
+1. **reader** (1 thread): per file, ``stat``, the skip-unchanged check (a read-only
+   query) and ``read_bytes``; skipped and unreadable files become results at once. It
+   runs at most ``2 * workers`` files ahead, so reading overlaps analysis without
+   holding a whole folder in memory.
+2. **workers** (``workers`` threads, default one per core): decode at the working
+   resolution (``WORKING_FACE_PX``), the already-indexed check, then detection,
+   landmarks, descriptors, planning and thumbnails (``prepare_index``). No write.
+   Threads, not processes: dlib, OpenCV, Pillow and libjpeg release the GIL for their
+   work, the dlib models are per thread (``facedesk.engine.dlib_models``), and results
+   need no pickling (measured in bench/INDEX_RESULTS.md).
+3. **writer** (1 thread): ``commit_index`` for each prepared image as it arrives, one
+   transaction per image (all its faces or none), so SQLite sees one writer and the
+   workers never wait for the write lock.
+
+Results come out in completion order; every file yields exactly one event unless the
+run is cancelled. Cancel: no new file is read, analysed or committed once the token is
+set; an image whose commit had begun is committed whole (and reported), the others are
+not written at all. Work in flight in dlib cannot be interrupted, so the generator
+returns after at most one image's analysis per worker. Closing the generator early
+(``break`` in the caller) cancels the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import multiprocessing
+import os
+import queue
+import stat
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from facedesk.core import ids
+from facedesk.core.errors import ClientError
+from facedesk.core.progress import CancelToken, ProgressEvent
+from facedesk.service.context import ServiceContext
+from facedesk.service.index_faces import (
+    IndexOutcome,
+    PreparedIndex,
+    SourceInfo,
+    commit_index,
+    existing_outcome,
+    prepare_index,
+)
+from facedesk.service.shapes import expand_attributes
+
+if TYPE_CHECKING:
+    from facedesk.service.indexing import FileResult, IndexOptions
+
+log = logging.getLogger(__name__)
+
+# Decode so that Rekognition's minimum face still spans this many pixels: the HOG
+# window (~72 px) finds it without upsampling and the descriptor's 150 px chip is
+# taken from at least 80 px of real face. A 12 Mpx photo (minimum face 111 px)
+# is analysed at 0.72 of its size; anything up to ~2 Mpx is kept as it is.
+WORKING_FACE_PX: Final = 80.0
+_POLL_S: Final = 0.05
+
+
+def default_workers() -> int:
+    """One analysis thread per core the process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class _Job:
+    path: Path
+    eid: str | None
+    source: SourceInfo
+    data: bytes
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    job: _Job
+    prepared: PreparedIndex
+
+
+_DONE: Final = object()
+
+
+class NotARegularFileError(OSError):
+    """A FIFO, socket or device named like a photo: reading it could block forever."""
+
+
+def source_info(path: Path) -> SourceInfo:
+    """Size and mtime of a regular file; folders, FIFOs and devices are refused."""
+    st = path.stat()
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(f"{path} is a folder, not an image")
+    if not stat.S_ISREG(st.st_mode):
+        raise NotARegularFileError(f"{path} is not a regular file (a pipe, socket or device)")
+    return SourceInfo(str(path), st.st_size, st.st_mtime)
+
+
+def error_result(path: Path, eid: str | None, exc: BaseException) -> FileResult:
+    """A file's failure as a result; the batch goes on."""
+    from facedesk.service.indexing import FileResult
+
+    if isinstance(exc, ClientError):
+        return FileResult(
+            str(path), "error", external_image_id=eid, error_code=exc.code, message=exc.message
+        )
+    if isinstance(exc, OSError):
+        return FileResult(
+            str(path),
+            "error",
+            external_image_id=eid,
+            error_code=type(exc).__name__,
+            message=exc.strerror or str(exc),
+        )
+    log.error("indexing %s failed", path, exc_info=exc)
+    return FileResult(
+        str(path),
+        "error",
+        external_image_id=eid,
+        error_code="InternalServerError",
+        message=f"{type(exc).__name__}: {exc}",
+    )
+
+
+def outcome_result(path: Path, eid: str | None, outcome: IndexOutcome) -> FileResult:
+    from facedesk.service.indexing import FileResult
+
+    response = outcome.response
+    return FileResult(
+        str(path),
+        "indexed" if outcome.stored else "skipped",
+        image_id=outcome.image_id,
+        external_image_id=eid,
+        indexed=len(response.get("FaceRecords", [])),
+        unindexed=len(response.get("UnindexedFaces", [])),
+    )
+
+
+def prepare_job(
+    ctx: ServiceContext, collection_id: str, job: _Job, options: IndexOptions
+) -> PreparedIndex:
+    """Decode at the working resolution and analyse one file; no database access."""
+    from facedesk.engine import RELAXED_LIMITS, decode_image
+
+    image = decode_image(job.data, RELAXED_LIMITS, working_face_px=WORKING_FACE_PX)
+    return prepare_index(
+        ctx,
+        collection_id,
+        image,
+        external_image_id=job.eid,
+        max_faces=options.max_faces,
+        quality_filter=options.quality_filter,
+        attributes=expand_attributes(options.detection_attributes),
+        requested_attributes=options.detection_attributes,
+        source=job.source,
+        detector=options.detector,
+    )
+
+
+# --- analysis processes -------------------------------------------------------------------
+
+_PROCESS_CTX: ServiceContext | None = None
+
+
+def _process_init(detector: str, store_thumbnails: bool) -> None:
+    global _PROCESS_CTX
+    from facedesk.engine.dlib_models import prepare_worker_process
+
+    prepare_worker_process(detector)
+    # No database in the analysis process: prepare_index never opens one.
+    _PROCESS_CTX = ServiceContext(
+        database_url="sqlite://", detector=detector, store_thumbnails=store_thumbnails
+    )
+
+
+def _process_prepare(collection_id: str, job: _Job, options: IndexOptions) -> PreparedIndex:
+    assert _PROCESS_CTX is not None, "analysis process was not initialised"
+    return prepare_job(_PROCESS_CTX, collection_id, job, options)
+
+
+class AnalysisProcessCrashed(RuntimeError):
+    """The process analysing a file died (a native crash); the batch goes on."""
+
+
+class ProcessesUnavailable(RuntimeError):
+    """Analysis processes cannot start here; the pipeline analyses on its own threads."""
+
+
+class _ProcessPool:
+    """``workers`` spawned processes; a pool broken by a native crash is replaced."""
+
+    def __init__(self, workers: int, detector: str, store_thumbnails: bool) -> None:
+        self._args = (workers, detector, store_thumbnails)
+        self._lock = threading.Lock()
+        self._pool = self._new()
+        self._worked = False  # a pool that never returned a result cannot start here
+
+    def _new(self) -> ProcessPoolExecutor:
+        workers, detector, thumbs = self._args
+        # spawn, not fork: the parent has threads (Qt's, SQLite's, this pipeline's).
+        return ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_process_init,
+            initargs=(detector, thumbs),
+        )
+
+    def prepare(
+        self,
+        collection_id: str,
+        job: _Job,
+        options: IndexOptions,
+        stopped: Callable[[], bool],
+    ) -> PreparedIndex | None:
+        """The prepared image, or None when the run stopped while it was analysed."""
+        with self._lock:
+            pool = self._pool
+        try:
+            future = pool.submit(_process_prepare, collection_id, job, options)
+            while True:
+                try:
+                    prepared = future.result(timeout=_POLL_S)
+                    self._worked = True
+                    return prepared
+                except FuturesTimeout:
+                    if stopped():
+                        future.cancel()
+                        return None
+        except BrokenProcessPool as exc:
+            if not self._worked:
+                # The processes died before any result: they cannot start in this
+                # interpreter (e.g. a __main__ they cannot re-import). Not a file's fault.
+                raise ProcessesUnavailable(str(exc)) from exc
+            with self._lock:
+                if self._pool is pool:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = self._new()
+            raise AnalysisProcessCrashed(
+                f"the analysis process crashed on this file ({exc})"
+            ) from exc
+
+    def shutdown(self) -> None:
+        with self._lock:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def run_pipeline(
+    ctx: ServiceContext,
+    collection_id: str,
+    files: Sequence[Path],
+    options: IndexOptions,
+    cancel: CancelToken | None = None,
+    workers: int | None = None,
+) -> Iterator[ProgressEvent]:
+    """One ProgressEvent per file (completion order) with a FileResult in ``result``."""
+    from facedesk.service.indexing import external_image_id_for, unchanged_result
+
+    n_workers = max(1, workers or default_workers())
+    stop = threading.Event()  # cancel token, generator closed, or a fatal error
+    in_process = threading.Event()  # processes could not start: analyse on the threads
+    # dlib-bin holds the GIL while it works (measured: two threads run dlib at 0.93x one
+    # thread), so more than one analysis needs processes; one runs on a thread here.
+    pool = (
+        _ProcessPool(n_workers, options.detector, ctx.store_thumbnails)
+        if n_workers > 1 and len(files) > 1
+        else None
+    )
+
+    def stopped() -> bool:
+        return stop.is_set() or (cancel is not None and cancel.cancelled)
+
+    jobs: queue.Queue[_Job | object] = queue.Queue(maxsize=2 * n_workers)
+    prepared_q: queue.Queue[_Prepared | object] = queue.Queue(maxsize=2 * n_workers)
+    results: queue.Queue[FileResult | object] = queue.Queue()
+
+    def put(q: queue.Queue[object], item: object) -> bool:
+        """Blocking put that gives up when the run stops."""
+        while True:
+            try:
+                q.put(item, timeout=_POLL_S)
+                return True
+            except queue.Full:
+                if stopped():
+                    return False
+
+    def guarded(body: Callable[[], None], name: str) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                body()
+            except BaseException:  # a bug in a stage must not hang the generator
+                log.exception("indexing pipeline %s failed", name)
+                stop.set()
+
+        return run
+
+    def reader() -> None:
+        try:
+            for path in files:
+                if stopped():
+                    return
+                eid = (
+                    external_image_id_for(path) if options.external_image_id_from_filename else None
+                )
+                try:
+                    source = source_info(path)
+                    if options.skip_unchanged:
+                        skipped = unchanged_result(ctx, collection_id, source, options)
+                        if skipped is not None:
+                            results.put(skipped)
+                            continue
+                    data = path.read_bytes()
+                    # Same image and ExternalImageId indexed before: its stored answer.
+                    image_id = ids.image_id(hashlib.sha256(data).hexdigest())
+                    existing = existing_outcome(ctx, collection_id, image_id, eid)
+                    if existing is not None:
+                        results.put(outcome_result(path, eid, existing))
+                        continue
+                except Exception as exc:
+                    results.put(error_result(path, eid, exc))
+                    continue
+                if not put(jobs, _Job(path, eid, source, data)):
+                    return
+        finally:
+            for _ in range(n_workers):
+                put(jobs, _DONE)
+
+    def worker() -> None:
+        while not stopped():
+            try:
+                job = jobs.get(timeout=_POLL_S)
+            except queue.Empty:
+                continue
+            if job is _DONE:
+                return
+            assert isinstance(job, _Job)
+            try:
+                if pool is None or in_process.is_set():
+                    done = prepare_job(ctx, collection_id, job, options)
+                else:
+                    try:
+                        maybe = pool.prepare(collection_id, job, options, stopped)
+                    except ProcessesUnavailable:
+                        log.warning("analysis processes cannot start; using threads")
+                        in_process.set()
+                        done = prepare_job(ctx, collection_id, job, options)
+                    else:
+                        if maybe is None:
+                            return
+                        done = maybe
+            except Exception as exc:
+                results.put(error_result(job.path, job.eid, exc))
+                continue
+            if not put(prepared_q, _Prepared(job, done)):
+                return
+
+    def writer() -> None:
+        finished = 0
+        while finished < n_workers and not stopped():
+            try:
+                item = prepared_q.get(timeout=_POLL_S)
+            except queue.Empty:
+                continue
+            if item is _DONE:
+                finished += 1
+                continue
+            assert isinstance(item, _Prepared)
+            job = item.job
+            try:
+                outcome = commit_index(ctx, item.prepared)
+            except Exception as exc:
+                results.put(error_result(job.path, job.eid, exc))
+                continue
+            results.put(outcome_result(job.path, job.eid, outcome))
+
+    with ctx.db.unit_of_work(read_only=True) as uow:
+        uow.collections.ensure(collection_id)
+    if pool is None:
+        ctx.analyzer  # noqa: B018 - create the shared analyzer before the threads race for it
+
+    worker_threads = [
+        threading.Thread(target=guarded(worker, "worker"), name=f"facedesk-index-{i}", daemon=True)
+        for i in range(n_workers)
+    ]
+    reader_thread = threading.Thread(
+        target=guarded(reader, "reader"), name="facedesk-read", daemon=True
+    )
+
+    writer_thread = threading.Thread(
+        target=guarded(writer, "writer"), name="facedesk-write", daemon=True
+    )
+    # The writer counts one _DONE per worker; workers send theirs through this closer.
+    closer = threading.Thread(target=_closer(worker_threads, prepared_q, put), daemon=True)
+    threads = [reader_thread, *worker_threads, writer_thread, closer]
+    for t in threads:
+        t.start()
+
+    total = len(files)
+    done_count = 0
+    closed = False
+    try:
+        while done_count < total and not stopped():
+            try:
+                item = results.get(timeout=_POLL_S)
+            except queue.Empty:
+                if not any(t.is_alive() for t in threads):
+                    break  # a stage died (logged); nothing more will come
+                continue
+            done_count += 1
+            yield _event(done_count, total, item)
+    except GeneratorExit:
+        closed = True
+        raise
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+        if pool is not None:
+            pool.shutdown()
+    if closed:
+        return
+    # Images committed while the run was being cancelled are in the database: say so.
+    while not results.empty():
+        item = results.get_nowait()
+        if getattr(item, "status", None) == "indexed":
+            done_count += 1
+            yield _event(done_count, total, item)
+
+
+def _event(done: int, total: int, result: object) -> ProgressEvent:
+    return ProgressEvent(done=done, total=total, item=getattr(result, "path", None), result=result)
+
+
+def _closer(
+    worker_threads: list[threading.Thread],
+    prepared_q: queue.Queue[_Prepared | object],
+    put: Callable[[queue.Queue[object], object], bool],
+) -> Callable[[], None]:
+    def run() -> None:
+        for t in worker_threads:
+            t.join()
+            put(prepared_q, _DONE)
+
+    return run

@@ -1,0 +1,196 @@
+"""The indexing pipeline (facedesk.service.pipeline) on real photos and real SQLite:
+one event per file, errors per file, skip-unchanged, cancel, processes == threads, and
+decoding large photos at the working resolution."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+import facedesk
+from facedesk.core.progress import CancelToken
+from facedesk.engine import RELAXED_LIMITS, decode_image
+from facedesk.service.indexing import FileResult, IndexOptions
+from facedesk.service.pipeline import WORKING_FACE_PX
+
+SMALL = [
+    "real/face_recognition/obama_small.jpg",
+    "real/face_recognition/two_people.jpg",
+    "real/dlib/2009_004587.jpg",
+    "real/dlib/2008_007676.jpg",
+    "real/skimage/astronaut.png",
+    "real/mtcnn/no-faces.jpg",
+]
+
+
+def _copy(testdata: Path, folder: Path, rels: list[str]) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i, rel in enumerate(rels):
+        dst = folder / f"{i:02d}_{Path(rel).name}"
+        shutil.copyfile(testdata / rel, dst)
+        out.append(dst)
+    return out
+
+
+def _run(client: Any, folder: Path, **opts: Any) -> list[FileResult]:
+    options = IndexOptions(**opts)
+    return [e.result for e in client.library.iter_index_files("c", [folder], options)]
+
+
+@pytest.fixture
+def fd(tmp_path: Path) -> Any:
+    c = facedesk.client(database=str(tmp_path / "p.db"), store_thumbnails=True)
+    c.create_collection(CollectionId="c")
+    yield c
+    c.close()
+
+
+def _db_consistent(client: Any) -> dict[str, int]:
+    """Faces per image in the database; every index record's faces are all there."""
+    lib = client.library
+    per_image: dict[str, int] = {}
+    faces = lib.faces("c")
+    for f in faces:
+        per_image[f.image_id] = per_image.get(f.image_id, 0) + 1
+    for s in lib.list_images("c"):
+        record = lib.index_record("c", s.image_id, s.external_image_id)
+        assert record is not None
+        assert per_image.get(s.image_id, 0) == record.face_count, s
+    return per_image
+
+
+def test_one_event_per_file_with_bad_files_in_the_batch(
+    fd: Any, tmp_path: Path, testdata: Path
+) -> None:
+    folder = tmp_path / "in"
+    good = _copy(testdata, folder, SMALL)
+    shutil.copyfile(testdata / "derived/corrupt_scan.jpg", folder / "zz_corrupt.jpg")
+    (folder / "zz_text.jpg").write_text("not a picture")
+    (folder / "zz_folder.jpg").mkdir()
+    (folder / "zz_folder.jpg" / "inner.txt").write_text("x")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(folder / "zz_pipe.jpg")
+    results = _run(fd, folder, workers=2)
+    paths = [r.path for r in results]
+    assert len(paths) == len(set(paths)), "a file reported twice"
+    by_name = {Path(r.path).name: r for r in results}
+    assert {p.name for p in good} <= set(by_name)
+    for p in good:
+        assert by_name[p.name].status == "indexed", by_name[p.name]
+    assert by_name["zz_corrupt.jpg"].error_code == "InvalidImageFormatException"
+    assert by_name["zz_text.jpg"].error_code == "InvalidImageFormatException"
+    if hasattr(os, "mkfifo"):
+        assert by_name["zz_pipe.jpg"].status == "error"
+        assert by_name["zz_pipe.jpg"].error_code == "NotARegularFileError"
+    assert by_name["02_2009_004587.jpg"].indexed + by_name["02_2009_004587.jpg"].unindexed == 2
+    assert by_name["05_no-faces.jpg"].indexed == 0
+    per_image = _db_consistent(fd)
+    assert sum(per_image.values()) == sum(r.indexed for r in results)
+
+
+def test_processes_and_one_thread_find_the_same_faces(
+    tmp_path: Path, testdata: Path
+) -> None:
+    folder = tmp_path / "in"
+    _copy(testdata, folder, SMALL)
+    counts = []
+    for workers in (1, 2):
+        c = facedesk.client(database=str(tmp_path / f"w{workers}.db"))
+        c.create_collection(CollectionId="c")
+        results = _run(c, folder, workers=workers, quality_filter="NONE")
+        counts.append(sorted((Path(r.path).name, r.indexed, r.unindexed) for r in results))
+        c.close()
+    assert counts[0] == counts[1]
+
+
+def test_skip_unchanged_then_reindex_after_settings_change(
+    fd: Any, tmp_path: Path, testdata: Path
+) -> None:
+    folder = tmp_path / "in"
+    _copy(testdata, folder, SMALL[:3])
+    first = _run(fd, folder)
+    assert [r.status for r in first] == ["indexed"] * 3
+    again = _run(fd, folder)
+    assert sorted(r.status for r in again) == ["skipped"] * 3
+    assert sorted((r.path, r.indexed) for r in again) == sorted((r.path, r.indexed) for r in first)
+    # Other settings: the files are looked at again (same image + id: stored answer).
+    changed = _run(fd, folder, quality_filter="NONE")
+    assert len(changed) == 3 and all(r.status == "skipped" for r in changed)
+    assert len(fd.library.faces("c")) == sum(r.indexed for r in first)
+
+
+def test_cancel_stops_and_leaves_every_image_whole(
+    fd: Any, tmp_path: Path, testdata: Path
+) -> None:
+    folder = tmp_path / "in"
+    _copy(testdata, folder, SMALL * 2)  # 12 files
+    token = CancelToken()
+    seen: list[FileResult] = []
+    for event in fd.library.iter_index_files("c", [folder], IndexOptions(workers=2), token):
+        seen.append(event.result)
+        token.cancel()
+    assert 1 <= len(seen) < 12
+    alive = [t for t in threading.enumerate() if t.name.startswith("facedesk-")]
+    assert not alive, alive
+    per_image = _db_consistent(fd)
+    indexed = {r.image_id for r in seen if r.status == "indexed"}
+    # Every committed image was reported, and nothing unreported was committed.
+    assert set(per_image) <= indexed | {None}
+    assert len(fd.library.list_images("c")) == len(indexed)
+
+
+def test_closing_the_generator_early_stops_the_threads(
+    fd: Any, tmp_path: Path, testdata: Path
+) -> None:
+    folder = tmp_path / "in"
+    _copy(testdata, folder, SMALL)
+    gen = fd.library.iter_index_files("c", [folder], IndexOptions(workers=2))
+    next(gen)
+    gen.close()
+    assert not [t for t in threading.enumerate() if t.name.startswith("facedesk-")]
+    _db_consistent(fd)
+
+
+def _upscaled(testdata: Path, rel: str, dst: Path, size: tuple[int, int]) -> Path:
+    im = Image.open(testdata / rel).convert("RGB").resize(size, Image.Resampling.LANCZOS)
+    im.save(dst, format="JPEG", quality=90)
+    return dst
+
+
+def test_working_resolution_decode(testdata: Path, tmp_path: Path) -> None:
+    small = decode_image(
+        (testdata / SMALL[1]).read_bytes(), RELAXED_LIMITS, working_face_px=WORKING_FACE_PX
+    )
+    assert small.scale == 1.0  # 1126x661: the minimum face is 40 px, kept at full size
+    big_path = _upscaled(testdata, SMALL[1], tmp_path / "big.jpg", (4000, 3000))
+    big = decode_image(big_path.read_bytes(), RELAXED_LIMITS, working_face_px=WORKING_FACE_PX)
+    assert (big.width, big.height) == (4000, 3000)
+    # 4000x3000: minimum face 111 px -> 80 px at 0.72 of the size.
+    assert big.scale == pytest.approx(0.72, abs=0.01)
+    assert big.pixels.shape[:2] == (round(3000 * big.scale), round(4000 * big.scale))
+
+
+@pytest.mark.slow
+def test_twelve_megapixel_photo_finds_its_faces_in_full_size_coordinates(
+    fd: Any, tmp_path: Path, testdata: Path
+) -> None:
+    folder = tmp_path / "big"
+    folder.mkdir()
+    _upscaled(testdata, "real/face_recognition/two_people.jpg", folder / "a.jpg", (4000, 3000))
+    _upscaled(testdata, "real/dlib/2009_004587.jpg", folder / "b.jpg", (3000, 4000))
+    results = {Path(r.path).name: r for r in _run(fd, folder, quality_filter="NONE")}
+    assert results["a.jpg"].indexed == 2 and results["b.jpg"].indexed == 2
+    for s in fd.library.list_images("c"):
+        record = fd.library.index_record("c", s.image_id, s.external_image_id)
+        assert record is not None
+        assert record.settings["Image"]["Scale"] < 1.0
+        for face in record.response["FaceRecords"]:
+            box = face["Face"]["BoundingBox"]
+            assert 0.0 <= box["Left"] < 1.0 and 0.0 < box["Width"] < 0.5

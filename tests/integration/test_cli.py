@@ -113,23 +113,63 @@ def test_search_compare_and_user_commands(tmp_path: Path, testdata: Path) -> Non
     obama = testdata / "real/face_recognition/obama.jpg"
     two = testdata / "real/face_recognition/two_people.jpg"
     run(db, "create-collection", "--collection-id", "C")
-    code, out = run(db, "index-faces", "--collection-id", "C", "--image-bytes", f"fileb://{two}",
-                    "--external-image-id", "two")
+    code, out = run(
+        db,
+        "index-faces",
+        "--collection-id",
+        "C",
+        "--image-bytes",
+        f"fileb://{two}",
+        "--external-image-id",
+        "two",
+    )
     face_ids = [f["Face"]["FaceId"] for f in json.loads(out)["FaceRecords"]]
-    code, out = run(db, "search-faces-by-image", "--collection-id", "C", "--image-bytes",
-                    f"fileb://{obama}", "--face-match-threshold", "80", "--max-faces", "5")
+    code, out = run(
+        db,
+        "search-faces-by-image",
+        "--collection-id",
+        "C",
+        "--image-bytes",
+        f"fileb://{obama}",
+        "--face-match-threshold",
+        "80",
+        "--max-faces",
+        "5",
+    )
     matches = json.loads(out)["FaceMatches"]
     assert code == 0 and len(matches) == 1 and matches[0]["Similarity"] >= 80
-    code, out = run(db, "compare-faces", "--source-image-bytes", f"fileb://{obama}",
-                    "--target-image-bytes", f"fileb://{two}")
+    code, out = run(
+        db,
+        "compare-faces",
+        "--source-image-bytes",
+        f"fileb://{obama}",
+        "--target-image-bytes",
+        f"fileb://{two}",
+    )
     assert code == 0 and len(json.loads(out)["FaceMatches"]) == 1
     assert run(db, "create-user", "--collection-id", "C", "--user-id", "obama")[0] == 0
-    code, out = run(db, "associate-faces", "--collection-id", "C", "--user-id", "obama",
-                    "--face-ids", matches[0]["Face"]["FaceId"])
+    code, out = run(
+        db,
+        "associate-faces",
+        "--collection-id",
+        "C",
+        "--user-id",
+        "obama",
+        "--face-ids",
+        matches[0]["Face"]["FaceId"],
+    )
     assert json.loads(out)["AssociatedFaces"] == [{"FaceId": matches[0]["Face"]["FaceId"]}]
     code, out = run(db, "list-users", "--collection-id", "C")
     assert json.loads(out)["Users"] == [{"UserId": "obama", "UserStatus": "ACTIVE"}]
-    code, out = run(db, "search-faces", "--collection-id", "C", "--face-id", face_ids[0],
-                    "--face-match-threshold", "0")
+    code, out = run(
+        db,
+        "search-faces",
+        "--collection-id",
+        "C",
+        "--face-id",
+        face_ids[0],
+        "--face-match-threshold",
+        "0",
+    )
     assert code == 0 and len(json.loads(out)["FaceMatches"]) == 1
     assert run(db, "delete-faces", "--collection-id", "C", "--face-ids", "bad")[0] == 254

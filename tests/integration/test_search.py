@@ -99,14 +99,14 @@ def test_search_by_image_uses_the_largest_face(
     assert box == largest["BoundingBox"]
 
 
-def test_no_face_is_invalid_parameter(shared_client: Any, people: dict[str, str],
-                                      testdata: Path) -> None:
+def test_no_face_is_invalid_parameter(
+    shared_client: Any, people: dict[str, str], testdata: Path
+) -> None:
     coffee = _bytes(testdata, "real/skimage/coffee.png")
     with pytest.raises(errors.InvalidParameterException):
         shared_client.search_faces_by_image(CollectionId="people", Image=coffee)
     with pytest.raises(errors.InvalidParameterException):
-        shared_client.compare_faces(SourceImage=coffee,
-                                    TargetImage=_bytes(testdata, OBAMA[0]))
+        shared_client.compare_faces(SourceImage=coffee, TargetImage=_bytes(testdata, OBAMA[0]))
     with pytest.raises(errors.InvalidParameterException):
         shared_client.compare_faces(SourceImage=_bytes(testdata, OBAMA[0]), TargetImage=coffee)
     empty = shared_client.search_users_by_image(CollectionId="people", Image=coffee)
@@ -133,14 +133,30 @@ def test_compare_faces_matches_obama_not_biden(shared_client: Any, testdata: Pat
 # the image size, labelled by eye. V = Vin Diesel, J = Jason Statham, B = Bruce Willis,
 # D = Dwayne Johnson; 6 photos each.
 BALD_GUYS = [
-    (0.076, 0.104, "V"), (0.332, 0.097, "V"), (0.196, 0.188, "V"), (0.070, 0.285, "V"),
-    (0.327, 0.317, "V"), (0.086, 0.868, "V"),
-    (0.196, 0.058, "J"), (0.483, 0.091, "J"), (0.186, 0.330, "J"), (0.488, 0.304, "J"),
-    (0.070, 0.479, "J"), (0.252, 0.557, "J"),
-    (0.428, 0.570, "B"), (0.579, 0.531, "B"), (0.060, 0.661, "B"), (0.594, 0.725, "B"),
-    (0.232, 0.842, "B"), (0.423, 0.829, "B"),
-    (0.806, 0.155, "D"), (0.947, 0.317, "D"), (0.851, 0.486, "D"), (0.589, 0.868, "D"),
-    (0.755, 0.881, "D"), (0.937, 0.881, "D"),
+    (0.076, 0.104, "V"),
+    (0.332, 0.097, "V"),
+    (0.196, 0.188, "V"),
+    (0.070, 0.285, "V"),
+    (0.327, 0.317, "V"),
+    (0.086, 0.868, "V"),
+    (0.196, 0.058, "J"),
+    (0.483, 0.091, "J"),
+    (0.186, 0.330, "J"),
+    (0.488, 0.304, "J"),
+    (0.070, 0.479, "J"),
+    (0.252, 0.557, "J"),
+    (0.428, 0.570, "B"),
+    (0.579, 0.531, "B"),
+    (0.060, 0.661, "B"),
+    (0.594, 0.725, "B"),
+    (0.232, 0.842, "B"),
+    (0.423, 0.829, "B"),
+    (0.806, 0.155, "D"),
+    (0.947, 0.317, "D"),
+    (0.851, 0.486, "D"),
+    (0.589, 0.868, "D"),
+    (0.755, 0.881, "D"),
+    (0.937, 0.881, "D"),
 ]
 
 
@@ -153,15 +169,17 @@ def _who(face: dict[str, Any]) -> str:
 def test_bald_guys_top_match_is_the_same_person(shared_client: Any, testdata: Path) -> None:
     c = shared_client
     c.create_collection(CollectionId="bald")
-    r = c.index_faces(CollectionId="bald", Image=_bytes(testdata, "real/dlib/bald_guys.jpg"),
-                      QualityFilter="NONE")
+    r = c.index_faces(
+        CollectionId="bald", Image=_bytes(testdata, "real/dlib/bald_guys.jpg"), QualityFilter="NONE"
+    )
     faces = [f["Face"] for f in r["FaceRecords"]]
     assert len(faces) == 24
     assert sorted(_who(f) for f in faces) == sorted("VJBD" * 6)
     wrong = []
     for f in faces:
-        m = c.search_faces(CollectionId="bald", FaceId=f["FaceId"], MaxFaces=1,
-                           FaceMatchThreshold=0)
+        m = c.search_faces(
+            CollectionId="bald", FaceId=f["FaceId"], MaxFaces=1, FaceMatchThreshold=0
+        )
         top = m["FaceMatches"][0]["Face"]
         if _who(top) != _who(f):
             wrong.append((_who(f), _who(top), m["FaceMatches"][0]["Similarity"]))
@@ -184,29 +202,33 @@ def test_users_round_trip(client: Any, testdata: Path) -> None:
         c.create_user(CollectionId="u", UserId="barack:obama")
     c.create_user(CollectionId="u", UserId="joe")
     users = c.list_users(CollectionId="u")["Users"]
-    assert users == [{"UserId": "barack:obama", "UserStatus": "ACTIVE"},
-                     {"UserId": "joe", "UserStatus": "ACTIVE"}]
+    assert users == [
+        {"UserId": "barack:obama", "UserStatus": "ACTIVE"},
+        {"UserId": "joe", "UserStatus": "ACTIVE"},
+    ]
 
-    first = c.associate_faces(CollectionId="u", UserId="barack:obama",
-                              FaceIds=[ids[OBAMA[0]], ids[OBAMA[1]]])
+    first = c.associate_faces(
+        CollectionId="u", UserId="barack:obama", FaceIds=[ids[OBAMA[0]], ids[OBAMA[1]]]
+    )
     assert {f["FaceId"] for f in first["AssociatedFaces"]} == {ids[OBAMA[0]], ids[OBAMA[1]]}
     # The user now has faces: Biden's face does not reach the 75 association threshold.
-    more = c.associate_faces(CollectionId="u", UserId="barack:obama",
-                             FaceIds=[ids[OBAMA[2]], ids[BIDEN[0]], ids[OBAMA[0]]])
+    more = c.associate_faces(
+        CollectionId="u",
+        UserId="barack:obama",
+        FaceIds=[ids[OBAMA[2]], ids[BIDEN[0]], ids[OBAMA[0]]],
+    )
     assert more["AssociatedFaces"] == [{"FaceId": ids[OBAMA[2]]}]
     [low] = more["UnsuccessfulFaceAssociations"]
     assert low["FaceId"] == ids[BIDEN[0]] and low["Reasons"] == ["LOW_MATCH_CONFIDENCE"]
     assert low["Confidence"] < 75
     taken = c.associate_faces(CollectionId="u", UserId="joe", FaceIds=[ids[OBAMA[0]]])
-    assert taken["UnsuccessfulFaceAssociations"][0]["Reasons"] == [
-        "ASSOCIATED_TO_A_DIFFERENT_USER"]
+    assert taken["UnsuccessfulFaceAssociations"][0]["Reasons"] == ["ASSOCIATED_TO_A_DIFFERENT_USER"]
 
     listed = c.list_faces(CollectionId="u", UserId="barack:obama")["Faces"]
     assert {f["FaceId"] for f in listed} == {ids[p] for p in OBAMA[:3]}
     assert all(f["UserId"] == "barack:obama" for f in listed)
     blocked = c.delete_faces(CollectionId="u", FaceIds=[ids[OBAMA[0]]])
-    assert blocked["UnsuccessfulFaceDeletions"][0]["Reasons"] == [
-        "ASSOCIATED_TO_AN_EXISTING_USER"]
+    assert blocked["UnsuccessfulFaceDeletions"][0]["Reasons"] == ["ASSOCIATED_TO_AN_EXISTING_USER"]
 
     found = c.search_users_by_image(CollectionId="u", Image=_bytes(testdata, OBAMA[3]))
     assert found["UserMatches"][0]["User"] == {"UserId": "barack:obama", "UserStatus": "ACTIVE"}
@@ -218,8 +240,9 @@ def test_users_round_trip(client: Any, testdata: Path) -> None:
     with pytest.raises(errors.InvalidParameterException):
         c.search_users(CollectionId="u")
 
-    gone = c.disassociate_faces(CollectionId="u", UserId="barack:obama",
-                                FaceIds=[ids[OBAMA[0]], ids[BIDEN[0]]])
+    gone = c.disassociate_faces(
+        CollectionId="u", UserId="barack:obama", FaceIds=[ids[OBAMA[0]], ids[BIDEN[0]]]
+    )
     assert gone["DisassociatedFaces"] == [{"FaceId": ids[OBAMA[0]]}]
     assert gone["UnsuccessfulFaceDisassociations"][0]["FaceId"] == ids[BIDEN[0]]
     c.delete_user(CollectionId="u", UserId="barack:obama")
@@ -252,8 +275,9 @@ def test_a_user_holds_at_most_100_faces(client: Any, testdata: Path) -> None:
     for i in range(101):
         buf = io.BytesIO()
         src.resize((455 + i % 7, 568 + i // 7)).save(buf, "JPEG", quality=80)
-        r = client.index_faces(CollectionId="q", Image={"Bytes": buf.getvalue()},
-                               ExternalImageId=f"o{i}")
+        r = client.index_faces(
+            CollectionId="q", Image={"Bytes": buf.getvalue()}, ExternalImageId=f"o{i}"
+        )
         face_ids.append(r["FaceRecords"][0]["Face"]["FaceId"])
     client.associate_faces(CollectionId="q", UserId="many", FaceIds=face_ids[:100])
     with pytest.raises(errors.ServiceQuotaExceededException):

@@ -8,6 +8,7 @@ names) is handed to ``facedesk.cli``. GUI options: ``--database``, and the scree
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 import tempfile
@@ -37,6 +38,8 @@ def is_cli_invocation(argv: Sequence[str]) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Indexing analyses in spawned processes; a frozen app must answer as one of them.
+    multiprocessing.freeze_support()
     args_list = list(sys.argv[1:] if argv is None else argv)
     # Face search is one matrix-vector product bound by memory bandwidth: a second BLAS
     # thread gains ~10 % when idle but stalls each search behind a descheduled worker while

@@ -27,6 +27,7 @@ class IndexSettings:
             detection_attributes=(self.detection_attributes,),
             detector=self.detector,
             external_image_id_from_filename=self.external_image_id_from_filename,
+            local_analysis=False,  # keep dlib (which holds the GIL) off the UI's process
         )
 
 

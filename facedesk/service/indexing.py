@@ -36,6 +36,10 @@ class IndexOptions:
     external_image_id_from_filename: bool = True
     skip_unchanged: bool = True
     workers: int | None = None  # analysis threads; None = one per core
+    # True: one analysis runs in this process and starts at once (the CLI). False: every
+    # analysis runs in a child process, because dlib holds the GIL while it works and would
+    # starve this process's other threads, such as a GUI's event loop, for 0.5 s at a time.
+    local_analysis: bool = True
 
     def settings_key(self) -> dict[str, object]:
         """The settings that change what IndexFaces stores; a change means re-index."""

@@ -7,11 +7,16 @@ Stages, each on its own thread(s), joined by bounded queues:
    runs at most ``2 * workers`` files ahead, so reading overlaps analysis without
    holding a whole folder in memory.
 2. **workers** (``workers`` threads, default one per core): decode at the working
-   resolution (``WORKING_FACE_PX``), the already-indexed check, then detection,
-   landmarks, descriptors, planning and thumbnails (``prepare_index``). No write.
-   Threads, not processes: dlib, OpenCV, Pillow and libjpeg release the GIL for their
-   work, the dlib models are per thread (``facedesk.engine.dlib_models``), and results
-   need no pickling (measured in bench/INDEX_RESULTS.md).
+   resolution (``WORKING_FACE_PX``), then detection, landmarks, descriptors, planning
+   and thumbnails (``prepare_index``). No write. Worker 0 does this on its own thread;
+   each other worker hands the file's bytes to a spawned process and waits for the
+   picklable ``PreparedIndex``. Processes, because dlib-bin's Python binding keeps the
+   GIL while dlib runs: two threads ran HOG and the ResNet at 0.93x the speed of one
+   (bench/INDEX_RESULTS.md). The dlib models stay per thread
+   (``facedesk.engine.dlib_models``). A process killed by a native crash costs only the
+   file it was analysing (an error result); the pool is replaced and the batch goes on.
+   The reader also answers files whose image + ExternalImageId were indexed before
+   (sha256 of the bytes) without analysing them.
 3. **writer** (1 thread): ``commit_index`` for each prepared image as it arrives, one
    transaction per image (all its faces or none), so SQLite sees one writer and the
    workers never wait for the write lock.
@@ -26,6 +31,7 @@ returns after at most one image's analysis per worker. Closing the generator ear
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import multiprocessing
@@ -271,9 +277,15 @@ def run_pipeline(
     in_process = threading.Event()  # processes could not start: analyse on the threads
     # dlib-bin holds the GIL while it works (measured: two threads run dlib at 0.93x one
     # thread), so more than one analysis needs processes; one runs on a thread here.
+    # Worker 0 analyses on its own thread in this process and starts at once; workers
+    # 1..n-1 hand their image to one of n-1 spawned processes, which need a few seconds
+    # to import and load models (measured 1.5-4.6 s), so a small batch is not held up.
+    # A GUI asks for no local analysis (options.local_analysis): then all n run remotely.
+    local = options.local_analysis
+    remote = n_workers - 1 if local else n_workers
     pool = (
-        _ProcessPool(n_workers, options.detector, ctx.store_thumbnails)
-        if n_workers > 1 and len(files) > 1
+        _ProcessPool(remote, options.detector, ctx.store_thumbnails)
+        if remote > 0 and (len(files) > 1 or not local)
         else None
     )
 
@@ -335,7 +347,7 @@ def run_pipeline(
             for _ in range(n_workers):
                 put(jobs, _DONE)
 
-    def worker() -> None:
+    def worker(local: bool) -> None:
         while not stopped():
             try:
                 job = jobs.get(timeout=_POLL_S)
@@ -345,7 +357,7 @@ def run_pipeline(
                 return
             assert isinstance(job, _Job)
             try:
-                if pool is None or in_process.is_set():
+                if local or pool is None or in_process.is_set():
                     done = prepare_job(ctx, collection_id, job, options)
                 else:
                     try:
@@ -385,11 +397,14 @@ def run_pipeline(
 
     with ctx.db.unit_of_work(read_only=True) as uow:
         uow.collections.ensure(collection_id)
-    if pool is None:
-        ctx.analyzer  # noqa: B018 - create the shared analyzer before the threads race for it
+    ctx.analyzer  # noqa: B018 - create the shared analyzer before the threads race for it
 
     worker_threads = [
-        threading.Thread(target=guarded(worker, "worker"), name=f"facedesk-index-{i}", daemon=True)
+        threading.Thread(
+            target=guarded(functools.partial(worker, local and i == 0), "worker"),
+            name=f"facedesk-index-{i}",
+            daemon=True,
+        )
         for i in range(n_workers)
     ]
     reader_thread = threading.Thread(

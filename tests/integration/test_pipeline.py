@@ -95,9 +95,7 @@ def test_one_event_per_file_with_bad_files_in_the_batch(
     assert sum(per_image.values()) == sum(r.indexed for r in results)
 
 
-def test_processes_and_one_thread_find_the_same_faces(
-    tmp_path: Path, testdata: Path
-) -> None:
+def test_processes_and_one_thread_find_the_same_faces(tmp_path: Path, testdata: Path) -> None:
     folder = tmp_path / "in"
     _copy(testdata, folder, SMALL)
     counts = []
@@ -126,9 +124,7 @@ def test_skip_unchanged_then_reindex_after_settings_change(
     assert len(fd.library.faces("c")) == sum(r.indexed for r in first)
 
 
-def test_cancel_stops_and_leaves_every_image_whole(
-    fd: Any, tmp_path: Path, testdata: Path
-) -> None:
+def test_cancel_stops_and_leaves_every_image_whole(fd: Any, tmp_path: Path, testdata: Path) -> None:
     folder = tmp_path / "in"
     _copy(testdata, folder, SMALL * 2)  # 12 files
     token = CancelToken()

@@ -30,6 +30,7 @@ from facedesk.core.errors import ClientError
 
 EXIT_SERVICE_ERROR = 254
 EXIT_USAGE = 252
+EXIT_ERROR = 255  # AWS CLI v2: any other failure
 BATCH_COMMAND = "index"
 
 # Members whose list holds several values given after one flag (AWS CLI style).
@@ -298,5 +299,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except (_UsageError, OSError) as exc:
         sys.stderr.write(f"facedesk: error: {exc}\n")
         return EXIT_USAGE
+    except RuntimeError as exc:
+        # A database from a newer facedesk: a message, not a traceback. Imported here so
+        # that the CLI's start stays free of SQLAlchemy.
+        from facedesk.storage.database import DatabaseVersionError
+
+        if not isinstance(exc, DatabaseVersionError):
+            raise
+        sys.stderr.write(f"facedesk: error: {exc}\n")
+        return EXIT_ERROR
     finally:
         client.close()

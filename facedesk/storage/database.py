@@ -168,8 +168,11 @@ class Database:
         if current is not None:
             known = {rev.revision for rev in script.walk_revisions()}
             if current not in known:
+                where = str(self.path) if self.path is not None else repr(self)
                 raise DatabaseVersionError(
-                    f"database revision {current!r} is newer than this facedesk (head {head!r})"
+                    f"the database {where} has schema revision {current!r}, which is newer "
+                    f"than this facedesk knows (its newest is {head!r}): it was written by a "
+                    "newer facedesk. Upgrade facedesk to open it; it was left unchanged."
                 )
             self.backup(self._backup_path(current))
         with self.engine.connect() as conn:

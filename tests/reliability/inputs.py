@@ -107,30 +107,53 @@ def build(testdata: Path, manifest: dict[str, dict[str, object]]) -> list[BadInp
     frames = [small, small.transpose(Image.Transpose.FLIP_LEFT_RIGHT)]
     garbage_exif = _save(small, "JPEG", exif=b"Exif\x00\x00II*\x00\xff\xff\xff\x7f" + b"\0" * 50)
     inputs += [
-        BadInput("gen_zero_bytes.jpg", b"", Expect("InvalidImageFormatException", "0 bytes"),
-                 Expect("InvalidImageFormatException", "0 bytes")),
-        BadInput("gen_1x1.png", _save(Image.new("RGB", (1, 1), (200, 150, 120)), "PNG"),
-                 too_small, OK),
+        BadInput(
+            "gen_zero_bytes.jpg",
+            b"",
+            Expect("InvalidImageFormatException", "0 bytes"),
+            Expect("InvalidImageFormatException", "0 bytes"),
+        ),
+        BadInput(
+            "gen_1x1.png", _save(Image.new("RGB", (1, 1), (200, 150, 120)), "PNG"), too_small, OK
+        ),
         BadInput("gen_79x79.jpg", _save(small.resize((79, 79)), "JPEG"), too_small, OK),
-        BadInput("gen_50000x50000_header.png", png_bomb_header(),
-                 Expect("ImageTooLargeException", "pixels"),
-                 Expect("ImageTooLargeException", "pixels")),
-        BadInput("gen_truncated.png", png[: len(png) // 2],
-                 Expect("InvalidImageFormatException", "truncated"),
-                 Expect("InvalidImageFormatException", "truncated")),
-        BadInput("gen_bad_crc_idat.png", png_with_bad_idat_crc(png),
-                 Expect("InvalidImageFormatException", "CRC"),
-                 Expect("InvalidImageFormatException", "CRC")),
-        BadInput("gen_bad_crc_ihdr.png", png_with_bad_ihdr_crc(png),
-                 Expect("InvalidImageFormatException", "not a recognised image"),
-                 Expect("InvalidImageFormatException", "not a recognised image")),
+        BadInput(
+            "gen_50000x50000_header.png",
+            png_bomb_header(),
+            Expect("ImageTooLargeException", "pixels"),
+            Expect("ImageTooLargeException", "pixels"),
+        ),
+        BadInput(
+            "gen_truncated.png",
+            png[: len(png) // 2],
+            Expect("InvalidImageFormatException", "truncated"),
+            Expect("InvalidImageFormatException", "truncated"),
+        ),
+        BadInput(
+            "gen_bad_crc_idat.png",
+            png_with_bad_idat_crc(png),
+            Expect("InvalidImageFormatException", "CRC"),
+            Expect("InvalidImageFormatException", "CRC"),
+        ),
+        BadInput(
+            "gen_bad_crc_ihdr.png",
+            png_with_bad_ihdr_crc(png),
+            Expect("InvalidImageFormatException", "not a recognised image"),
+            Expect("InvalidImageFormatException", "not a recognised image"),
+        ),
         BadInput("gen_still.gif", _save(small, "GIF"), Expect(bad_format.code, "GIF"), OK),
-        BadInput("gen_animated.webp",
-                 _save(frames[0], "WEBP", save_all=True, append_images=frames[1:], duration=100),
-                 Expect(bad_format.code, "WEBP"), OK),
-        BadInput("gen_animated.gif",
-                 _save(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100),
-                 Expect(bad_format.code, "GIF"), OK),
+        BadInput(
+            "gen_animated.webp",
+            _save(frames[0], "WEBP", save_all=True, append_images=frames[1:], duration=100),
+            Expect(bad_format.code, "WEBP"),
+            OK,
+        ),
+        BadInput(
+            "gen_animated.gif",
+            _save(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100),
+            Expect(bad_format.code, "GIF"),
+            OK,
+        ),
         BadInput("gen_photo.tiff", _save(small, "TIFF"), Expect(bad_format.code, "TIFF"), OK),
         BadInput("gen_photo.bmp", _save(small, "BMP"), Expect(bad_format.code, "BMP"), OK),
         # A folder scan lists only image suffixes, so the .heic file is passed by name.
@@ -138,16 +161,27 @@ def build(testdata: Path, manifest: dict[str, dict[str, object]]) -> list[BadInp
         BadInput("gen_huge_exif.jpg", jpeg_with_huge_exif(small), OK, OK),
         BadInput("gen_garbage_exif.jpg", garbage_exif, OK, OK),
         BadInput("gen_exif_orientation_9.jpg", _exif_orientation(small, 9), OK, OK),
-        BadInput("gen_text.png", b"this is not a picture\n" * 10,
-                 Expect("InvalidImageFormatException", "not a recognised image"),
-                 Expect("InvalidImageFormatException", "not a recognised image")),
+        BadInput(
+            "gen_text.png",
+            b"this is not a picture\n" * 10,
+            Expect("InvalidImageFormatException", "not a recognised image"),
+            Expect("InvalidImageFormatException", "not a recognised image"),
+        ),
         # A folder named like a photo is scanned as a folder: the photo inside is indexed.
         BadInput("gen_folder.jpg", None, None, OK),
         # Changed between the folder scan and their turn (see VANISHING).
-        BadInput("zz_deleted_while_queued.jpg", small_bytes, None,
-                 Expect("FileNotFoundError", "No such file")),
-        BadInput("zz_replaced_by_folder_while_queued.jpg", small_bytes, None,
-                 Expect("IsADirectoryError", "is a folder")),
+        BadInput(
+            "zz_deleted_while_queued.jpg",
+            small_bytes,
+            None,
+            Expect("FileNotFoundError", "No such file"),
+        ),
+        BadInput(
+            "zz_replaced_by_folder_while_queued.jpg",
+            small_bytes,
+            None,
+            Expect("IsADirectoryError", "is a folder"),
+        ),
     ]
     return inputs
 

@@ -6,6 +6,7 @@ rest of the batch is indexed and the process carries on.
 from __future__ import annotations
 
 import io
+import json
 import os
 import stat
 import subprocess
@@ -141,7 +142,7 @@ def test_client_strict_limits(inputs: list[BadInput], client: Any) -> None:
         _check(expect, None, None, f"client {item.name}")
         n = len(response.get("FaceRecords", []))
         OUTCOMES.append((item.name, "client", outcome_text(None, f"indexed {n} face(s)")))
-    assert ImageFile.LOAD_TRUNCATED_IMAGES == before
+    assert before == ImageFile.LOAD_TRUNCATED_IMAGES
     # The client still works after every bad request.
     assert client.describe_collection(CollectionId="strict")["FaceCount"] >= 1
 
@@ -167,13 +168,20 @@ def test_cli_batch_relaxed_limits(
     db = tmp_path / "cli.db"
     out = _VanishingOut(folder)
     before = ImageFile.LOAD_TRUNCATED_IMAGES
-    argv = ["--database", str(db), "index", "--collection-id", "c", "--create-collection",
-            "--no-progress", str(folder), *explicit]
+    argv = [
+        "--database",
+        str(db),
+        "index",
+        "--collection-id",
+        "c",
+        "--create-collection",
+        "--no-progress",
+        str(folder),
+        *explicit,
+    ]
     code = cli.main(argv, out=out)
-    assert ImageFile.LOAD_TRUNCATED_IMAGES == before
+    assert before == ImageFile.LOAD_TRUNCATED_IMAGES
     assert code == 1  # some files failed; the batch itself finished
-    import json
-
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     results = [FileResult(**line) for line in lines]
     _check_batch(results, expected, folder, "CLI")
@@ -194,7 +202,7 @@ def test_gui_worker_path_relaxed_limits(
         for event in c.library.iter_index_files("g", [str(folder), *explicit]):
             results.append(event.result)
             vanish(folder)
-    assert ImageFile.LOAD_TRUNCATED_IMAGES == before
+    assert before == ImageFile.LOAD_TRUNCATED_IMAGES
     _check_batch(results, expected, folder, "GUI worker")
     _assert_stored(db, "g", expected)
 
@@ -222,35 +230,37 @@ def test_cli_single_operation_with_unusable_paths(tmp_path: Path, capsys: Any) -
         OUTCOMES.append((f"{name} (index-faces --image-bytes)", "CLI op", err.strip()))
 
 
-# A FIFO named like a photo: reading it blocks until a writer appears, which is never.
-FIFO_BUG = (
-    "BUG in facedesk/service/indexing.py (owned by the pipeline rewrite): index_file calls "
-    "path.read_bytes() on any path that is not a folder, so a FIFO (or socket/device) named "
-    "*.jpg blocks the whole batch forever; it should refuse non-regular files "
-    "(stat.S_ISREG) with a named error"
-)
-
-
-@pytest.mark.xfail(reason=FIFO_BUG, strict=False)
+# A FIFO named like a photo: reading it would block until a writer appears, which is never.
+# (Found hanging the batch; fixed in service/indexing.py by the pipeline rewrite.)
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
-def test_fifo_in_the_batch_does_not_hang_it(
-    tmp_path: Path, small_photos: dict[str, bytes]
-) -> None:
+def test_fifo_in_the_batch_does_not_hang_it(tmp_path: Path, small_photos: dict[str, bytes]) -> None:
     folder = tmp_path / "fifo"
     folder.mkdir()
     os.mkfifo(folder / "a_pipe.jpg")
     (folder / "b_photo.jpg").write_bytes(small_photos["obama_small.jpg"])
-    argv = [sys.executable, "-m", "facedesk", "--database", str(tmp_path / "f.db"), "index",
-            "--collection-id", "c", "--create-collection", "--no-progress", str(folder)]
+    argv = [
+        sys.executable,
+        "-m",
+        "facedesk",
+        "--database",
+        str(tmp_path / "f.db"),
+        "index",
+        "--collection-id",
+        "c",
+        "--create-collection",
+        "--no-progress",
+        str(folder),
+    ]
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, cwd=REPO)
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=20, cwd=REPO)
     except subprocess.TimeoutExpired:
-        OUTCOMES.append(("a_pipe.jpg (FIFO)", "CLI", "HANGS (bug in service/indexing.py)"))
+        OUTCOMES.append(("a_pipe.jpg (FIFO)", "CLI", "HANGS"))
         pytest.fail("facedesk index hung on a FIFO named a_pipe.jpg")
     lines = done.stdout.splitlines()
     assert len(lines) == 2 and '"status": "indexed"' in lines[1], done.stdout + done.stderr
-    assert '"status": "error"' in lines[0]
-    OUTCOMES.append(("a_pipe.jpg (FIFO)", "CLI", lines[0]))
+    pipe = json.loads(lines[0])
+    assert pipe["status"] == "error" and "regular file" in pipe["message"], pipe
+    OUTCOMES.append(("a_pipe.jpg (FIFO)", "CLI", f"{pipe['error_code']}: {pipe['message']}"))
 
 
 def test_facedesk_leaves_load_truncated_images_alone(testdata: Path) -> None:
@@ -267,8 +277,10 @@ def test_facedesk_leaves_load_truncated_images_alone(testdata: Path) -> None:
         data = open({str(testdata / "real/face_recognition/obama_small.jpg")!r}, "rb").read()
         c.index_faces(CollectionId="c", Image={{"Bytes": data}})
         c.detect_faces(Image={{"Bytes": data}}, Attributes=["ALL"])
-        for event in c.library.iter_index_files("c", [{str(testdata / "derived")!r}]):
-            pass
+        for name in ("obama2_truncated.jpg", "two_people.webp", "obama_cmyk.jpg"):
+            path = {str(testdata / "derived")!r} + "/" + name
+            for event in c.library.iter_index_files("c", [path]):
+                pass
         print(ImageFile.LOAD_TRUNCATED_IMAGES, "face_recognition" in sys.modules)
         """
     )

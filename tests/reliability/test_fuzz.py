@@ -27,6 +27,7 @@ from facedesk.service.validation import input_shape_name, service_model, shape
 
 pytestmark = pytest.mark.slow
 
+
 def fuzz(max_examples: int) -> settings:
     return settings(
         max_examples=max_examples,
@@ -35,6 +36,7 @@ def fuzz(max_examples: int) -> settings:
         derandomize=True,  # the same cases on every run and machine
         suppress_health_check=list(HealthCheck),
     )
+
 
 REQUESTS_PER_OPERATION = 600  # x 18 operations
 DECODER_CASES = 2500  # per strategy below
@@ -176,7 +178,7 @@ def _valid_string(s: Mapping[str, Any]) -> st.SearchStrategy[Any]:
 def _number(s: Mapping[str, Any], integer: bool) -> st.SearchStrategy[Any]:
     lo, hi = s.get("min"), s.get("max")
     if integer:
-        inside = st.integers(
+        inside: st.SearchStrategy[Any] = st.integers(
             min_value=int(lo) if lo is not None else -(2**40),
             max_value=int(hi) if hi is not None else 2**40,
         )

@@ -31,9 +31,10 @@ class Library:
             return uow.index_records.get(collection_id, image_id, external_image_id)
 
     def faces(self, collection_id: str) -> list[StoredFace]:
+        """All faces, photo by photo, without their descriptors (the grid needs none)."""
         with self._ctx.db.unit_of_work(read_only=True) as uow:
             uow.collections.ensure(collection_id)
-            faces = uow.faces.list_page(collection_id, None, 1 << 62)
+            faces = uow.faces.list_page(collection_id, None, 1 << 62, with_embeddings=False)
         # Photo by photo, largest face first: neighbours in the grid come from one picture.
         faces.sort(key=lambda f: (f.external_image_id or "", f.image_id, -f.bounding_box.area))
         return faces

@@ -237,13 +237,19 @@ _FACE_COLUMNS = (
 )
 
 
+_FACE_COLUMNS_WITHOUT_EMBEDDING = tuple(c for c in _FACE_COLUMNS if c is not FaceRow.embedding)
+# What a face listed without its descriptor carries in StoredFace.embedding (shape (0,)).
+NO_EMBEDDING: Embedding = np.zeros(0, dtype=np.float32)
+
+
 class FaceRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
 
-    def _select(self, collection_pk: int) -> Any:
+    def _select(self, collection_pk: int, with_embeddings: bool = True) -> Any:
+        columns = _FACE_COLUMNS if with_embeddings else _FACE_COLUMNS_WITHOUT_EMBEDDING
         stmt = (
-            select(*_FACE_COLUMNS)
+            select(*columns)
             .outerjoin(UserRow, UserRow.pk == FaceRow.user_pk)
             .where(FaceRow.collection_pk == collection_pk)
         )
@@ -261,7 +267,9 @@ class FaceRepository:
             ),
             confidence=row.confidence,
             model_version=row.model_version,
-            embedding=embedding_from_bytes(row.embedding),
+            embedding=(
+                embedding_from_bytes(row.embedding) if "embedding" in row._fields else NO_EMBEDDING
+            ),
             user_id=row.user_id,
             indexed_at=row.indexed_at,
         )
@@ -345,9 +353,11 @@ class FaceRepository:
         limit: int,
         user_id: str | None = None,
         face_ids: Sequence[str] | None = None,
+        with_embeddings: bool = True,
     ) -> list[StoredFace]:
+        """Faces in FaceId order; without embeddings (``NO_EMBEDDING``) when not needed."""
         cpk = _require_pk(self._s, collection_id)
-        stmt = self._select(cpk).order_by(FaceRow.face_id).limit(limit)
+        stmt = self._select(cpk, with_embeddings).order_by(FaceRow.face_id).limit(limit)
         if after_face_id is not None:
             stmt = stmt.where(FaceRow.face_id > after_face_id)
         if user_id is not None:
@@ -383,20 +393,28 @@ class FaceRepository:
     def embeddings(self, collection_id: str) -> tuple[list[str], Embedding]:
         """All face ids (ascending) and their embeddings as one contiguous (N, D) float32 matrix."""
         cpk = _require_pk(self._s, collection_id)
+        # Streamed into a preallocated matrix: at 1M faces the rows, bytes objects and a
+        # joined copy would otherwise triple the 512 MB the matrix needs.
+        n = self.count(collection_id)
+        matrix = np.empty((n, EMBEDDING_DIM), dtype=np.float32)
+        ids: list[str] = []
         rows = self._s.execute(
             select(FaceRow.face_id, FaceRow.embedding)
             .where(FaceRow.collection_pk == cpk)
             .order_by(FaceRow.face_id)
-        ).all()
-        if not rows:
-            return [], np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        ids = [r[0] for r in rows]
-        blobs = [r[1] for r in rows]
-        size = len(blobs[0])
-        if any(len(b) != size for b in blobs):
-            raise ValueError(f"collection {collection_id} holds embeddings of different sizes")
-        matrix = np.frombuffer(b"".join(blobs), dtype=_EMBEDDING_DTYPE).reshape(len(ids), -1)
-        return ids, matrix.astype(np.float32, copy=True)
+            .execution_options(yield_per=4096)
+        )
+        for i, (face_id, blob) in enumerate(rows):
+            vector = np.frombuffer(blob, dtype=_EMBEDDING_DTYPE)
+            if vector.shape != (EMBEDDING_DIM,):
+                raise ValueError(
+                    f"face {face_id} in {collection_id} has a {vector.size}-d embedding"
+                )
+            matrix[i] = vector
+            ids.append(face_id)
+        if len(ids) != n:  # rows changed between the count and the read: same transaction
+            raise RuntimeError("faces changed while their embeddings were read")
+        return ids, matrix
 
     def thumbnail(self, collection_id: str, face_id: str) -> bytes | None:
         cpk = _require_pk(self._s, collection_id)

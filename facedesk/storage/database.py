@@ -105,8 +105,8 @@ class Database:
         with _private_umask() if self.path is not None else contextlib.nullcontext():
             if self.path is not None:
                 parent = self.path.parent
-                if not parent.exists():
-                    parent.mkdir(parents=True, mode=0o700)
+                # exist_ok: another process may be creating the same folder right now.
+                parent.mkdir(parents=True, mode=0o700, exist_ok=True)
                 _create_private_file(self.path)
             self.engine: Engine = self._create_engine(sa_url)
             try:

@@ -62,7 +62,8 @@ def test_drop_two_photos_on_a_collection_indexes_them(
     outcome = finished.args[0]
     assert outcome.collection_id == "family" and not outcome.cancelled
     results = c.results.results()
-    assert [Path(r.path).name for r in results] == ["obama.jpg", "two_people.jpg"]
+    # Analysis runs in parallel: results arrive in completion order.
+    assert sorted(Path(r.path).name for r in results) == ["obama.jpg", "two_people.jpg"]
     assert all(r.status == "indexed" for r in results)
     # dropped on "family" while "aaa" was shown: now show family and check its models
     with qtbot.waitSignal(c.collection_loaded, timeout=20_000):

@@ -21,7 +21,7 @@ from facedesk.core.types import (
     StoredFace,
 )
 from facedesk.service.context import ServiceContext
-from facedesk.service.shapes import face_detail
+from facedesk.service.shapes import expand_attributes, face_detail
 
 MAX_FACES_PER_IMAGE = 100
 
@@ -70,6 +70,21 @@ class SourceInfo:
 
 
 @dataclass(frozen=True)
+class IndexRequest:
+    """What one IndexFaces call asks for besides the image (the request's parameters)."""
+
+    external_image_id: str | None = None
+    max_faces: int | None = None
+    quality_filter: str = "AUTO"
+    detection_attributes: tuple[str, ...] = ("DEFAULT",)
+    detector: str | None = None  # None: the client's detector
+
+    @property
+    def attributes(self) -> frozenset[str]:
+        return expand_attributes(self.detection_attributes)
+
+
+@dataclass(frozen=True)
 class IndexOutcome:
     response: dict[str, Any]
     image_id: str
@@ -107,54 +122,32 @@ def index_image(
     ctx: ServiceContext,
     collection_id: str,
     image: DecodedImage,
-    *,
-    external_image_id: str | None,
-    max_faces: int | None,
-    quality_filter: str,
-    attributes: frozenset[str],
-    requested_attributes: Sequence[str] = ("DEFAULT",),
+    request: IndexRequest,
     source: SourceInfo | None = None,
-    detector: str | None = None,
 ) -> IndexOutcome:
     image_id = ids.image_id(image.sha256)
-    existing = existing_outcome(ctx, collection_id, image_id, external_image_id)
+    existing = existing_outcome(ctx, collection_id, image_id, request.external_image_id)
     if existing is not None:
         return existing
-    prepared = prepare_index(
-        ctx,
-        collection_id,
-        image,
-        external_image_id=external_image_id,
-        max_faces=max_faces,
-        quality_filter=quality_filter,
-        attributes=attributes,
-        requested_attributes=requested_attributes,
-        source=source,
-        detector=detector,
-    )
-    return commit_index(ctx, prepared)
+    return commit_index(ctx, prepare_index(ctx, collection_id, image, request, source))
 
 
 def prepare_index(
     ctx: ServiceContext,
     collection_id: str,
     image: DecodedImage,
-    *,
-    external_image_id: str | None,
-    max_faces: int | None,
-    quality_filter: str,
-    attributes: frozenset[str],
-    requested_attributes: Sequence[str] = ("DEFAULT",),
+    request: IndexRequest,
     source: SourceInfo | None = None,
-    detector: str | None = None,
 ) -> PreparedIndex:
     """Detect, measure and plan one image; touches no database (safe on any thread)."""
     from facedesk.engine import MODEL_VERSION, face_thumbnail_jpeg
 
+    external_image_id = request.external_image_id
+    quality_filter, attributes = request.quality_filter, request.attributes
     image_id = ids.image_id(image.sha256)
-    detector = detector or ctx.detector
+    detector = request.detector or ctx.detector
     faces = ctx.analyzer.analyze(image, detector=detector, attributes=attributes)
-    planned = plan(faces, image.width, image.height, quality_filter, max_faces)
+    planned = plan(faces, image.width, image.height, quality_filter, request.max_faces)
     now = datetime.now(UTC)
     face_records: list[dict[str, Any]] = []
     unindexed: list[dict[str, Any]] = []
@@ -214,9 +207,9 @@ def prepare_index(
         external_image_id=external_image_id,
         response=response,
         settings={
-            "MaxFaces": max_faces,
+            "MaxFaces": request.max_faces,
             "QualityFilter": quality_filter,
-            "DetectionAttributes": list(requested_attributes),
+            "DetectionAttributes": list(request.detection_attributes),
             "Detector": detector,
             "Image": {
                 "Width": image.width,

@@ -18,8 +18,7 @@ from pathlib import Path
 
 from facedesk.core.progress import CancelToken, ProgressEvent
 from facedesk.service.context import ServiceContext
-from facedesk.service.index_faces import SourceInfo, index_image
-from facedesk.service.shapes import expand_attributes
+from facedesk.service.index_faces import IndexRequest, SourceInfo
 
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif"}
@@ -40,6 +39,15 @@ class IndexOptions:
     # analysis runs in a child process, because dlib holds the GIL while it works and would
     # starve this process's other threads, such as a GUI's event loop, for 0.5 s at a time.
     local_analysis: bool = True
+
+    def request(self, external_image_id: str | None) -> IndexRequest:
+        return IndexRequest(
+            external_image_id=external_image_id,
+            max_faces=self.max_faces,
+            quality_filter=self.quality_filter,
+            detection_attributes=self.detection_attributes,
+            detector=self.detector,
+        )
 
     def settings_key(self) -> dict[str, object]:
         """The settings that change what IndexFaces stores; a change means re-index."""
@@ -108,44 +116,6 @@ def iter_index_files(
     options = options or IndexOptions()
     files = expand_paths(paths)
     yield from run_pipeline(ctx, collection_id, files, options, cancel, options.workers)
-
-
-def index_file(
-    ctx: ServiceContext, collection_id: str, path: Path, options: IndexOptions
-) -> FileResult:
-    """One file on the calling thread, with the pipeline's decode and write rules."""
-    from facedesk.engine import RELAXED_LIMITS, decode_image
-    from facedesk.service.pipeline import (
-        WORKING_FACE_PX,
-        error_result,
-        outcome_result,
-        source_info,
-    )
-
-    eid = external_image_id_for(path) if options.external_image_id_from_filename else None
-    try:
-        source = source_info(path)
-        if options.skip_unchanged:
-            skipped = unchanged_result(ctx, collection_id, source, options)
-            if skipped is not None:
-                return skipped
-        data = path.read_bytes()
-        image = decode_image(data, RELAXED_LIMITS, working_face_px=WORKING_FACE_PX)
-        outcome = index_image(
-            ctx,
-            collection_id,
-            image,
-            external_image_id=eid,
-            max_faces=options.max_faces,
-            quality_filter=options.quality_filter,
-            attributes=expand_attributes(options.detection_attributes),
-            requested_attributes=options.detection_attributes,
-            source=source,
-            detector=options.detector,
-        )
-    except Exception as exc:  # a bad file or a bug must not stop the other 999 files
-        return error_result(path, eid, exc)
-    return outcome_result(path, eid, outcome)
 
 
 def unchanged_result(

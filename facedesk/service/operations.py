@@ -14,7 +14,7 @@ from facedesk.core.errors import InvalidParameterException, ResourceNotFoundExce
 from facedesk.core.types import CollectionInfo, DecodedImage
 from facedesk.service import pagination
 from facedesk.service.context import ServiceContext, collection_arn
-from facedesk.service.index_faces import MAX_FACES_PER_IMAGE, index_image
+from facedesk.service.index_faces import MAX_FACES_PER_IMAGE, IndexRequest, index_image
 from facedesk.service.shapes import expand_attributes, face_detail
 
 DEFAULT_PAGE_SIZE = 1000
@@ -92,17 +92,13 @@ def index_faces(ctx: ServiceContext, p: Params) -> Response:
     with ctx.db.unit_of_work(read_only=True) as uow:  # unknown collection: fail before decoding
         uow.collections.ensure(cid)
     image = decode_request_image(p["Image"])
-    requested = p.get("DetectionAttributes", ["DEFAULT"])
-    outcome = index_image(
-        ctx,
-        cid,
-        image,
+    request = IndexRequest(
         external_image_id=p.get("ExternalImageId"),
         max_faces=p.get("MaxFaces"),
         quality_filter=p.get("QualityFilter", "AUTO"),
-        attributes=expand_attributes(requested),
-        requested_attributes=requested,
+        detection_attributes=tuple(p.get("DetectionAttributes", ["DEFAULT"])),
     )
+    outcome = index_image(ctx, cid, image, request)
     return outcome.response
 
 

@@ -59,7 +59,6 @@ from facedesk.service.index_faces import (
     existing_outcome,
     prepare_index,
 )
-from facedesk.service.shapes import expand_attributes
 
 if TYPE_CHECKING:
     from facedesk.service.indexing import FileResult, IndexOptions
@@ -160,18 +159,7 @@ def prepare_job(
     from facedesk.engine import RELAXED_LIMITS, decode_image
 
     image = decode_image(job.data, RELAXED_LIMITS, working_face_px=WORKING_FACE_PX)
-    return prepare_index(
-        ctx,
-        collection_id,
-        image,
-        external_image_id=job.eid,
-        max_faces=options.max_faces,
-        quality_filter=options.quality_filter,
-        attributes=expand_attributes(options.detection_attributes),
-        requested_attributes=options.detection_attributes,
-        source=job.source,
-        detector=options.detector,
-    )
+    return prepare_index(ctx, collection_id, image, options.request(job.eid), job.source)
 
 
 # --- analysis processes -------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,53 +23,34 @@ def test_subcommands_and_unknown_options_go_to_the_cli() -> None:
     assert not is_cli_invocation(["--database", "x.db", "--screenshot", "o.png", "--view", "faces"])
 
 
-def test_screenshot_mode_renders_the_viewer(indexed_db: Path, tmp_path: Path) -> None:
-    out = tmp_path / "viewer.png"
-    proc = subprocess.run(
+def _screenshot(db: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """Run ``main.py --screenshot`` as a user would, offscreen."""
+    return subprocess.run(
         [
             sys.executable,
             str(REPO / "main.py"),
             "--database",
-            str(indexed_db),
+            str(db),
             "--screenshot",
             str(out),
-            "--collection",
-            "gui",
-            "--image",
-            "2008_002079.jpg",
+            *extra,
         ],
         capture_output=True,
         text=True,
         timeout=300,
-        env={**_env(), "QT_QPA_PLATFORM": "offscreen"},
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )
+
+
+def test_screenshot_mode_renders_the_viewer(indexed_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "viewer.png"
+    proc = _screenshot(indexed_db, out, "--collection", "gui", "--image", "2008_002079.jpg")
     assert proc.returncode == 0, proc.stderr
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1400, 900)
 
 
 def test_screenshot_mode_fails_on_unknown_collection(indexed_db: Path, tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "main.py"),
-            "--database",
-            str(indexed_db),
-            "--screenshot",
-            str(tmp_path / "x.png"),
-            "--collection",
-            "nope",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**_env(), "QT_QPA_PLATFORM": "offscreen"},
-    )
+    proc = _screenshot(indexed_db, tmp_path / "x.png", "--collection", "nope")
     assert proc.returncode == 1
     assert "nope" in proc.stderr
-
-
-def _env() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)

@@ -163,10 +163,15 @@ class VectorIndex:
             raise ValueError("loader returned duplicate face ids")
         m = _as_matrix(matrix, len(ids), self._dim)
         n = len(ids)
-        cap = max(n, _MIN_CAPACITY)
-        buffer = np.empty((cap, self._dim), dtype=np.float32)
-        buffer[:n] = m
-        sqnorms = np.empty(cap, dtype=np.float32)
+        if n >= _MIN_CAPACITY and m.base is None:
+            # Adopt the loader's matrix instead of copying it: at 1M faces a copy doubles
+            # the 512 MB peak. It is never written: rows are only ever appended past n,
+            # which for a full buffer means a new one, and removals build a new one.
+            buffer = m
+        else:
+            buffer = np.empty((max(n, _MIN_CAPACITY), self._dim), dtype=np.float32)
+            buffer[:n] = m
+        sqnorms = np.empty(buffer.shape[0], dtype=np.float32)
         sqnorms[:n] = _row_sqnorms(buffer[:n])
         return _Snapshot(
             n=n,

@@ -100,7 +100,7 @@ def _module_version(module: str, attribute: str = "__version__") -> str:
 
 def versions() -> dict[str, str]:
     """Versions of Python and of every compiled dependency, imported for real."""
-    from PySide6 import QtCore, QtGui, QtSvg, QtWidgets  # noqa: F401  (load check)
+    from facedesk.qt import qt_version
 
     return {
         "facedesk": facedesk.__version__,
@@ -115,7 +115,7 @@ def versions() -> dict[str, str]:
         "sqlalchemy": _module_version("sqlalchemy"),
         "alembic": _module_version("alembic"),
         "pyside6": _module_version("PySide6"),
-        "qt": QtCore.qVersion(),
+        "qt": qt_version(),
     }
 
 

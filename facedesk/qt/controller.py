@@ -61,14 +61,10 @@ class CollectionContent:
     faces: list[StoredFace]
 
 
-def _paginate(call: Callable[..., dict[str, Any]], key: str, **kw: Any) -> Iterator[Any]:
-    token: str | None = None
-    while True:
-        page = call(**kw, **({"NextToken": token} if token else {}))
+def _paginate(client: Any, operation: str, key: str, **kw: Any) -> Iterator[Any]:
+    """Every item of a List* operation, through the client's boto3-style paginator."""
+    for page in client.get_paginator(operation).paginate(**kw):
         yield from page.get(key, [])
-        token = page.get("NextToken")
-        if not token:
-            return
 
 
 class MainController(QObject):
@@ -168,7 +164,7 @@ class MainController(QObject):
 
         def load() -> list[CollectionInfo]:
             out = []
-            for cid in _paginate(client.list_collections, "CollectionIds", MaxResults=1000):
+            for cid in _paginate(client, "list_collections", "CollectionIds", MaxResults=1000):
                 d = client.describe_collection(CollectionId=cid)
                 created = d.get("CreationTimestamp") or datetime.now(UTC)
                 out.append(
@@ -414,11 +410,12 @@ class MainController(QObject):
 
         def load() -> list[UserInfo]:
             out = []
-            for u in _paginate(client.list_users, "Users", CollectionId=cid, MaxResults=500):
+            for u in _paginate(client, "list_users", "Users", CollectionId=cid, MaxResults=500):
                 n = sum(
                     1
                     for _ in _paginate(
-                        client.list_faces,
+                        client,
+                        "list_faces",
                         "Faces",
                         CollectionId=cid,
                         UserId=u["UserId"],
@@ -471,7 +468,7 @@ class MainController(QObject):
             return [
                 f["FaceId"]
                 for f in _paginate(
-                    client.list_faces, "Faces", CollectionId=cid, UserId=user_id, MaxResults=4096
+                    client, "list_faces", "Faces", CollectionId=cid, UserId=user_id, MaxResults=4096
                 )
             ]
 

@@ -160,6 +160,6 @@ def delete_faces(ctx: ServiceContext, p: Params) -> Response:
 def detect_faces(ctx: ServiceContext, p: Params) -> Response:
     image = decode_request_image(p["Image"])
     attributes = expand_attributes(p.get("Attributes", ["DEFAULT"]))
-    faces = ctx.analyzer.analyze(image, attributes=attributes)
+    faces = ctx.analyzer.analyze(image, attributes=attributes, descriptors=False)
     faces = sorted(faces, key=lambda f: f.bounding_box.area, reverse=True)[:MAX_FACES_PER_IMAGE]
     return {"FaceDetails": [face_detail(f, attributes) for f in faces]}

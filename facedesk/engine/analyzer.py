@@ -9,8 +9,7 @@ Per face, everything after detection runs on the best pixels the decoder kept
 3. The 128-d descriptor as face_recognition computes it: the 5-point predictor's shape in
    the same box, ``compute_face_descriptor(img, shape, num_jitters=1)``, so distances match
    dlib's 0.6 same-person threshold. Returned as float32.
-4. Optional attributes through ``facedesk.engine.attributes.estimate`` when that module
-   exists and attributes are asked for.
+4. Attributes through ``facedesk.engine.attributes.estimate`` when they are asked for.
 
 Before any of that, every detection must pass a face-presence check (MediaPipe's face
 mesh, ``attributes.face_presence``): HOG fires on face-like texture (the mission patch on
@@ -23,37 +22,20 @@ Models are per thread (``dlib_models``), so one FaceAnalyzer may be used from ma
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from facedesk.core.types import DecodedImage, DetectedFace, PixelBox, Pose
+from facedesk.core.types import DecodedImage, DetectedFace, PixelBox
 from facedesk.engine import dlib_models
-from facedesk.engine.attributes import PRESENCE_THRESHOLD, face_presence
+from facedesk.engine.attributes import PRESENCE_THRESHOLD, estimate, face_presence
 from facedesk.engine.detect import DETECTORS, Detection, detect, detection_scale
 from facedesk.engine.landmarks import rekognition_landmarks
 from facedesk.engine.measures import calibrated_confidence, face_quality
 from facedesk.engine.pose import head_pose
-
-_Estimate = Callable[
-    [npt.NDArray[np.uint8], npt.NDArray[np.float64], PixelBox, Pose, frozenset[str]],
-    tuple[dict[str, Any], dict[str, float]],
-]
-
-
-def _attribute_estimator() -> _Estimate | None:
-    try:
-        module = importlib.import_module("facedesk.engine.attributes")
-    except ModuleNotFoundError as exc:
-        if exc.name == "facedesk.engine.attributes":
-            return None
-        raise
-    estimate: _Estimate = module.estimate
-    return estimate
 
 
 class FaceAnalyzer:
@@ -84,13 +66,12 @@ class FaceAnalyzer:
         rgb = np.ascontiguousarray(image.pixels, dtype=np.uint8)
         ph, pw = rgb.shape[:2]
         scale = detection_scale(pw, ph, image.width, image.height, which)
-        estimate = _attribute_estimator() if attributes else None
         faces: list[DetectedFace] = []
         for det in detect(rgb, scale, which):
             presence = _presence(rgb, det)
             if presence < PRESENCE_THRESHOLD:
                 continue
-            face = self._measure(rgb, image, det, attributes, estimate, presence, descriptors)
+            face = self._measure(rgb, image, det, attributes, presence, descriptors)
             if face is not None:
                 faces.append(face)
         return faces
@@ -101,7 +82,6 @@ class FaceAnalyzer:
         image: DecodedImage,
         det: Detection,
         requested: frozenset[str],
-        estimate: _Estimate | None,
         presence: float,
         with_descriptor: bool = True,
     ) -> DetectedFace | None:
@@ -130,8 +110,8 @@ class FaceAnalyzer:
             )
         attrs: Mapping[str, Any] = MappingProxyType({})
         extras: dict[str, float] = {"face_presence": presence}
-        if estimate is not None and requested:
-            found, measured = estimate(rgb, pts, box_px, pose, requested)
+        if requested:
+            found, measured = estimate(rgb, pts, box_px, pose, requested, presence)
             attrs = MappingProxyType(dict(found))
             extras.update(measured)
         return DetectedFace(

@@ -126,17 +126,20 @@ def estimate(
     box: PixelBox,
     pose: Pose,
     requested: frozenset[str],
+    presence: float | None = None,
 ) -> tuple[dict[str, Any], dict[str, float]]:
     """FaceDetail members for ``requested`` (already expanded from ALL) and extra measures.
 
     Returns ``({}, {"face_presence": p})`` when the mesh says the box holds no face, and
-    ``({}, {})`` when nothing requested can be answered.
+    ``({}, {})`` when nothing requested can be answered. A caller that has already scored
+    the box's face presence passes it as ``presence`` and the mesh is not run again.
     """
     wanted = requested & SUPPORTED
     if not wanted:
         return {}, {}
     extras: dict[str, float] = {}
-    presence = face_presence(rgb, box, _eye_roll(shape68))
+    if presence is None:
+        presence = face_presence(rgb, box, _eye_roll(shape68))
     extras["face_presence"] = presence
     if presence < PRESENCE_THRESHOLD:
         return {}, extras

@@ -83,6 +83,15 @@ class IndexRequest:
     def attributes(self) -> frozenset[str]:
         return expand_attributes(self.detection_attributes)
 
+    def settings(self, detector: str) -> dict[str, object]:
+        """The settings an index record keeps; a rescan with other settings re-indexes."""
+        return {
+            "MaxFaces": self.max_faces,
+            "QualityFilter": self.quality_filter,
+            "DetectionAttributes": list(self.detection_attributes),
+            "Detector": detector,
+        }
+
 
 @dataclass(frozen=True)
 class IndexOutcome:
@@ -207,10 +216,7 @@ def prepare_index(
         external_image_id=external_image_id,
         response=response,
         settings={
-            "MaxFaces": request.max_faces,
-            "QualityFilter": quality_filter,
-            "DetectionAttributes": list(request.detection_attributes),
-            "Detector": detector,
+            **request.settings(detector),
             "Image": {
                 "Width": image.width,
                 "Height": image.height,

@@ -51,12 +51,7 @@ class IndexOptions:
 
     def settings_key(self) -> dict[str, object]:
         """The settings that change what IndexFaces stores; a change means re-index."""
-        return {
-            "MaxFaces": self.max_faces,
-            "QualityFilter": self.quality_filter,
-            "DetectionAttributes": list(self.detection_attributes),
-            "Detector": self.detector,
-        }
+        return self.request(None).settings(self.detector)
 
 
 @dataclass(frozen=True)
@@ -115,7 +110,7 @@ def iter_index_files(
 
     options = options or IndexOptions()
     files = expand_paths(paths)
-    yield from run_pipeline(ctx, collection_id, files, options, cancel, options.workers)
+    yield from run_pipeline(ctx, collection_id, files, options, cancel)
 
 
 def unchanged_result(
@@ -123,11 +118,12 @@ def unchanged_result(
 ) -> FileResult | None:
     with ctx.db.unit_of_work(read_only=True) as uow:
         record = uow.index_records.find_by_source(collection_id, source.path)
+    wanted = options.settings_key()
     if (
         record is None
         or record.source_size != source.size
         or record.source_mtime != source.mtime
-        or {k: record.settings.get(k) for k in options.settings_key()} != options.settings_key()
+        or {k: record.settings.get(k) for k in wanted} != wanted
     ):
         return None
     return FileResult(

@@ -255,12 +255,11 @@ def run_pipeline(
     files: Sequence[Path],
     options: IndexOptions,
     cancel: CancelToken | None = None,
-    workers: int | None = None,
 ) -> Iterator[ProgressEvent]:
     """One ProgressEvent per file (completion order) with a FileResult in ``result``."""
     from facedesk.service.indexing import external_image_id_for, unchanged_result
 
-    n_workers = max(1, workers or default_workers())
+    n_workers = max(1, options.workers or default_workers())
     stop = threading.Event()  # cancel token, generator closed, or a fatal error
     in_process = threading.Event()  # processes could not start: analyse on the threads
     # dlib-bin holds the GIL while it works (measured: two threads run dlib at 0.93x one

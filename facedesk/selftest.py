@@ -51,8 +51,13 @@ _MODEL_FILES: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
     (
         "facedesk.engine.models",
         "",
-        ("emotion_model_quantized.tflite", "face_landmark.tflite", "age-v1.onnx",
-         "gender-v1.onnx"),
+        (
+            "emotion_model_quantized.tflite",
+            "face_landmark.tflite",
+            "age-v1.onnx",
+            "gender-v1.onnx",
+            "frontal_face_detector.svm",
+        ),
     ),
 )
 

@@ -153,6 +153,12 @@ def smoke(dist: Path, installed_python: str | None, work: Path) -> dict[str, Any
     if frozen["run"]["frozen"] is not True:
         raise SmokeFailure("the bundle's self-test does not report sys.frozen: wrong executable?")
     report["frozen_self_test_wall_s"] = round(ran.seconds, 2)
+    # The home is new, so the bundle converted dlib's descriptor network itself (onnx frozen
+    # in) and cached the graph for its next start.
+    graphs = list((work / "home").rglob("dlib-resnet-*.onnx"))
+    if not graphs:
+        raise SmokeFailure("the frozen app did not cache the descriptor graph")
+    report["descriptor_graph_cached"] = str(graphs[0])
     report["frozen_self_test_timings_s"] = frozen["run"]["timings_s"]
     report["frozen_summary"] = frozen
     print(

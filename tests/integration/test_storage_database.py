@@ -123,6 +123,7 @@ def test_backup_before_migrating_and_refuse_newer(
     shutil.copytree(migrations_dir(), newer, ignore=shutil.ignore_patterns("__pycache__"))
     (newer / "versions" / "v0002_test.py").write_text(EXTRA_REVISION)
     monkeypatch.setattr(database_module, "migrations_dir", lambda: newer)
+    monkeypatch.setattr(database_module, "HEAD_REVISION", "0002")  # as it would ship
     upgraded = Database(path)
     try:
         assert upgraded.current_revision() == "0002"

@@ -147,6 +147,7 @@ def test_database_behind_head_is_backed_up_then_migrated(
     shutil.copytree(migrations_dir(), newer, ignore=shutil.ignore_patterns("__pycache__"))
     (newer / "versions" / "v0002_test.py").write_text(NEXT_REVISION)
     monkeypatch.setattr(database_module, "migrations_dir", lambda: newer)
+    monkeypatch.setattr(database_module, "HEAD_REVISION", "0002_test")  # as it would ship
     before = _rows(old_db)
 
     _assert_nothing_lost(old_db, expected, testdata)  # opening it runs the migration
@@ -191,3 +192,26 @@ def test_database_newer_than_the_code_is_refused(
     # Refused without changing its data (opening it only switched the journal to WAL).
     assert _rows(old_db) == before and _revision(old_db) == "9999_future"
     assert not list(old_db.parent.glob("old.db.bak-*"))
+
+
+def test_head_revision_is_the_scripts_head() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    assert ScriptDirectory.from_config(config).get_current_head() == database_module.HEAD_REVISION
+
+
+def test_database_at_head_opens_without_alembic(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    db = tmp_path / "at-head.db"
+    Database(str(db)).dispose()  # created and migrated here
+    probe = (
+        "import sys; from facedesk.storage.database import Database; "
+        f"Database({str(db)!r}).dispose(); print('alembic' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,14 +18,14 @@ from typing import Any
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from facedesk.core.progress import CancelToken, ProgressEvent
-from facedesk.core.types import CollectionInfo, StoredFace, UserInfo
+from facedesk.core.types import CollectionInfo, UserInfo
 from facedesk.qt.documents import PhotoDocument, SearchDocument, overlays
 from facedesk.qt.models.collection_list_model import CollectionListModel
-from facedesk.qt.models.face_list_model import FaceListModel
+from facedesk.qt.models.face_list_model import FaceListing, FaceListModel, FaceQuery, FaceSource
 from facedesk.qt.models.file_result_model import FileResultModel
 from facedesk.qt.models.match_list_model import MatchItem, MatchListModel
 from facedesk.qt.models.person_list_model import PersonListModel
-from facedesk.qt.models.photo_list_model import PhotoListModel
+from facedesk.qt.models.photo_list_model import PhotoListing, PhotoListModel, PhotoSource
 from facedesk.qt.workers.runner import ErrorInfo, TaskRunner
 from facedesk.qt.workers.thumbnails import ThumbnailLoader
 
@@ -52,13 +52,6 @@ class IndexingOutcome:
     cancelled: bool
     totals: dict[str, int]
     elapsed_s: float
-
-
-@dataclass(frozen=True)
-class CollectionContent:
-    collection_id: str
-    images: list[Any]
-    faces: list[StoredFace]
 
 
 def _paginate(client: Any, operation: str, key: str, **kw: Any) -> Iterator[Any]:
@@ -100,12 +93,21 @@ class MainController(QObject):
         self._indexing: TaskRunner | None = None
         self._indexing_started_at = 0.0
         self._indexing_collection = ""
-        self._load_generation = 0
+        self._load_generation = 0  # bumped by every reload
+        self._faces_generation = 0  # bumped by reloads of the face grid only
+        self._person_request: str | None = None
+        self.faces.query_loaded.connect(self._on_faces_query_loaded)
+        self.faces.load_failed.connect(
+            lambda message: self.error_occurred.emit("Could not load faces", message)
+        )
+        self.photos.load_failed.connect(
+            lambda message: self.error_occurred.emit("Could not list the photos", message)
+        )
 
     # -- state ---------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return bool(self._runners)
+        return bool(self._runners) or self.faces.loading or self.photos.loading
 
     @property
     def indexing(self) -> bool:
@@ -156,6 +158,8 @@ class MainController(QObject):
         for r in list(self._runners):
             r.cancel()
         self.pool.waitForDone()
+        self.faces.shutdown()
+        self.photos.shutdown()
         self.thumbnails.shutdown()
 
     # -- collections ---------------------------------------------------------------------
@@ -224,67 +228,114 @@ class MainController(QObject):
         self.collection_selected.emit(collection_id)
         self.reload_collection()
 
-    def reload_collection(self) -> None:
+    def reload_collection(self, faces: bool = True) -> None:
+        """Show the first page of faces and of photos; the photo list streams the rest in.
+
+        Nothing lists the whole collection before the window shows it: at 100k faces the
+        first pages and counts take a few tens of milliseconds. ``faces=False`` keeps the
+        face grid as it is (its rows are still right) and reloads the photos."""
         cid = self.current_collection
         self._load_generation += 1
         generation = self._load_generation
+        if faces:
+            self._faces_generation += 1
+        faces_generation = self._faces_generation
         if not cid:
-            self.photos.set_images([])
-            self.faces.set_faces([], self.library.face_thumbnail, lambda _i: None)
+            self.photos.clear()
+            self.faces.clear()
             self.people.set_people([])
             self.collection_loaded.emit("")
             return
-        lib = self.library
+        lib, sort = self.library, self.photos.sort_key
+        source, photo_source = FaceSource(lib, cid), PhotoSource(lib, cid)
+        query = self.faces.query
+        same_collection = self.faces.collection_id == cid
+        if not same_collection:  # people belong to one collection; the text filter stays
+            query = FaceQuery(name_contains=query.name_contains)
 
-        def load() -> CollectionContent:
-            return CollectionContent(cid, lib.list_images(cid), lib.faces(cid))
+        # Two tasks, one per grid: each shows its first page as soon as it has it (the
+        # photo order sorts every photo in SQLite, which releases the GIL meanwhile).
+        # collection_loaded follows when both are in; people are listed after that, off
+        # the critical path.
+        waiting = {"faces"} if faces else set()
+        waiting.add("photos")
 
-        def done(content: CollectionContent) -> None:
-            if generation != self._load_generation:
+        def arrived(part: str) -> None:
+            waiting.discard(part)
+            if not waiting:
+                self.collection_loaded.emit(cid)
+                self.refresh_people()
+
+        def faces_done(listing: FaceListing) -> None:
+            if faces_generation != self._faces_generation:
                 return  # a newer selection won
-            self.photos.set_images(content.images)
-            sources = {i.image_id: i.source_path for i in content.images}
-            self.faces.set_faces(content.faces, lib.face_thumbnail, sources.get)
-            self.collection_loaded.emit(cid)
+            wanted = self.faces.query
+            self.faces.show_listing(source, listing)
+            if same_collection and wanted != listing.query:
+                self.faces.set_query(wanted)  # the filter changed while this loaded
+            arrived("faces")
 
-        self._run(load, done=done, failed_title="Could not load the collection")
-        self.refresh_people()
+        def photos_done(listing: PhotoListing) -> None:
+            if generation != self._load_generation:
+                return
+            self.photos.show_listing(photo_source, listing)
+            arrived("photos")
+
+        if faces:
+            self._run(source.listing, query, done=faces_done, failed_title="Could not load faces")
+        self._run(
+            photo_source.listing,
+            sort,
+            done=photos_done,
+            failed_title="Could not load the collection",
+        )
 
     # -- photos and faces ----------------------------------------------------------------
     def open_photo(self, image_id: str, external_image_id: str | None = None) -> None:
-        summary = self.photos.find(image_id, external_image_id)
-        if summary is None:
-            self.status_posted.emit("That photo is not in this collection any more")
-            return
+        known = self.photos.find(image_id, external_image_id)
         cid, lib = self.current_collection, self.library
 
-        def load() -> PhotoDocument:
+        def load() -> PhotoDocument | None:
+            # A photo the list has not streamed in yet (a face or match opened early).
+            summary = known or lib.image_summary(cid, image_id, external_image_id)
+            if summary is None:
+                return None
             record = lib.index_record(cid, summary.image_id, summary.external_image_id)
             return PhotoDocument(cid, summary, record, overlays(record))
 
-        self._run(load, done=self.photo_opened.emit, failed_title="Could not open the photo")
+        def done(doc: PhotoDocument | None) -> None:
+            if doc is None:
+                self.status_posted.emit("That photo is not in this collection any more")
+            else:
+                self.photo_opened.emit(doc)
+
+        self._run(load, done=done, failed_title="Could not open the photo")
 
     def open_photo_of_face(self, face_id: str) -> None:
-        for f in self.faces.faces():
-            if f.face_id == face_id:
-                self.open_photo(f.image_id, f.external_image_id)
-                return
+        face = self.faces.face(face_id)
+        if face is not None:
+            self.open_photo(face.image_id, face.external_image_id)
 
     def delete_faces(self, face_ids: Sequence[str]) -> None:
         cid, client = self.current_collection, self.client
         ids = list(face_ids)
 
-        def work() -> int:
-            deleted = 0
+        def work() -> list[str]:
+            deleted: list[str] = []
             for start in range(0, len(ids), 4096):
                 resp = client.delete_faces(CollectionId=cid, FaceIds=ids[start : start + 4096])
-                deleted += len(resp.get("DeletedFaces", []))
+                deleted.extend(resp.get("DeletedFaces", []))
             return deleted
 
-        def done(n: int) -> None:
+        def done(deleted: list[str]) -> None:
+            n = len(deleted)
             self.status_posted.emit(f"Deleted {n} face{'s' if n != 1 else ''}")
+            if cid == self.current_collection:
+                # The grid keeps its place (the next pages do not depend on these rows);
+                # the photos' face counts changed, so the photo list reloads.
+                self.faces.remove_faces(deleted)
+                self.reload_collection(faces=False)
             self.faces_deleted.emit(n)
-            self.reload_collection()
             self.refresh_collections()
 
         self._run(work, done=done, failed_title="Could not delete faces")
@@ -458,31 +509,18 @@ class MainController(QObject):
         self.reload_collection()
 
     def open_person(self, user_id: str) -> None:
-        """Show only this person's faces ("" shows everyone again)."""
-        if not user_id:
-            self.person_opened.emit("", self.faces.total())
+        """Show only this person's faces ("" shows everyone again); ``person_opened`` follows
+        once the grid shows them."""
+        if not self.current_collection:
             return
-        cid, client = self.current_collection, self.client
+        self._person_request = user_id
+        self.faces.set_query(replace(self.faces.query, user_id=user_id or None))
 
-        def load() -> list[str]:
-            return [
-                f["FaceId"]
-                for f in _paginate(
-                    client, "list_faces", "Faces", CollectionId=cid, UserId=user_id, MaxResults=4096
-                )
-            ]
-
-        def done(ids: list[str]) -> None:
-            self._person_face_ids = frozenset(ids)
-            self.person_opened.emit(user_id, len(ids))
-
-        self._run(load, done=done, failed_title="Could not open the person")
-
-    _person_face_ids: frozenset[str] = frozenset()
-
-    @property
-    def person_face_ids(self) -> frozenset[str]:
-        return self._person_face_ids
+    def _on_faces_query_loaded(self, query: FaceQuery, count: int) -> None:
+        wanted = self._person_request
+        if wanted is not None and (query.user_id or "") == wanted:
+            self._person_request = None
+            self.person_opened.emit(wanted, count)
 
 
 def _associate(client: Any, cid: str, user_id: str, ids: list[str]) -> int:

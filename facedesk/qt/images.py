@@ -56,16 +56,23 @@ def crop_ratio_box(image: QImage, box: Mapping[str, float], margin: float = 0.15
 
 
 def face_source(
-    fetch: Callable[[], bytes | None], source_path: str | None, box: Mapping[str, float]
+    fetch: Callable[[], bytes | None],
+    source_path: str | Callable[[], str | None] | None,
+    box: Mapping[str, float],
 ) -> Callable[[], QImage | None]:
-    """The stored JPEG thumbnail, else a crop of the source photo if the file is still there."""
+    """The stored JPEG thumbnail, else a crop of the source photo if the file is still there.
+
+    ``source_path`` may be a callable, asked (on the loader's thread) only when no thumbnail
+    is stored.
+    """
 
     def load() -> QImage | None:
         image = decode_bytes(fetch())
         if image is not None:
             return image
-        if source_path:
-            photo = read_image(source_path, 1600)
+        path = source_path() if callable(source_path) else source_path
+        if path:
+            photo = read_image(path, 1600)
             if photo is not None:
                 return crop_ratio_box(photo, box)
         return None

@@ -167,14 +167,13 @@ class MainWindow(QMainWindow):
     def _on_faces_selection_changed(self, ids: list[str]) -> None:
         self.people_panel.set_faces_selected(len(ids))
         if len(ids) == 1:
-            face = next((f for f in self.controller.faces.faces() if f.face_id == ids[0]), None)
+            face = self.controller.faces.face(ids[0])
             if face is not None:
                 self.inspector.show_stored_face(face.to_face_dict())
         self.statusBar().showMessage(f"{len(ids)} faces selected" if ids else "", 4000)
 
-    def _on_controller_person_opened(self, user_id: str, count: int) -> None:
-        self.faces_view.proxy.set_face_ids(self.controller.person_face_ids if user_id else None)
-        self.faces_view.set_person(user_id, count)
+    def _on_controller_person_opened(self, _user_id: str, _count: int) -> None:
+        # the faces view already shows the person (its model's query); bring it forward
         self.show_view("faces")
 
     # -- window --------------------------------------------------------------------------

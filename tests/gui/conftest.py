@@ -104,3 +104,83 @@ def wait_idle(qtbot: Any, window: Any, timeout: int = 30_000) -> None:
         lambda: not c.busy and c.thumbnails.pending == 0 and not window.viewer.loading,
         timeout=timeout,
     )
+
+
+MANY_FACES = 1061  # two full pages of the face grid (512) and a partial third
+FACES_PER_PHOTO = 5
+
+
+def fill_collection(path: Path, collection: str, n_faces: int, per_photo: int) -> None:
+    """A collection of synthetic rows written through the storage repositories: photos of
+    ``per_photo`` faces with index records, no thumbnails and no source files (the grid
+    shows placeholders). Indexing real photos would take minutes for a thousand faces."""
+    from datetime import UTC, datetime
+
+    import numpy as np
+
+    import facedesk
+    from facedesk.core.types import BoundingBox, ImageInfo, IndexRecord, StoredFace
+    from facedesk.storage.database import Database
+
+    with facedesk.client(database=str(path)) as client:
+        client.create_collection(CollectionId=collection)
+        version = client.describe_collection(CollectionId=collection)["FaceModelVersion"]
+    rng = np.random.default_rng(7)
+    now = datetime.now(UTC)
+    db = Database(path)
+    try:
+        with db.unit_of_work() as uow:
+            for k in range(-(-n_faces // per_photo)):
+                # ImageIds out of ExternalImageId order: the grid follows ImageId
+                image_id = f"{(k * 7919) % 100_003:08x}-0000-4000-8000-{k:012x}"
+                eid = f"photo_{k:04d}.jpg"
+                uow.images.upsert(ImageInfo(image_id, f"{k:064x}", 1000, 800, 600, "JPEG"))
+                faces = []
+                for j in range(min(per_photo, n_faces - k * per_photo)):
+                    w = float(rng.uniform(0.05, 0.2))
+                    faces.append(
+                        StoredFace(
+                            face_id=f"{k:08x}-{j:04x}-4000-8000-{k * per_photo + j:012x}",
+                            collection_id=collection,
+                            image_id=image_id,
+                            external_image_id=eid,
+                            bounding_box=BoundingBox(0.05 + 0.18 * j, 0.3, w, w * 1.3),
+                            confidence=99.0,
+                            model_version=version,
+                            embedding=rng.standard_normal(128).astype(np.float32),
+                            indexed_at=now,
+                        )
+                    )
+                uow.faces.add_many(faces)
+                uow.index_records.add(
+                    IndexRecord(
+                        collection_id=collection,
+                        image_id=image_id,
+                        external_image_id=eid,
+                        response={"FaceRecords": [{"Face": f.to_face_dict()} for f in faces]},
+                        settings={"QualityFilter": "AUTO"},
+                        measurements=(),
+                        indexed_at=now,
+                        face_count=len(faces),
+                        unindexed_count=0,
+                    )
+                )
+            uow.collections.bump_generation(collection)
+            uow.commit()
+    finally:
+        db.dispose()
+
+
+@pytest.fixture(scope="session")
+def many_faces_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Collection 'many': MANY_FACES faces, FACES_PER_PHOTO per photo (read-only use)."""
+    path = tmp_path_factory.mktemp("many") / "many.db"
+    fill_collection(path, "many", MANY_FACES, FACES_PER_PHOTO)
+    return path
+
+
+@pytest.fixture
+def many_faces_copy(many_faces_db: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "many.db"
+    shutil.copy(many_faces_db, target)
+    return target

@@ -200,8 +200,8 @@ def test_people_name_assign_list_and_open(
     assert [(p.user_id, p.face_count) for p in people] == [("Barack-Obama", 1)]
     with qtbot.waitSignal(c.person_opened, timeout=20_000):
         window.people_panel.list.activated.emit(c.people.index(0))
-    assert window.faces_view.proxy.rowCount() == 1
-    assert window.faces_view.proxy.index(0, 0).data(IdRole) == obama[0]
+    assert c.faces.rowCount() == 1
+    assert c.faces.index(0).data(IdRole) == obama[0]
     assert next(f for f in c.faces.faces() if f.face_id == obama[0]).user_id == "Barack-Obama"
     wait_idle(qtbot, window)
 
@@ -226,7 +226,7 @@ def test_delete_selected_faces_after_confirmation(
     window.faces_view.list.clearSelection()
     selection = window.faces_view.list.selectionModel()
     for row in (0, 1):
-        selection.select(window.faces_view.proxy.index(row, 0), selection.SelectionFlag.Select)
+        selection.select(c.faces.index(row), selection.SelectionFlag.Select)
     with qtbot.waitSignal(c.collection_loaded, timeout=20_000):
         window.action_map["delete_faces"].trigger()
     assert asked and "Delete 2 faces" in asked[0]

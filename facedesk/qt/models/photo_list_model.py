@@ -1,11 +1,28 @@
-"""One row per indexed image of the selected collection."""
+"""One row per indexed image of the selected collection, in the chosen order.
+
+Storage orders the photos (``Library.image_order`` reads only the sort key); the model
+shows the first ``FIRST_PAGE`` at once and streams the rest in behind them on its own
+pool, appended in order, so nothing sorts 20k rows on the UI thread (a sorting proxy
+would call ``data()`` ~600k times). The proxy in front only filters; another sort order
+reloads the list from storage.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QThreadPool,
+    Signal,
+)
 
+from facedesk.core.progress import CancelToken
 from facedesk.core.types import ImageSummary
 from facedesk.qt.images import photo_source
 from facedesk.qt.models.roles import (
@@ -19,9 +36,45 @@ from facedesk.qt.models.roles import (
     ThumbnailRole,
     UnindexedCountRole,
 )
+from facedesk.qt.workers.runner import ErrorInfo, TaskRunner
 from facedesk.qt.workers.thumbnails import ThumbnailLoader
 
+if TYPE_CHECKING:
+    from facedesk.service.library import Library
+
 _Index = QModelIndex | QPersistentModelIndex
+SORTS = ("name", "date", "faces")
+FIRST_PAGE = 200  # a few screens of tiles: the first query stays short
+PAGE = 1000  # photos per query while the rest streams in
+
+
+@dataclass(frozen=True)
+class PhotoListing:
+    """The first page of photos in one order, and the ids of the rest (made off the UI
+    thread)."""
+
+    sort: str
+    items: list[ImageSummary]
+    rest: list[int]  # ids for Library.images_by_id, in display order
+
+
+class PhotoSource:
+    """One collection's photos through the Library (Qt-free, safe on pool threads)."""
+
+    def __init__(self, library: Library, collection_id: str) -> None:
+        self.library = library
+        self.collection_id = collection_id
+
+    def listing(self, sort: str) -> PhotoListing:
+        ids = self.library.image_order(self.collection_id, sort)
+        items = self.library.images_by_id(self.collection_id, ids[:FIRST_PAGE])
+        return PhotoListing(sort, items, ids[FIRST_PAGE:])
+
+    def pages(self, ids: list[int], cancel: CancelToken) -> Iterator[list[ImageSummary]]:
+        for start in range(0, len(ids), PAGE):
+            if cancel.cancelled:
+                return
+            yield self.library.images_by_id(self.collection_id, ids[start : start + PAGE])
 
 
 def photo_key(item: ImageSummary) -> str:
@@ -29,11 +82,22 @@ def photo_key(item: ImageSummary) -> str:
 
 
 class PhotoListModel(QAbstractListModel):
+    load_failed = Signal(str)  # message
+
     def __init__(self, loader: ThumbnailLoader, parent: Any = None) -> None:
         super().__init__(parent)
         self._loader = loader
         self._items: list[ImageSummary] = []
-        self._rows: dict[str, int] = {}
+        self._rows: dict[str, int] = {}  # photo_key -> row
+        self._by_image: dict[str, int] = {}  # image_id -> its first row
+        self._source: PhotoSource | None = None
+        self._sort = "name"  # the latest order asked for
+        self._generation = 0  # bumped by every reset: older streams are dropped
+        self._stream: TaskRunner | None = None
+        self._sorting = False
+        self._runners: set[TaskRunner] = set()
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
         loader.thumbnail_loaded.connect(self._on_loader_thumbnail_loaded)
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
@@ -68,22 +132,129 @@ class PhotoListModel(QAbstractListModel):
             return self._loader.is_failed(photo_key(item))
         return None
 
-    def images(self) -> list[ImageSummary]:
-        return list(self._items)
+    # -- state ---------------------------------------------------------------------------
+    @property
+    def sort_key(self) -> str:
+        """The latest order asked for."""
+        return self._sort
 
-    def set_images(self, items: list[ImageSummary]) -> None:
+    @property
+    def loading(self) -> bool:
+        """Photos are still streaming in, or another order is being read."""
+        return self._stream is not None or self._sorting
+
+    # -- feeding -------------------------------------------------------------------------
+    def show_listing(self, source: PhotoSource, listing: PhotoListing) -> None:
+        """Show the first page, then stream the rest in behind it."""
         self.beginResetModel()
-        self._items = list(items)
-        self._rows = {photo_key(it): row for row, it in enumerate(self._items)}
+        self._restart()
+        self._source, self._sort = source, listing.sort
+        self._items, self._rows, self._by_image = [], {}, {}
+        self._index(list(listing.items))
+        self.endResetModel()
+        if listing.rest:
+            self._start_stream(source, listing.rest)
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._restart()
+        self._source = None
+        self._items, self._rows, self._by_image = [], {}, {}
         self.endResetModel()
 
+    def set_sort_key(self, sort: str) -> None:
+        """Show the photos in another order ("name", "date", "faces"), read from storage."""
+        if sort not in SORTS:
+            raise ValueError(f"unknown sort {sort!r}")
+        self._sort = sort
+        if self._source is None:
+            return
+        self._restart()
+        source, generation = self._source, self._generation
+        self._sorting = True
+        self._start(
+            TaskRunner(source.listing, sort),
+            done=lambda listing: self._on_listing_loaded(generation, source, listing),
+            generation=generation,
+        )
+
+    def images(self) -> list[ImageSummary]:
+        """The photos loaded so far."""
+        return list(self._items)
+
+    def shutdown(self) -> None:
+        self._restart()
+        self._pool.waitForDone()
+
+    def _restart(self) -> None:
+        """Forget work for the old rows: queued work is dropped, running work is ignored."""
+        self._generation += 1
+        if self._stream is not None:
+            self._stream.cancel()
+            self._stream = None
+        self._sorting = False
+        for runner in list(self._runners):
+            if self._pool.tryTake(runner):
+                self._runners.discard(runner)
+
+    def _start_stream(self, source: PhotoSource, ids: list[int]) -> None:
+        generation, token = self._generation, CancelToken()
+        runner = TaskRunner(source.pages, ids, token, cancel=token)
+        runner.signals.progressed.connect(lambda pages: self._on_pages_loaded(generation, pages))
+
+        def finished() -> None:
+            if self._stream is runner:
+                self._stream = None
+
+        runner.signals.finished.connect(finished)
+        self._stream = runner
+        self._start(runner, generation=generation)
+
+    def _start(
+        self, runner: TaskRunner, generation: int, done: Callable[[Any], None] | None = None
+    ) -> None:
+        if done is not None:
+            runner.signals.succeeded.connect(done)
+        runner.signals.failed.connect(lambda info: self._on_load_failed(generation, info))
+        runner.signals.finished.connect(lambda: self._runners.discard(runner))
+        self._runners.add(runner)
+        runner.start(self._pool)
+
+    def _on_listing_loaded(
+        self, generation: int, source: PhotoSource, listing: PhotoListing
+    ) -> None:
+        if generation == self._generation:
+            self.show_listing(source, listing)
+
+    def _on_pages_loaded(self, generation: int, pages: list[list[ImageSummary]]) -> None:
+        if generation != self._generation:
+            return
+        fresh = [it for page in pages for it in page if photo_key(it) not in self._rows]
+        if fresh:
+            first = len(self._items)
+            self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
+            self._index(fresh)
+            self.endInsertRows()
+
+    def _on_load_failed(self, generation: int, info: ErrorInfo) -> None:
+        if generation == self._generation:
+            self._sorting = False
+            self.load_failed.emit(f"{info.message}\n\n({info.code})")
+
+    def _index(self, items: list[ImageSummary]) -> None:
+        first = len(self._items)
+        self._items.extend(items)
+        for row, it in enumerate(items, first):
+            self._rows[photo_key(it)] = row
+            self._by_image.setdefault(it.image_id, row)
+
     def find(self, image_id: str, external_image_id: str | None = None) -> ImageSummary | None:
-        for item in self._items:
-            if item.image_id == image_id and (
-                external_image_id is None or item.external_image_id == external_image_id
-            ):
-                return item
-        return None
+        """A loaded photo; any of the image's ExternalImageIds when none is given."""
+        if external_image_id is None:
+            row = self._by_image.get(image_id)
+        else:
+            row = self._rows.get(f"photo:{image_id}:{external_image_id}")
+        return self._items[row] if row is not None else None
 
     def _on_loader_thumbnail_loaded(self, key: str) -> None:
         row = self._rows.get(key)

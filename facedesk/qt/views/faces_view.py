@@ -1,8 +1,12 @@
-"""Every face of the collection as a grid of crops; multi-select, delete, open a person."""
+"""Every face of the collection as a grid of crops; multi-select, delete, open a person.
+
+The grid pages through storage (FaceListModel); the ExternalImageId filter and the person
+filter are storage queries too, so they see every face, not only the rows loaded so far.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -15,10 +19,11 @@ from PySide6.QtWidgets import (
 )
 
 from facedesk.qt.delegates.face_tile_delegate import FaceTileDelegate
-from facedesk.qt.models.face_list_model import FaceListModel
-from facedesk.qt.models.filter_proxies import FaceFilterProxy
+from facedesk.qt.models.face_list_model import FaceListModel, FaceQuery
 from facedesk.qt.models.roles import IdRole
 from facedesk.qt.views.photos_view import icon_grid
+
+FILTER_DELAY_MS = 200  # one query per pause in typing, not per key
 
 
 class FacesView(QWidget):
@@ -29,8 +34,8 @@ class FacesView(QWidget):
     def __init__(self, model: FaceListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.proxy = FaceFilterProxy(self)
-        self.proxy.setSourceModel(model)
+        self._pending_select = ""
+        self._filter_timer = QTimer(self, singleShot=True, interval=FILTER_DELAY_MS)
         self.filter_edit = QLineEdit(placeholderText="Filter by ExternalImageId")
         self.filter_edit.setClearButtonEnabled(True)
         self.person_label = QLabel()
@@ -42,7 +47,7 @@ class FacesView(QWidget):
         icon_grid(self.list)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.setItemDelegate(FaceTileDelegate(parent=self.list))
-        self.list.setModel(self.proxy)
+        self.list.setModel(model)
         bar = QHBoxLayout()
         bar.addWidget(self.filter_edit, 1)
         bar.addWidget(self.person_label)
@@ -52,17 +57,16 @@ class FacesView(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(bar)
         layout.addWidget(self.list)
-        self.set_person("", 0)
+        self._show_person("", 0)
         self.filter_edit.textChanged.connect(self._on_filter_changed)
+        self._filter_timer.timeout.connect(self._on_filter_timer_timeout)
         self.show_all_button.clicked.connect(self.show_all_requested)
         self.list.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.list.activated.connect(self._on_list_activated)
-        for sig in (
-            self.proxy.modelReset,
-            self.proxy.rowsInserted,
-            self.proxy.rowsRemoved,
-            self.proxy.layoutChanged,
-        ):
+        model.query_loaded.connect(self._on_model_query_loaded)
+        model.modelReset.connect(self._on_model_reset)
+        model.rowsInserted.connect(self._on_model_rows_inserted)
+        for sig in (model.modelReset, model.rowsRemoved, model.counts_changed):
             sig.connect(self._update_count)
 
     def selected_face_ids(self) -> list[str]:
@@ -70,30 +74,47 @@ class FacesView(QWidget):
         return [str(i.data(IdRole)) for i in sorted(rows, key=lambda i: i.row())]
 
     def select_face(self, face_id: str) -> None:
-        self.model.fetch_all()
-        for row in range(self.proxy.rowCount()):
-            idx = self.proxy.index(row, 0)
-            if idx.data(IdRole) == face_id:
-                self.list.setCurrentIndex(idx)
-                self.list.scrollTo(idx)
-                return
+        """Select and show a face; pages further in (in the background) until it is loaded."""
+        row = self.model.row_of(face_id)
+        if row >= 0:
+            self._pending_select = ""
+            idx = self.model.index(row, 0)
+            self.list.setCurrentIndex(idx)
+            self.list.scrollTo(idx)
+            return
+        self._pending_select = face_id if self.model.canFetchMore(QModelIndex()) else ""
+        if self._pending_select:
+            self.model.fetchMore(QModelIndex())
 
-    def set_person(self, user_id: str, count: int) -> None:
+    def _on_model_rows_inserted(self, _parent: QModelIndex, _first: int, _last: int) -> None:
+        if self._pending_select:
+            self.select_face(self._pending_select)
+
+    def _on_model_reset(self) -> None:
+        self._pending_select = ""
+
+    def _on_model_query_loaded(self, query: FaceQuery, count: int) -> None:
+        self._show_person(query.user_id or "", count)
+        self._update_count()
+
+    def _show_person(self, user_id: str, count: int) -> None:
         if user_id:
-            self.model.fetch_all()  # a filter must see every face, not the first batch
             self.person_label.setText(f"  {user_id}: {count} faces  ")
         self.person_label.setVisible(bool(user_id))
         self.show_all_button.setVisible(bool(user_id))
 
-    def _on_filter_changed(self, text: str) -> None:
-        if text:
-            self.model.fetch_all()
-        self.proxy.setFilterFixedString(text)
+    def _on_filter_changed(self, _text: str) -> None:
+        self._filter_timer.start()
+
+    def _on_filter_timer_timeout(self) -> None:
+        self.model.set_name_filter(self.filter_edit.text())
 
     def _update_count(self) -> None:
-        shown, total = self.proxy.rowCount(), self.model.total()
-        filtered = self.proxy.face_ids is not None or bool(self.filter_edit.text())
-        self.count_label.setText(f"{shown} of {total} faces" if filtered else f"{total} faces")
+        total = self.model.total()
+        if self.model.query.filtered:
+            self.count_label.setText(f"{self.model.match_count()} of {total} faces")
+        else:
+            self.count_label.setText(f"{total} faces")
 
     def _on_selection_changed(self, _s: QItemSelection, _d: QItemSelection) -> None:
         self.selection_changed.emit(self.selected_face_ids())

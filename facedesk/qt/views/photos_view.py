@@ -18,7 +18,7 @@ from facedesk.qt.models.filter_proxies import PhotoFilterProxy
 from facedesk.qt.models.photo_list_model import PhotoListModel
 from facedesk.qt.models.roles import ExternalIdRole, IdRole
 
-SORTS = (("Name", "name"), ("Date indexed", "date"), ("Face count", "faces"))
+SORTS = (("Name", "name"), ("Date indexed", "date"), ("Face count", "faces"))  # storage orders
 
 
 def icon_grid(view: QListView) -> None:
@@ -38,6 +38,7 @@ class PhotosView(QWidget):
 
     def __init__(self, model: PhotoListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.model = model
         self.proxy = PhotoFilterProxy(self)
         self.proxy.setSourceModel(model)
         self.filter_edit = QLineEdit(placeholderText="Filter by ExternalImageId  (Ctrl+F)")
@@ -70,7 +71,6 @@ class PhotosView(QWidget):
             self.proxy.layoutChanged,
         ):
             sig.connect(self._update_count)
-        self.proxy.set_sort_key("name")
 
     def focus_filter(self) -> None:
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -81,7 +81,7 @@ class PhotosView(QWidget):
         self.count_label.setText(f"{n} of {total} photos" if n != total else f"{total} photos")
 
     def _on_sort_combo_changed(self, _i: int) -> None:
-        self.proxy.set_sort_key(str(self.sort_combo.currentData()))
+        self.model.set_sort_key(str(self.sort_combo.currentData()))
 
     def _on_list_activated(self, index: QModelIndex) -> None:
         self.photo_activated.emit(str(index.data(IdRole)), str(index.data(ExternalIdRole)))

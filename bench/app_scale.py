@@ -11,10 +11,11 @@
    collection loaded (first page of faces and of photos; ``faces_page_in_model`` when the
    faces' page alone was in), to the faces view populated (switched to it after the
    collection loaded, first page painted), to the photo list fully streamed in
-   (``photos_streamed``); the longest stall of the UI thread meanwhile (``ui_max_gap_ms_*``: gaps between ticks of a
-   10 ms timer); then the time per page scroll of the faces grid (paint), until that
-   page's rows (paging) and thumbnails arrived; an ExternalImageId filter that matches 5
-   faces (a full scan in storage, on the model's pool) and clearing it; peak RSS. Also
+   (``photos_streamed``); the longest stall of the UI thread meanwhile
+   (``ui_max_gap_ms_*``: gaps between ticks of a 10 ms timer); then the time per page
+   scroll of the faces grid (paint), until that page's rows (paging) and thumbnails
+   arrived; an ExternalImageId filter that matches 5 faces (a full scan in storage, on
+   the model's pool) and clearing it; peak RSS. Also
    the wall time of the real screenshot mode
    ``facedesk --database DB --screenshot out.png --collection C --view faces``.
    ``--big-faces 0`` skips part 3. Naive baseline, run alternately with the GUI: a

@@ -42,11 +42,20 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "screens.db")
-        facedesk("--database", db, "index", "--collection-id", "family", "--create-collection",
-                 "--no-progress", *(str(TESTDATA / p) for p in PHOTOS))
+        facedesk(
+            "--database",
+            db,
+            "index",
+            "--collection-id",
+            "family",
+            "--create-collection",
+            "--no-progress",
+            *(str(TESTDATA / p) for p in PHOTOS),
+        )
         for name, extra in SHOTS.items():
-            facedesk("--database", db, "--screenshot", str(out / name),
-                     "--collection", "family", *extra)
+            facedesk(
+                "--database", db, "--screenshot", str(out / name), "--collection", "family", *extra
+            )
             print("wrote", out / name)
 
 

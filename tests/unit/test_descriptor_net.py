@@ -63,9 +63,7 @@ def test_no_chips_no_descriptors() -> None:
 def test_reading_checks_the_architecture(tmp_path: Path) -> None:
     w = read_weights(dlib_models.model_path("resnet"))
     assert w.stem.weight.shape == (32, 3, 7, 7)
-    assert [u[0].weight.shape[0] for u in w.units] == [32] * 3 + [64] * 4 + [128] * 3 + [
-        256
-    ] * 4
+    assert [u[0].weight.shape[0] for u in w.units] == [32] * 3 + [64] * 4 + [128] * 3 + [256] * 4
     assert w.fc.shape == (256, 128)
     # Another dlib file (a shape predictor) is refused, not misread.
     with pytest.raises(DlibFormatError):

@@ -25,21 +25,22 @@ class FaceTileDelegate(QStyledItemDelegate):
         painter.save()
         paint_background(painter, option)
         r, p, line = option.rect, self.picture_px, option.fontMetrics.height()
-        area = QRect(r.left() + (r.width() - p) // 2, r.top() + 6, p, p)
-        paint_picture(painter, area, index.data(ThumbnailRole), bool(index.data(LoadFailedRole)))
-        text_top = area.bottom() + 4
+        left, top, width = r.left(), r.top(), r.width()
+        area = QRect(left + (width - p) // 2, top + 6, p, p)
+        pixmap = index.data(ThumbnailRole)
+        # "failed" only matters for the placeholder: one model call less per loaded tile
+        failed = pixmap is None and bool(index.data(LoadFailedRole))
+        paint_picture(painter, area, pixmap, failed)
+        text_top = top + 6 + p + 3  # area.bottom() + 4
         paint_caption(
-            painter,
-            option,
-            QRect(r.left() + 4, text_top, r.width() - 8, line),
-            str(index.data() or ""),
+            painter, option, QRect(left + 4, text_top, width - 8, line), str(index.data() or "")
         )
         sub = index.data(SubtitleRole)
         if sub:
             paint_caption(
                 painter,
                 option,
-                QRect(r.left() + 4, text_top + line, r.width() - 8, line),
+                QRect(left + 4, text_top + line, width - 8, line),
                 str(sub),
                 bold=True,
             )

@@ -37,9 +37,10 @@ class PhotoTileDelegate(QStyledItemDelegate):
         paint_background(painter, option)
         r, p = option.rect, self.picture_px
         area = QRect(r.left() + (r.width() - p) // 2, r.top() + 8, p, p)
-        drawn = paint_picture(
-            painter, area, index.data(ThumbnailRole), bool(index.data(LoadFailedRole))
-        )
+        pixmap = index.data(ThumbnailRole)
+        # "failed" only matters for the placeholder: one model call less per loaded tile
+        failed = pixmap is None and bool(index.data(LoadFailedRole))
+        drawn = paint_picture(painter, area, pixmap, failed)
         x = drawn.right() - 4
         unindexed = int(index.data(UnindexedCountRole) or 0)
         if unindexed:

@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
 _Index = QModelIndex | QPersistentModelIndex
 BATCH = 512
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_THUMBNAIL = int(ThumbnailRole)
 
 
 def face_key(face: StoredFace) -> str:
@@ -162,14 +165,20 @@ class FaceListModel(QAbstractListModel):
         )
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._faces):
+        # Called several times per tile per paint: the painted roles come first, as ints.
+        row = index.row()
+        if not 0 <= row < len(self._faces) or not index.isValid():
             return None
-        face = self._faces[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, ExternalIdRole):
+        face = self._faces[row]
+        if role == _THUMBNAIL:
+            return self._loader.pixmap_lazy(face_key(face), lambda: self._thumbnail_source(face))
+        if role in (_DISPLAY, ExternalIdRole):
             return face.external_image_id or ""
         if role == SubtitleRole:
             return face.user_id or ""
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == LoadFailedRole:
+            return self._loader.is_failed(face_key(face))
+        if role == _TOOLTIP:
             who = f"\nPerson: {face.user_id}" if face.user_id else ""
             return (
                 f"{face.external_image_id}\nFaceId {face.face_id}\n"
@@ -179,10 +188,6 @@ class FaceListModel(QAbstractListModel):
             return face.face_id
         if role == ItemRole:
             return face
-        if role == ThumbnailRole:
-            return self._loader.pixmap(face_key(face), self._thumbnail_source(face))
-        if role == LoadFailedRole:
-            return self._loader.is_failed(face_key(face))
         return None
 
     # -- state ---------------------------------------------------------------------------

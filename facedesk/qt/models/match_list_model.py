@@ -68,8 +68,10 @@ class MatchListModel(QAbstractListModel):
             return m.similarity
         if role == ThumbnailRole:
             fetch, cid, fid = self._fetch, m.collection_id, m.face_id
-            src = face_source(lambda: fetch(cid, fid), m.source_path, m.face["BoundingBox"])
-            return self._loader.pixmap(self._key(m), src)
+            return self._loader.pixmap_lazy(
+                self._key(m),
+                lambda: face_source(lambda: fetch(cid, fid), m.source_path, m.face["BoundingBox"]),
+            )
         if role == LoadFailedRole:
             return self._loader.is_failed(self._key(m))
         return None

@@ -46,6 +46,7 @@ _Index = QModelIndex | QPersistentModelIndex
 SORTS = ("name", "date", "faces")
 FIRST_PAGE = 200  # a few screens of tiles: the first query stays short
 PAGE = 1000  # photos per query while the rest streams in
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,16 @@ class PhotoListModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self._items):
             return None
         item = self._items[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, ExternalIdRole):
+        # the painted and filtered roles first, compared as ints (called per tile per paint)
+        if role in (_DISPLAY, ExternalIdRole):
             return item.external_image_id or item.image_id[:8]
+        if role == ThumbnailRole:
+            path = item.source_path
+            return self._loader.pixmap_lazy(photo_key(item), lambda: photo_source(path))
+        if role == FaceCountRole:
+            return item.face_count
+        if role == UnindexedCountRole:
+            return item.unindexed_count
         if role == Qt.ItemDataRole.ToolTipRole:
             return (
                 f"{item.external_image_id}\n{item.source_path or '(no source file)'}\n"
@@ -118,16 +127,10 @@ class PhotoListModel(QAbstractListModel):
             return item.image_id
         if role == ItemRole:
             return item
-        if role == FaceCountRole:
-            return item.face_count
-        if role == UnindexedCountRole:
-            return item.unindexed_count
         if role == IndexedAtRole:
             return item.indexed_at.timestamp()
         if role == SubtitleRole:
             return f"{item.face_count} indexed · {item.unindexed_count} not"
-        if role == ThumbnailRole:
-            return self._loader.pixmap(photo_key(item), photo_source(item.source_path))
         if role == LoadFailedRole:
             return self._loader.is_failed(photo_key(item))
         return None

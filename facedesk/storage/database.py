@@ -11,7 +11,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import (
+    Column,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    create_engine,
+    event,
+    insert,
+    inspect,
+    text,
+)
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +38,13 @@ BUSY_TIMEOUT_MS = 30_000
 HEAD_REVISION = "0001"
 _BEGIN_OPTION = "facedesk_begin"
 _VERSION_QUERY = "SELECT version_num FROM alembic_version"
+# Alembic's own version table, as its migration context creates it.
+_ALEMBIC_VERSION = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
 
 
 class DatabaseVersionError(RuntimeError):
@@ -171,8 +189,22 @@ class Database:
             return []  # no alembic_version table yet
         return found
 
+    def _create_if_empty(self) -> bool:
+        """A new database gets the ORM's tables and Alembic's version row at once, as
+        ``alembic upgrade head`` leaves them (tests compare the two schemas), without
+        importing Alembic: 0.3-0.4 s off the first start. False if it has tables."""
+        from facedesk.storage.orm import Base
+
+        with self.engine.begin() as conn:  # BEGIN IMMEDIATE: one creator at a time
+            if inspect(conn).get_table_names():
+                return False
+            Base.metadata.create_all(conn)
+            _ALEMBIC_VERSION.create(conn)
+            conn.execute(insert(_ALEMBIC_VERSION).values(version_num=HEAD_REVISION))
+        return True
+
     def _migrate(self) -> None:
-        if self._stored_revisions() == [HEAD_REVISION]:
+        if self._stored_revisions() == [HEAD_REVISION] or self._create_if_empty():
             return
         from alembic import command
         from alembic.script import ScriptDirectory

@@ -156,3 +156,42 @@ def test_memory_database_is_shared_between_units_of_work() -> None:
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _schema(path: Path) -> dict[str, tuple[str, frozenset[str]]]:
+    """Every table and index: its kind and the set of its definition's lines (SQLite keeps
+    the CREATE text; constraint order is not meaning)."""
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+    finally:
+        conn.close()
+    return {
+        name: (kind, frozenset(part.strip(" ,\n\t()") for part in (sql or "").split("\n")))
+        for kind, name, sql in rows
+    }
+
+
+def test_new_database_is_created_as_the_migrations_would_make_it(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    fast = tmp_path / "fast.db"
+    Database(fast).dispose()  # empty file: tables from the ORM, version row written directly
+
+    migrated = tmp_path / "migrated.db"
+    db = Database(migrated)  # then replaced by what `alembic upgrade head` makes
+    db.dispose()
+    migrated.unlink()
+    engine = create_engine(f"sqlite:///{migrated}")
+    config = db._alembic_config()
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+        conn.commit()
+    engine.dispose()
+
+    assert _schema(fast) == _schema(migrated)
+    assert Database(fast).current_revision() == database_module.HEAD_REVISION

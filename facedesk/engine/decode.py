@@ -99,6 +99,28 @@ def working_ratio(width: int, height: int, working_face_px: float) -> float:
     return min(1.0, working_face_px / min_face_px(width, height))
 
 
+# ISO base media file brands (bytes 8-12 of the ``ftyp`` box) of the phone formats a photo
+# folder holds most often; iPhones save HEIC by default.
+_ISO_BRANDS = {
+    b"heic": "HEIC",
+    b"heix": "HEIC",
+    b"hevc": "HEIC",
+    b"heim": "HEIC",
+    b"heis": "HEIC",
+    b"mif1": "HEIF",
+    b"msf1": "HEIF",
+    b"avif": "AVIF",
+    b"avis": "AVIF",
+}
+
+
+def _iso_media_kind(data: bytes) -> str | None:
+    """ "HEIC", "HEIF" or "AVIF" for an ISO-BMFF still image, else None."""
+    if data[4:8] != b"ftyp":
+        return None
+    return _ISO_BRANDS.get(data[8:12])
+
+
 def _decode(
     data: bytes, limits: ImageLimits, max_side: int | None, working_face_px: float | None
 ) -> DecodedImage:
@@ -120,10 +142,15 @@ def _decode(
         try:
             im = Image.open(io.BytesIO(data), formats=candidates)
         except UnidentifiedImageError as exc:
+            kind = _iso_media_kind(data)
+            expected = "/".join(sorted(allowed - {"MPO"}))
+            if kind is not None:
+                raise InvalidImageFormatException(
+                    f"image is {kind}, which facedesk cannot decode (expected {expected}): "
+                    "export or convert it to JPEG first"
+                ) from exc
             raise InvalidImageFormatException(
-                "image data is not a recognised image (expected "
-                + "/".join(sorted(allowed - {"MPO"}))
-                + ")"
+                f"image data is not a recognised image (expected {expected})"
             ) from exc
         fmt = str(im.format)
         if fmt not in allowed:

@@ -20,8 +20,11 @@ from facedesk.core.progress import CancelToken, ProgressEvent
 from facedesk.service.context import ServiceContext
 from facedesk.service.index_faces import IndexRequest, SourceInfo
 
+# Folder scans take these. HEIC/HEIF/AVIF cannot be decoded, but a phone's photo folder is
+# full of them: each gets an error result naming its format instead of vanishing silently.
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif"}
+    | {".heic", ".heif", ".hif", ".avif"}
 )
 _INVALID_ID_CHARS = re.compile(r"[^a-zA-Z0-9_.\-:]")
 

@@ -118,6 +118,11 @@ class Library:
         with self._ctx.db.unit_of_work(read_only=True) as uow:
             return uow.faces.thumbnail(collection_id, face_id)
 
+    def face_thumbnails(self, collection_id: str, face_ids: Sequence[str]) -> dict[str, bytes]:
+        """Thumbnails of many faces in one query (a grid page's worth)."""
+        with self._ctx.db.unit_of_work(read_only=True) as uow:
+            return uow.faces.thumbnails(collection_id, face_ids)
+
     # -- batches -------------------------------------------------------------------------
     def iter_index_files(
         self,

@@ -532,6 +532,19 @@ class FaceRepository:
             )
         )
 
+    def thumbnails(self, collection_id: str, face_ids: Sequence[str]) -> dict[str, bytes]:
+        """The stored thumbnails of these faces (faces without one are left out)."""
+        cpk = _require_pk(self._s, collection_id)
+        found: dict[str, bytes] = {}
+        for chunk in _chunks(list(face_ids)):
+            rows = self._s.execute(
+                select(FaceThumbnailRow.face_id, FaceThumbnailRow.jpeg).where(
+                    FaceThumbnailRow.collection_pk == cpk, FaceThumbnailRow.face_id.in_(chunk)
+                )
+            )
+            found.update((fid, jpeg) for fid, jpeg in rows)
+        return found
+
     def by_image(
         self, collection_id: str, image_id: str, external_image_id: str | None
     ) -> list[StoredFace]:

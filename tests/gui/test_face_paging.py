@@ -208,3 +208,30 @@ def test_photo_list_shows_a_page_then_streams_the_rest_in_order(
     assert counts[-1] == MANY_FACES % FACES_PER_PHOTO  # the one short photo comes last
     pv.filter_edit.setText("PHOTO_020")
     assert sorted(shown()) == [f"photo_{k:04d}.jpg" for k in range(200, 210) if k < n_photos]
+
+
+def test_a_page_brings_its_thumbnails_in_one_query(
+    indexed_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from facedesk.qt.models.face_list_model import FaceQuery, FaceSource
+
+    client = make_client(indexed_db)
+    try:
+        lib = client.library
+        stored = lib.face_thumbnail
+        one_by_one: list[str] = []
+        monkeypatch.setattr(
+            lib, "face_thumbnail", lambda cid, fid: one_by_one.append(fid) or stored(cid, fid)
+        )
+        source = FaceSource(lib, "gui")
+        faces, _cursor = source.page(FaceQuery(), None)
+        assert len(faces) >= 3
+        for face in faces:
+            data = source.thumbnail(face.face_id)
+            assert data is not None and data == stored("gui", face.face_id)
+        assert one_by_one == []  # every picture came with its page
+        # Handed out once: asked again (its pixmap left the cache), it is read on its own.
+        assert source.thumbnail(faces[0].face_id) == stored("gui", faces[0].face_id)
+        assert one_by_one == [faces[0].face_id]
+    finally:
+        client.close()

@@ -10,6 +10,8 @@ storage's keyset cursor, so faces deleted or added meanwhile neither repeat nor 
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 
 _Index = QModelIndex | QPersistentModelIndex
 BATCH = 512
+PREFETCH_LIMIT = 4 * BATCH  # thumbnails kept ahead of painting (~2 KB each)
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
 _THUMBNAIL = int(ThumbnailRole)
@@ -80,17 +83,28 @@ class FaceSource:
     def __init__(self, library: Library, collection_id: str) -> None:
         self.library = library
         self.collection_id = collection_id
+        # Each page's thumbnails, read with the page in one query: one query per thumbnail
+        # (~1 ms of Python each) made a scrolled-to page wait ~110 ms for its pictures.
+        # Taken out when their tile is first painted; the oldest are forgotten.
+        self._prefetched: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
 
     def page(
         self, query: FaceQuery, after: FaceCursor | None, limit: int = BATCH
     ) -> tuple[list[StoredFace], FaceCursor | None]:
-        return self.library.faces_page(
+        faces, cursor = self.library.faces_page(
             self.collection_id,
             after,
             limit,
             user_id=query.user_id,
             name_contains=query.name_contains or None,
         )
+        thumbs = self.library.face_thumbnails(self.collection_id, [f.face_id for f in faces])
+        with self._lock:
+            self._prefetched.update(thumbs)
+            while len(self._prefetched) > PREFETCH_LIMIT:
+                self._prefetched.popitem(last=False)
+        return faces, cursor
 
     def listing(self, query: FaceQuery, limit: int = BATCH) -> FaceListing:
         faces, cursor = self.page(query, None, limit)
@@ -108,6 +122,10 @@ class FaceSource:
         return FaceListing(query, faces, cursor, count, total)
 
     def thumbnail(self, face_id: str) -> bytes | None:
+        with self._lock:
+            data = self._prefetched.pop(face_id, None)
+        if data is not None:
+            return data
         return self.library.face_thumbnail(self.collection_id, face_id)
 
     def source_path(self, image_id: str, external_image_id: str | None) -> str | None:

@@ -98,7 +98,7 @@ class _Reader:
         if got != version:
             raise DlibFormatError(f"expected {version!r}, found {got!r} at {self.pos}")
 
-    def tensor(self) -> Array:
+    def read_tensor(self) -> Array:
         if self.read_int() != 2:
             raise DlibFormatError(f"unknown tensor version at {self.pos}")
         shape = tuple(self.read_int() for _ in range(4))
@@ -107,7 +107,7 @@ class _Reader:
         self.pos += 4 * count
         return np.frombuffer(raw, dtype="<f4").astype(np.float32).reshape(shape)
 
-    def alias(self) -> tuple[int, ...]:
+    def read_alias(self) -> tuple[int, ...]:
         if self.read_int() != 1:
             raise DlibFormatError(f"unknown alias_tensor version at {self.pos}")
         return tuple(self.read_int() for _ in range(4))
@@ -117,7 +117,7 @@ class _Reader:
         for _ in range(3):
             self.read_bool()
         for _ in range(3):
-            self.tensor()
+            self.read_tensor()
 
 
 @dataclass(frozen=True)
@@ -143,11 +143,11 @@ _LEVELS = ((32, 3, False), (64, 4, True), (128, 3, True), (256, 3, True), (256, 
 
 def _read_conv(r: _Reader) -> tuple[Array, Array, int, int]:
     r.expect("con_4")
-    params = r.tensor().reshape(-1)
+    params = r.read_tensor().reshape(-1)
     out_ch, kh, kw = r.read_int(), r.read_int(), r.read_int()
     stride_y, stride_x, pad_y, pad_x = r.read_int(), r.read_int(), r.read_int(), r.read_int()
-    f_shape = r.alias()
-    b_shape = r.alias()
+    f_shape = r.read_alias()
+    b_shape = r.read_alias()
     for _ in range(4):  # learning-rate and weight-decay multipliers
         r.read_float()
     if stride_y != stride_x or pad_y != pad_x or f_shape[0] != out_ch or (kh, kw) != f_shape[2:]:
@@ -160,8 +160,8 @@ def _read_conv(r: _Reader) -> tuple[Array, Array, int, int]:
 
 def _read_affine(r: _Reader, channels: int) -> tuple[Array, Array]:
     r.expect("affine_")
-    params = r.tensor().reshape(-1)
-    g_shape, b_shape = r.alias(), r.alias()
+    params = r.read_tensor().reshape(-1)
+    g_shape, b_shape = r.read_alias(), r.read_alias()
     if r.read_int() != 0 or g_shape[1] != channels or b_shape[1] != channels:
         raise DlibFormatError("affine layer is not per-channel over the convolution")
     return params[:channels], params[channels : 2 * channels]
@@ -240,7 +240,7 @@ def _read_weights(r: _Reader) -> DescriptorWeights:
     _pool(r, "avg_pool_2", (0, 0, 1, 1, 0, 0))
     r.expect("fc_2")
     outputs, inputs = r.read_int(), r.read_int()
-    fc = r.tensor().reshape(inputs, outputs)
+    fc = r.read_tensor().reshape(inputs, outputs)
     if (inputs, outputs) != (256, DESCRIPTOR_SIZE):
         raise DlibFormatError(f"unexpected fc {inputs}x{outputs}")
     return DescriptorWeights(mean, stem, tuple(units), fc.astype(np.float32))

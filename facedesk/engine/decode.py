@@ -65,8 +65,12 @@ def decode_image(
     *,
     max_side: int | None = None,
     working_face_px: float | None = None,
+    sha256: str | None = None,
 ) -> DecodedImage:
     """Decode image bytes; raise only facedesk ClientErrors.
+
+    ``sha256``: the hex digest of ``data`` when the caller has hashed it already (a batch
+    hashes every file to find those indexed before); otherwise it is computed here.
 
     ``max_side`` lets a JPEG decode at 1/2, 1/4 or 1/8 size (libjpeg's draft mode) when
     that still leaves the long side >= max_side; ``DecodedImage.scale`` then says by how
@@ -81,7 +85,7 @@ def decode_image(
     costs about what its working size costs.
     """
     try:
-        return _decode(bytes(data), limits, max_side, working_face_px)
+        return _decode(bytes(data), limits, max_side, working_face_px, sha256)
     except ClientError:
         raise
     except MemoryError as exc:
@@ -122,7 +126,11 @@ def _iso_media_kind(data: bytes) -> str | None:
 
 
 def _decode(
-    data: bytes, limits: ImageLimits, max_side: int | None, working_face_px: float | None
+    data: bytes,
+    limits: ImageLimits,
+    max_side: int | None,
+    working_face_px: float | None,
+    sha256: str | None,
 ) -> DecodedImage:
     size = len(data)
     if size == 0:
@@ -199,7 +207,7 @@ def _decode(
         scale=scale,
         format="JPEG" if fmt in JPEG_FORMATS else fmt,
         mode=source_mode,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256 or hashlib.sha256(data).hexdigest(),
         byte_size=size,
     )
 

@@ -87,6 +87,7 @@ class _Job:
     eid: str | None
     source: SourceInfo
     data: bytes
+    sha256: str  # of data: hashed once, by the reader
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,9 @@ def prepare_job(
     """Decode at the working resolution and analyse one file; no database access."""
     from facedesk.engine import RELAXED_LIMITS, decode_image
 
-    image = decode_image(job.data, RELAXED_LIMITS, working_face_px=WORKING_FACE_PX)
+    image = decode_image(
+        job.data, RELAXED_LIMITS, working_face_px=WORKING_FACE_PX, sha256=job.sha256
+    )
     return prepare_index(ctx, collection_id, image, options.request(job.eid), job.source)
 
 
@@ -339,7 +342,8 @@ def run_pipeline(
                             continue
                     data = path.read_bytes()
                     # Same image and ExternalImageId indexed before: its stored answer.
-                    image_id = ids.image_id(hashlib.sha256(data).hexdigest())
+                    digest = hashlib.sha256(data).hexdigest()
+                    image_id = ids.image_id(digest)
                     existing = existing_outcome(ctx, collection_id, image_id, eid)
                     if existing is not None:
                         results.put(outcome_result(path, eid, existing))
@@ -347,7 +351,7 @@ def run_pipeline(
                 except Exception as exc:
                     results.put(error_result(path, eid, exc))
                     continue
-                if not put(jobs, _Job(path, eid, source, data)):
+                if not put(jobs, _Job(path, eid, source, data, digest)):
                     return
         finally:
             for _ in range(n_workers):

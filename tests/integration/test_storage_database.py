@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import stat
 import sys
@@ -15,8 +14,9 @@ from alembic.runtime.migration import MigrationContext
 
 from facedesk.core.types import CollectionInfo
 from facedesk.storage import database as database_module
-from facedesk.storage.database import Database, DatabaseVersionError, migrations_dir
+from facedesk.storage.database import Database, DatabaseVersionError
 from facedesk.storage.orm import Base
+from tests.support.migrations import ship_revision
 
 EXTRA_REVISION = """
 from alembic import op
@@ -119,11 +119,7 @@ def test_backup_before_migrating_and_refuse_newer(
         uow.commit()
     db.dispose()
 
-    newer = tmp_path / "migrations"
-    shutil.copytree(migrations_dir(), newer, ignore=shutil.ignore_patterns("__pycache__"))
-    (newer / "versions" / "v0002_test.py").write_text(EXTRA_REVISION)
-    monkeypatch.setattr(database_module, "migrations_dir", lambda: newer)
-    monkeypatch.setattr(database_module, "HEAD_REVISION", "0002")  # as it would ship
+    ship_revision(monkeypatch, tmp_path / "migrations", EXTRA_REVISION, "0002")
     upgraded = Database(path)
     try:
         assert upgraded.current_revision() == "0002"

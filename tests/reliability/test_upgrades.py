@@ -18,6 +18,7 @@ from facedesk import cli
 from facedesk.storage import database as database_module
 from facedesk.storage.database import Database, DatabaseVersionError, migrations_dir
 from tests.reliability.consistency import check_database
+from tests.support.migrations import ship_revision, table_rows
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FIXTURE_DB = FIXTURES / "facedesk-schema-0001.db"
@@ -60,20 +61,6 @@ def old_db(tmp_path: Path) -> Path:
     return target
 
 
-def _rows(path: Path) -> dict[str, int]:
-    conn = sqlite3.connect(path)
-    try:
-        tables = [
-            r[0]
-            for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type='table' AND name != 'alembic_version'"
-            )
-        ]
-        return {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
-    finally:
-        conn.close()
-
-
 def _revision(path: Path) -> str:
     conn = sqlite3.connect(path)
     try:
@@ -98,14 +85,14 @@ def _assert_nothing_lost(db: Path, expected: dict[str, Any], testdata: Path) -> 
             for face in want["faces"]:
                 assert c.library.face_thumbnail(cid, face["FaceId"]), "thumbnail lost"
             assert len(c.library.list_images(cid)) == len({f["ImageId"] for f in want["faces"]})
-    rows = _rows(db)
+    rows = table_rows(db)
     assert {t: rows[t] for t in expected["rows"]} == expected["rows"]
     check_database(db)
 
 
 def test_fixture_is_what_it_says(expected: dict[str, Any]) -> None:
     assert expected["revision"] == "0001" == _revision(FIXTURE_DB)
-    assert _rows(FIXTURE_DB) == expected["rows"]
+    assert table_rows(FIXTURE_DB) == expected["rows"]
     assert expected["rows"]["faces"] >= 10 and expected["rows"]["users"] >= 1
     assert len(expected["collections"]) >= 2
     assert any(e["search_by_probe"] for e in expected["collections"].values())
@@ -114,9 +101,9 @@ def test_fixture_is_what_it_says(expected: dict[str, Any]) -> None:
 def test_old_database_opens_with_todays_code(
     old_db: Path, expected: dict[str, Any], testdata: Path
 ) -> None:
-    before = _rows(old_db)
+    before = table_rows(old_db)
     _assert_nothing_lost(old_db, expected, testdata)
-    assert _rows(old_db) == before
+    assert table_rows(old_db) == before
     # Today's head: whatever revision that is, the file now carries it.
     db = Database(old_db)
     try:
@@ -143,12 +130,8 @@ def test_database_behind_head_is_backed_up_then_migrated(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    newer = tmp_path / "migrations"
-    shutil.copytree(migrations_dir(), newer, ignore=shutil.ignore_patterns("__pycache__"))
-    (newer / "versions" / "v0002_test.py").write_text(NEXT_REVISION)
-    monkeypatch.setattr(database_module, "migrations_dir", lambda: newer)
-    monkeypatch.setattr(database_module, "HEAD_REVISION", "0002_test")  # as it would ship
-    before = _rows(old_db)
+    ship_revision(monkeypatch, tmp_path / "migrations", NEXT_REVISION, "0002_test")
+    before = table_rows(old_db)
 
     _assert_nothing_lost(old_db, expected, testdata)  # opening it runs the migration
 
@@ -156,7 +139,7 @@ def test_database_behind_head_is_backed_up_then_migrated(
     backup = old_db.with_name(f"{old_db.name}.bak-{expected['revision']}")
     assert backup.exists(), sorted(p.name for p in tmp_path.iterdir())
     assert _revision(backup) == expected["revision"]
-    assert _rows(backup) == before
+    assert table_rows(backup) == before
     check_database(backup)
     conn = sqlite3.connect(old_db)
     try:
@@ -178,7 +161,7 @@ def test_database_newer_than_the_code_is_refused(
     with conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999_future'")
     conn.close()
-    before = _rows(old_db)
+    before = table_rows(old_db)
 
     with facedesk.client(database=str(old_db)) as c, pytest.raises(DatabaseVersionError) as info:
         c.list_collections()
@@ -190,17 +173,12 @@ def test_database_newer_than_the_code_is_refused(
     assert code == cli.EXIT_ERROR
     assert "newer" in err and "Traceback" not in err
     # Refused without changing its data (opening it only switched the journal to WAL).
-    assert _rows(old_db) == before and _revision(old_db) == "9999_future"
+    assert table_rows(old_db) == before and _revision(old_db) == "9999_future"
     assert not list(old_db.parent.glob("old.db.bak-*"))
 
 
 def test_head_revision_is_the_scripts_head() -> None:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    config = Config()
-    config.set_main_option("script_location", str(migrations_dir()))
-    assert ScriptDirectory.from_config(config).get_current_head() == database_module.HEAD_REVISION
+    assert _head() == database_module.HEAD_REVISION
 
 
 def test_database_at_head_opens_without_alembic(tmp_path: Path) -> None:

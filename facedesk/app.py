@@ -91,7 +91,7 @@ def run_gui(args: argparse.Namespace) -> int:
         client = facedesk.client(database=args.database, store_thumbnails=True)
         controller = MainController(client)
         window = MainWindow(controller, settings, ask_before_close=not screenshot)
-        controller.refresh_collections(select=args.collection)
+        controller.refresh_collections(select=window.initial_collection(args.collection))
         try:
             if screenshot:
                 return _take_screenshot(app, window, args)

@@ -22,7 +22,7 @@ from facedesk.core.types import CollectionInfo, UserInfo
 from facedesk.qt.documents import PhotoDocument, SearchDocument, overlays
 from facedesk.qt.models.collection_list_model import CollectionListModel
 from facedesk.qt.models.face_list_model import FaceListing, FaceListModel, FaceQuery, FaceSource
-from facedesk.qt.models.file_result_model import FileResultModel
+from facedesk.qt.models.file_result_model import FileResultModel, summary_text
 from facedesk.qt.models.match_list_model import MatchItem, MatchListModel
 from facedesk.qt.models.person_list_model import PersonListModel
 from facedesk.qt.models.photo_list_model import PhotoListing, PhotoListModel, PhotoSource
@@ -401,12 +401,7 @@ class MainController(QObject):
             self.results.totals(),
             time.monotonic() - self._indexing_started_at,
         )
-        t = outcome.totals
-        verb = "Cancelled after" if cancelled else "Indexed"
-        self.status_posted.emit(
-            f"{verb} {t['files']} files: {t['indexed']} faces indexed, {t['unindexed']} not, "
-            f"{t['errors']} errors, {t['skipped']} unchanged"
-        )
+        self.status_posted.emit(summary_text(outcome.totals, cancelled))
         self.indexing_finished.emit(outcome)
         if self._indexing_collection == self.current_collection:
             self.reload_collection()

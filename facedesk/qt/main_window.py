@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         )
 
         self.action_map = build_actions(self, self.commands)
+        self._list_docks_in_view_menu()
         self._connect()
         self._restore()
         self._update_stack()
@@ -89,6 +90,22 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
+
+    def _list_docks_in_view_menu(self) -> None:
+        """Every dock can be shown again from View (not only from a dock title's context menu)."""
+        view = next(a.menu() for a in self.menuBar().actions() if a.text() == "&View")
+        view.addSeparator()
+        docks = (
+            self.collections_dock,
+            self.inspector_dock,
+            self.search_dock,
+            self.people_dock,
+            self.indexing_dock,
+        )
+        for dock in docks:
+            toggle = dock.toggleViewAction()
+            toggle.setObjectName(f"show_dock_{dock.objectName()}")
+            view.addAction(toggle)
 
     def _connect(self) -> None:
         c, cmd = self.controller, self.commands
@@ -109,6 +126,13 @@ class MainWindow(QMainWindow):
         c.search_finished.connect(self.search_panel.show_result)
         c.person_opened.connect(self._on_controller_person_opened)
         self.collection_panel.selected.connect(c.select_collection)
+        remember = self.settings.set_ui_value
+        c.collection_selected.connect(lambda cid: remember("collection", cid) if cid else None)
+        self.tabs.currentChanged.connect(lambda i: remember("view", VIEWS[i]))
+        self.photos_view.sort_combo.currentIndexChanged.connect(
+            lambda _i: remember("sort", str(self.photos_view.sort_combo.currentData()))
+        )
+        self.photos_view.filter_edit.textChanged.connect(lambda text: remember("filter", text))
         self.collection_panel.create_requested.connect(cmd.new_collection)
         self.collection_panel.delete_requested.connect(cmd.delete_collection)
         self.collection_panel.list.paths_dropped.connect(cmd.index_paths)
@@ -186,6 +210,17 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
             self.indexing_dock.hide()
+        ui = self.settings.ui_state()
+        sorts = self.photos_view.sort_combo
+        if (i := sorts.findData(ui.sort)) >= 0:
+            sorts.setCurrentIndex(i)
+        self.photos_view.filter_edit.setText(ui.filter)
+        if ui.view in ("photos", "faces"):  # the viewer needs a photo, which is not kept
+            self.show_view(ui.view)
+
+    def initial_collection(self, asked: str | None) -> str | None:
+        """The collection to show first: the one asked for, else the one shown last time."""
+        return asked or self.settings.ui_state().collection or None
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if local_paths(event.mimeData()):

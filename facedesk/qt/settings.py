@@ -31,6 +31,14 @@ class IndexSettings:
         )
 
 
+@dataclass(frozen=True)
+class UiState:
+    collection: str = ""
+    view: str = ""  # one of main_window.VIEWS
+    sort: str = ""  # a photo sort key
+    filter: str = ""  # the photos' filter text
+
+
 class AppSettings:
     def __init__(self, settings: QSettings | None = None) -> None:
         self.q = settings or QSettings("facedesk", "facedesk")
@@ -67,6 +75,22 @@ class AppSettings:
     def set_window_state(self, geometry: QByteArray, state: QByteArray) -> None:
         self.q.setValue("window/geometry", geometry)
         self.q.setValue("window/state", state)
+
+    def ui_state(self) -> UiState:
+        """What the user was looking at when the app last closed."""
+        q = self.q
+        return UiState(
+            collection=str(q.value("ui/collection", "") or ""),
+            view=str(q.value("ui/view", "") or ""),
+            sort=str(q.value("ui/sort", "") or ""),
+            filter=str(q.value("ui/filter", "") or ""),
+        )
+
+    def set_ui_value(self, key: str, value: str) -> None:
+        """Remember one part of UiState at once, so a crash keeps what was chosen so far."""
+        if key not in UiState.__dataclass_fields__:
+            raise KeyError(key)
+        self.q.setValue(f"ui/{key}", value)
 
     def value(self, key: str, default: Any = None) -> Any:
         return self.q.value(key, default)

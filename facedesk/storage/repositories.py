@@ -20,6 +20,7 @@ from facedesk.core.errors import (
     ResourceAlreadyExistsException,
     ResourceNotFoundException,
 )
+from facedesk.core.sorting import natural_key
 from facedesk.core.types import (
     BoundingBox,
     CollectionInfo,
@@ -695,20 +696,27 @@ class IndexRecordRepository:
     def summary_order(self, collection_id: str, sort: str) -> list[int]:
         """Record ids of every indexed image in display order, for ``summaries_by_ids``.
 
-        ``sort``: "name" (ExternalImageId, else the ImageId's first 8 characters, any case,
-        ascending), "date" (newest indexed first) or "faces" (most faces still stored first);
+        ``sort``: "name" (ExternalImageId, else the ImageId's first 8 characters, in natural
+        order: digits as numbers, any case), "date" (newest indexed first) or "faces" (most faces still stored first);
         ties keep record order. Only the sort key is read, so this is cheap at 20k images
         (except "date", whose column sits behind the stored responses).
         """
         cpk = _require_pk(self._s, collection_id)
         if sort == "name":
+            # Natural order ("img2" before "img12") has no portable SQL form: read the names
+            # (a few MB at 20k photos) and sort them here with the same key the app uses.
             shown = func.coalesce(
                 func.nullif(IndexRecordRow.external_image_id, ""),
                 func.substr(IndexRecordRow.image_id, 1, 8),
             )
-            keys: tuple[Any, ...] = (func.lower(shown),)
-        elif sort == "date":
-            keys = (IndexRecordRow.indexed_at.desc(),)
+            named = self._s.execute(
+                select(IndexRecordRow.pk, shown)
+                .where(IndexRecordRow.collection_pk == cpk)
+                .order_by(IndexRecordRow.pk)
+            ).all()
+            return [pk for pk, _ in sorted(named, key=lambda row: natural_key(row[1]))]
+        if sort == "date":
+            keys: tuple[Any, ...] = (IndexRecordRow.indexed_at.desc(),)
         elif sort == "faces":
             keys = (self._face_count().desc(),)
         else:

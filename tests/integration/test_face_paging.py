@@ -16,6 +16,7 @@ import pytest
 
 import facedesk
 from facedesk.core.errors import ResourceNotFoundException
+from facedesk.core.sorting import natural_key
 from facedesk.core.types import BoundingBox, ImageInfo, IndexRecord, StoredFace
 from facedesk.storage.database import Database
 
@@ -240,8 +241,8 @@ def test_image_orders_and_pages_match_list_images(library: Library) -> None:
         ]
         assert sorted(paged, key=key) == sorted(listed, key=key), sort
         if sort == "name":
-            shown = [(s.external_image_id or s.image_id[:8]).lower() for s in paged]
-            assert shown == sorted(shown)
+            shown = [s.external_image_id or s.image_id[:8] for s in paged]
+            assert shown == sorted(shown, key=natural_key)
             # a photo without a name shows (and sorts by) its ImageId's start: "00000047"
             assert [s.external_image_id for s in paged[:2]] == [None, "copy_of_03.jpg"]
         if sort == "faces":

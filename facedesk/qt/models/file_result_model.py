@@ -80,10 +80,41 @@ class FileResultModel(QAbstractTableModel):
         self.endResetModel()
 
     def totals(self) -> dict[str, int]:
-        t = {"files": len(self._items), "indexed": 0, "unindexed": 0, "errors": 0, "skipped": 0}
+        t = {
+            "files": len(self._items),
+            "indexed_files": 0,
+            "indexed": 0,
+            "unindexed": 0,
+            "errors": 0,
+            "skipped": 0,
+        }
         for r in self._items:
-            t["indexed"] += r.indexed
-            t["unindexed"] += r.unindexed
+            # an unchanged file reports the faces stored before: not indexed by this run
+            if r.status == "indexed":
+                t["indexed"] += r.indexed
+                t["unindexed"] += r.unindexed
+            t["indexed_files"] += r.status == "indexed"
             t["errors"] += r.status == "error"
             t["skipped"] += r.status == "skipped"
         return t
+
+
+def summary_text(totals: dict[str, int], cancelled: bool) -> str:
+    """What a finished run says in the status bar: files by outcome first, then faces.
+
+    Failed files are never counted as indexed ("Indexed 9 files" when 5 failed misled).
+    """
+
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    head = "Cancelled: " if cancelled else ""
+    parts = [f"{plural(totals['indexed_files'], 'file')} indexed"]
+    if totals["skipped"]:
+        parts.append(f"{totals['skipped']} unchanged")
+    if totals["errors"]:
+        parts.append(f"{totals['errors']} failed")
+    faces = f"{plural(totals['indexed'], 'face')} indexed"
+    if totals["unindexed"]:
+        faces += f", {totals['unindexed']} not"
+    return f"{head}{', '.join(parts)} ({faces})"

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from facedesk.qt.models.file_result_model import FileResultModel
+from facedesk.qt.models.file_result_model import FileResultModel, summary_text
 
 
 def format_duration(seconds: float | None) -> str:
@@ -78,9 +78,7 @@ class IndexingPanel(QWidget):
         self.bar.setRange(0, max(1, t.get("files", 0)))
         self.bar.setValue(t.get("files", 0))
         self.bar.setFormat(f"{t.get('files', 0)} files")
-        head = "Cancelled" if getattr(outcome, "cancelled", False) else "Done"
+        summary = summary_text(t, bool(getattr(outcome, "cancelled", False)))
         self.label.setText(
-            f"{head}: {t.get('indexed', 0)} faces indexed, {t.get('unindexed', 0)} not, "
-            f"{t.get('errors', 0)} errors, {t.get('skipped', 0)} unchanged  "
-            f"({format_duration(getattr(outcome, 'elapsed_s', None))})"
+            f"{summary}  ({format_duration(getattr(outcome, 'elapsed_s', None))})"
         )

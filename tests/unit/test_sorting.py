@@ -1,0 +1,32 @@
+"""Natural order: what a file manager shows, not what a byte comparison gives."""
+
+from __future__ import annotations
+
+from facedesk.core.sorting import natural_key
+
+
+def test_numbers_compare_as_numbers_and_case_is_ignored() -> None:
+    names = ["img12.jpg", "IMG2.jpg", "img1.jpg", "img10b.jpg", "img10a.jpg", "img100.jpg"]
+    assert sorted(names, key=natural_key) == [
+        "img1.jpg",
+        "IMG2.jpg",
+        "img10a.jpg",
+        "img10b.jpg",
+        "img12.jpg",
+        "img100.jpg",
+    ]
+
+
+def test_accents_fold_and_leading_zeros_count_as_the_number() -> None:
+    assert sorted(["Zoë", "zoe2", "Émile", "emil"], key=natural_key) == [
+        "emil",
+        "Émile",
+        "Zoë",
+        "zoe2",
+    ]
+    assert natural_key("photo_007") == natural_key("PHOTO_7")
+
+
+def test_numbers_and_words_never_compare_directly() -> None:
+    # a leading number sorts before a leading word instead of raising TypeError
+    assert sorted(["b", "2", "a1", "10"], key=natural_key) == ["2", "10", "a1", "b"]

@@ -697,9 +697,9 @@ class IndexRecordRepository:
         """Record ids of every indexed image in display order, for ``summaries_by_ids``.
 
         ``sort``: "name" (ExternalImageId, else the ImageId's first 8 characters, in natural
-        order: digits as numbers, any case), "date" (newest indexed first) or "faces" (most faces still stored first);
-        ties keep record order. Only the sort key is read, so this is cheap at 20k images
-        (except "date", whose column sits behind the stored responses).
+        order: digits as numbers, any case), "date" (newest indexed first) or "faces" (most
+        faces still stored first); ties keep record order. Only the sort key is read, so this
+        is cheap at 20k images (except "date", whose column sits behind the stored responses).
         """
         cpk = _require_pk(self._s, collection_id)
         if sort == "name":

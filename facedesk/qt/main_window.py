@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QStackedWidget, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QMainWindow,
+    QMenu,
+    QStackedWidget,
+    QTabWidget,
+    QWidget,
+)
 
 from facedesk.qt.actions import build_actions
 from facedesk.qt.commands import Commands, confirm_close_while_indexing
@@ -94,6 +101,7 @@ class MainWindow(QMainWindow):
     def _list_docks_in_view_menu(self) -> None:
         """Every dock can be shown again from View (not only from a dock title's context menu)."""
         view = next(a.menu() for a in self.menuBar().actions() if a.text() == "&View")
+        assert isinstance(view, QMenu)
         view.addSeparator()
         docks = (
             self.collections_dock,

@@ -79,6 +79,4 @@ class IndexingPanel(QWidget):
         self.bar.setValue(t.get("files", 0))
         self.bar.setFormat(f"{t.get('files', 0)} files")
         summary = summary_text(t, bool(getattr(outcome, "cancelled", False)))
-        self.label.setText(
-            f"{summary}  ({format_duration(getattr(outcome, 'elapsed_s', None))})"
-        )
+        self.label.setText(f"{summary}  ({format_duration(getattr(outcome, 'elapsed_s', None))})")

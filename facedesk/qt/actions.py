@@ -52,6 +52,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("show_faces", "&View", "&Faces", ("Ctrl+2",), "show_faces"),
     ActionSpec("show_viewer", "&View", "Photo &viewer", ("Ctrl+3",), "show_viewer"),
     ActionSpec(
+        "previous_photo",
+        "&View",
+        "P&revious photo",
+        ("Ctrl+Left",),
+        "previous_photo",
+        separator_before=True,
+    ),
+    ActionSpec("next_photo", "&View", "&Next photo", ("Ctrl+Right",), "next_photo"),
+    ActionSpec(
         "zoom_in", "&View", "Zoom &in", ("+", "=", "Ctrl++"), "zoom_in", separator_before=True
     ),
     ActionSpec("zoom_out", "&View", "Zoom &out", ("-", "Ctrl+-"), "zoom_out"),

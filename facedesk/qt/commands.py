@@ -157,6 +157,12 @@ class Commands:
     def show_viewer(self) -> None:
         self.w.show_view("viewer")
 
+    def previous_photo(self) -> None:
+        self.w.step_photo(-1)
+
+    def next_photo(self) -> None:
+        self.w.step_photo(1)
+
     def zoom_in(self) -> None:
         self.w.show_view("viewer")
         self.w.viewer.zoom_in()

@@ -71,7 +71,7 @@ class MainController(QObject):
     indexing_started = Signal(str)
     indexing_progressed = Signal(object)  # IndexingProgress
     indexing_finished = Signal(object)  # IndexingOutcome
-    faces_deleted = Signal(int)
+    faces_deleted = Signal(list)  # the FaceIds deleted
     error_occurred = Signal(str, str)  # title, message
     status_posted = Signal(str)
     busy_changed = Signal(bool)
@@ -335,7 +335,7 @@ class MainController(QObject):
                 # the photos' face counts changed, so the photo list reloads.
                 self.faces.remove_faces(deleted)
                 self.reload_collection(faces=False)
-            self.faces_deleted.emit(n)
+            self.faces_deleted.emit(deleted)
             self.refresh_collections()
 
         self._run(work, done=done, failed_title="Could not delete faces")

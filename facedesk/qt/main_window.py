@@ -18,6 +18,7 @@ from facedesk.qt.commands import Commands, confirm_close_while_indexing
 from facedesk.qt.controller import MainController
 from facedesk.qt.documents import PhotoDocument
 from facedesk.qt.errors import show_error
+from facedesk.qt.models.roles import ItemRole
 from facedesk.qt.settings import AppSettings
 from facedesk.qt.views.collection_panel import CollectionPanel
 from facedesk.qt.views.drops import local_paths
@@ -126,6 +127,7 @@ class MainWindow(QMainWindow):
         )
         c.collection_loaded.connect(lambda _cid: self._update_stack())
         c.photo_opened.connect(self._on_controller_photo_opened)
+        c.faces_deleted.connect(self._on_controller_faces_deleted)
         c.indexing_started.connect(self.indexing_panel.on_started)
         c.indexing_started.connect(self._on_controller_indexing_started)
         c.indexing_progressed.connect(self.indexing_panel.on_progressed)
@@ -151,6 +153,7 @@ class MainWindow(QMainWindow):
         self.faces_view.selection_changed.connect(self._on_faces_selection_changed)
         self.faces_view.show_all_requested.connect(lambda: c.open_person(""))
         self.viewer.face_selected.connect(cmd.open_face)
+        self.viewer.step_requested.connect(self.step_photo)
         self.search_panel.search_requested.connect(c.search_by_photo)
         self.search_panel.browse_requested.connect(cmd.search_by_photo)
         self.search_panel.match_activated.connect(cmd.open_match)
@@ -170,6 +173,22 @@ class MainWindow(QMainWindow):
         empty = not c.current_collection or (c.photos.rowCount() == 0 and not c.indexing)
         self.welcome.set_collection(c.current_collection)
         self.stack.setCurrentWidget(self.welcome if empty else self.tabs)
+
+    def step_photo(self, step: int) -> None:
+        """Open the photo before or after the one in the viewer, in the photo grid's order
+        (its sort and filter); the grid's selection follows."""
+        doc, proxy = self.viewer.document, self.photos_view.proxy
+        if doc is None or proxy.rowCount() == 0:
+            return
+        here = (doc.summary.image_id, doc.summary.external_image_id)
+        shown = [proxy.index(r, 0).data(ItemRole) for r in range(proxy.rowCount())]
+        keys = [(item.image_id, item.external_image_id) for item in shown]
+        row = keys.index(here) + step if here in keys else 0
+        if not 0 <= row < len(keys):
+            self.statusBar().showMessage("First photo" if row < 0 else "Last photo", 2000)
+            return
+        self.photos_view.list.setCurrentIndex(proxy.index(row, 0))
+        self._on_photo_activated(keys[row][0], keys[row][1] or "")
 
     def _on_photo_activated(self, image_id: str, external_image_id: str) -> None:
         self.controller.open_photo(image_id, external_image_id or None)
@@ -195,13 +214,22 @@ class MainWindow(QMainWindow):
         if face is not None:
             self.viewer.select_face(face)
             self.inspector.show_face(face)
+        else:  # another photo: the last one's face must not linger
+            self.inspector.clear("Click a face on the photo to see its details.")
+
+    def _on_controller_faces_deleted(self, face_ids: list[str]) -> None:
+        if self.inspector.shown_face_id in face_ids:
+            self.inspector.clear("The face shown here was deleted.")
 
     def _on_faces_selection_changed(self, ids: list[str]) -> None:
         self.people_panel.set_faces_selected(len(ids))
-        if len(ids) == 1:
-            face = self.controller.faces.face(ids[0])
-            if face is not None:
-                self.inspector.show_stored_face(face.to_face_dict())
+        face = self.controller.faces.face(ids[0]) if len(ids) == 1 else None
+        if face is not None:
+            self.inspector.show_stored_face(face.to_face_dict())
+        elif ids:
+            self.inspector.clear(f"{len(ids)} faces selected.")
+        else:
+            self.inspector.clear()
         self.statusBar().showMessage(f"{len(ids)} faces selected" if ids else "", 4000)
 
     def _on_controller_person_opened(self, _user_id: str, _count: int) -> None:

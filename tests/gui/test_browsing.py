@@ -6,7 +6,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox
+
 from facedesk.qt.models.file_result_model import summary_text
+from facedesk.qt.models.roles import IdRole, ItemRole
 from tests.gui.conftest import make_client, wait_idle
 
 
@@ -95,3 +100,76 @@ def test_collection_view_sort_and_filter_come_back_next_start(
     assert again.photos_view.filter_edit.text() == "beach"
     # the collection named on the command line wins over the remembered one
     assert again.initial_collection("aaa") == "aaa"
+
+
+def test_previous_and_next_follow_the_grid_order(
+    make_window: Any, qtbot: Any, copied_db: Path
+) -> None:
+    window = make_window(copied_db, "gui")
+    wait_idle(qtbot, window)
+    proxy = window.photos_view.proxy
+    order = [proxy.index(r, 0).data(ItemRole).external_image_id for r in range(proxy.rowCount())]
+    assert len(order) >= 3
+    with qtbot.waitSignal(window.viewer.loaded, timeout=20_000):
+        window.photos_view.list.activated.emit(proxy.index(0, 0))
+
+    def shown() -> str:
+        doc = window.viewer.document
+        return "" if doc is None else str(doc.summary.external_image_id)
+
+    assert shown() == order[0]
+    with qtbot.waitSignal(window.viewer.loaded, timeout=20_000):
+        window.action_map["next_photo"].trigger()
+    assert shown() == order[1]
+    assert window.photos_view.list.currentIndex().row() == 1
+    # the viewer's own arrow key and button step too
+    window.viewer.view.fit()
+    with qtbot.waitSignal(window.viewer.loaded, timeout=20_000):
+        QTest.keyClick(window.viewer.view, Qt.Key.Key_Right)
+    assert shown() == order[2]
+    with qtbot.waitSignal(window.viewer.loaded, timeout=20_000):
+        window.viewer.previous_button.click()
+    assert shown() == order[1]
+    # stepping before the first photo stays put and says so
+    with qtbot.waitSignal(window.viewer.loaded, timeout=20_000):
+        window.action_map["previous_photo"].trigger()
+    window.action_map["previous_photo"].trigger()
+    assert shown() == order[0]
+    assert window.statusBar().currentMessage() == "First photo"
+    wait_idle(qtbot, window)
+
+
+def test_inspector_follows_photo_changes_and_deletes(
+    make_window: Any, qtbot: Any, copied_db: Path, monkeypatch: Any
+) -> None:
+    window = make_window(copied_db, "gui")
+    wait_idle(qtbot, window)
+    proxy = window.photos_view.proxy
+    with qtbot.waitSignal(window.viewer.loaded, timeout=20_000):
+        window.photos_view.list.activated.emit(proxy.index(0, 0))
+    face = window.viewer.box_items()[0].face
+    window.viewer.scene.face_clicked.emit(face)
+    assert window.inspector.shown_face_id == face.face_id
+    # another photo: the last photo's face is not shown any more
+    with qtbot.waitSignal(window.viewer.loaded, timeout=20_000):
+        window.action_map["next_photo"].trigger()
+    assert window.inspector.shown_face_id == ""
+    assert window.inspector.json_view.toPlainText() == ""
+    # a face picked in the grid, then deleted: the inspector empties
+    window.show_view("faces")
+    first = window.controller.faces.index(0)
+    window.faces_view.list.selectionModel().select(
+        first, QItemSelectionModel.SelectionFlag.ClearAndSelect
+    )
+    picked = str(first.data(IdRole))
+    assert window.inspector.shown_face_id == picked
+    monkeypatch.setattr(
+        "facedesk.qt.commands.QMessageBox.question",
+        lambda *a, **k: QMessageBox.StandardButton.Yes,
+    )
+    with qtbot.waitSignal(window.controller.faces_deleted, timeout=20_000) as deleted:
+        window.action_map["delete_faces"].trigger()
+    assert deleted.args[0] == [picked]
+    assert window.inspector.shown_face_id == ""
+    assert window.inspector.json_view.toPlainText() == ""
+    wait_idle(qtbot, window)

@@ -104,14 +104,19 @@ class Inspector(QWidget):
         layout.addWidget(self.tabs, 1)
         self.copy_button.clicked.connect(self._on_copy_clicked)
 
-    def clear(self) -> None:
-        self.heading.setText("Select a face to see its details.")
+    # The FaceId shown ("" for none or for an unindexed face), so a delete can clear it.
+    shown_face_id = ""
+
+    def clear(self, heading: str = "Select a face to see its details.") -> None:
+        self.shown_face_id = ""
+        self.heading.setText(heading)
         self.fields.clear()
         self.quality.clear()
         self.json_view.clear()
         self.copy_button.setEnabled(False)
 
     def show_face(self, face: FaceOverlay) -> None:
+        self.shown_face_id = face.face_id or ""
         if face.indexed:
             self.heading.setText(f"<b>Indexed face</b><br><small>{face.face_id}</small>")
         else:
@@ -143,6 +148,7 @@ class Inspector(QWidget):
         )
         self.quality.clear()
         self.show_raw({"Face": dict(face)})
+        self.shown_face_id = str(face.get("FaceId", ""))
 
     def show_raw(self, raw: Mapping[str, Any]) -> None:
         self.fields.clear()

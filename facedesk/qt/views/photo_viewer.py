@@ -8,7 +8,16 @@ downscaled decode). Overlay items ignore the view's zoom for their pens and labe
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QMouseEvent, QPainter, QPen, QPixmap, QWheelEvent
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QPixmap,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QGraphicsEllipseItem,
@@ -82,6 +91,7 @@ class Label(QGraphicsSimpleTextItem):
 
 class PhotoGraphicsView(QGraphicsView):
     zoom_changed = Signal(float)
+    step_requested = Signal(int)  # arrows when the whole photo is in view
 
     def __init__(self, scene: QGraphicsScene, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
@@ -122,6 +132,18 @@ class PhotoGraphicsView(QGraphicsView):
         if self.fit_mode:
             self.fit()
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Left/Right step through photos unless zoomed in, where they pan as usual.
+        steps = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1}
+        step = steps.get(Qt.Key(event.key()))
+        panning = self.horizontalScrollBar().maximum() > 0
+        plain = event.modifiers() == Qt.KeyboardModifier.NoModifier
+        if step is not None and plain and not panning:
+            self.step_requested.emit(step)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         self.fit()
 
@@ -129,6 +151,7 @@ class PhotoGraphicsView(QGraphicsView):
 class PhotoViewer(QWidget):
     face_selected = Signal(object)  # FaceOverlay
     loaded = Signal()  # the photo (or the neutral canvas) is on screen
+    step_requested = Signal(int)  # -1 previous photo, +1 next photo
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -153,6 +176,13 @@ class PhotoViewer(QWidget):
         self.landmarks_box = QCheckBox("Landmarks")
         self.landmarks_box.setChecked(True)
         self.zoom_label = QLabel()
+        self.previous_button, self.next_button = QToolButton(), QToolButton()
+        self.previous_button.setText("◀")
+        self.previous_button.setToolTip("Previous photo (←, Ctrl+←)")
+        self.next_button.setText("▶")
+        self.next_button.setToolTip("Next photo (→, Ctrl+→)")
+        self.previous_button.clicked.connect(lambda: self.step_requested.emit(-1))
+        self.next_button.clicked.connect(lambda: self.step_requested.emit(1))
         buttons = []
         for text, tip, slot in (
             ("Fit", "Zoom to fit (0)", self.view.fit),
@@ -166,6 +196,8 @@ class PhotoViewer(QWidget):
             b.clicked.connect(slot)
             buttons.append(b)
         bar = QHBoxLayout()
+        bar.addWidget(self.previous_button)
+        bar.addWidget(self.next_button)
         bar.addWidget(self.title, 1)
         bar.addWidget(self.overlays_box)
         bar.addWidget(self.landmarks_box)
@@ -178,6 +210,7 @@ class PhotoViewer(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.view, 1)
         self.scene.face_clicked.connect(self._on_scene_face_clicked)
+        self.view.step_requested.connect(self.step_requested)
         self.overlays_box.toggled.connect(self._apply_visibility)
         self.landmarks_box.toggled.connect(self._apply_visibility)
         self.view.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f} %"))

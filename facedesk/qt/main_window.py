@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragLeaveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.faces_view, "Faces")
         self.tabs.addTab(self.viewer, "Photo")
         self.stack = QStackedWidget()
+        self.stack.setObjectName("centralStack")
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.tabs)
         self.setCentralWidget(self.stack)
@@ -261,8 +262,18 @@ class MainWindow(QMainWindow):
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if local_paths(event.mimeData()):
             event.acceptProposedAction()
+            self._set_dragging(True)
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self._set_dragging(False)
+
+    def _set_dragging(self, on: bool) -> None:
+        """Frame the central area while files hover over it (app.qss: [dragging="true"])."""
+        self.stack.setProperty("dragging", on)
+        self.stack.style().polish(self.stack)
 
     def dropEvent(self, event: QDropEvent) -> None:
+        self._set_dragging(False)
         paths = local_paths(event.mimeData())
         if paths:
             event.acceptProposedAction()

@@ -6,9 +6,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, QMimeData, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from facedesk.qt.models.file_result_model import summary_text
 from facedesk.qt.models.roles import IdRole, ItemRole
@@ -173,3 +174,26 @@ def test_inspector_follows_photo_changes_and_deletes(
     assert window.inspector.shown_face_id == ""
     assert window.inspector.json_view.toPlainText() == ""
     wait_idle(qtbot, window)
+
+
+def test_files_hovering_over_a_collection_frame_it(
+    make_window: Any, tmp_path: Path, testdata: Path
+) -> None:
+    window = make_window(_library(tmp_path, "aaa", "family"), "aaa")
+    view = window.collection_panel.list
+    family = window.controller.collections.index(window.controller.collections.row_of("family"))
+    rect = view.visualRect(family)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(testdata / "real/face_recognition/obama.jpg"))])
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(view.viewport(), QDragEnterEvent(rect.center(), *args))
+    assert view.drop_row == family.row()
+    frame = view.viewport().grab().toImage().pixelColor(rect.left() + 1, rect.center().y())
+    assert (frame.red(), frame.green(), frame.blue()) == (52, 152, 219)
+    QApplication.sendEvent(view.viewport(), QDragLeaveEvent())
+    assert view.drop_row == -1
+    # the main window frames its central area while files hover over it
+    QApplication.sendEvent(window, QDragEnterEvent(window.rect().center(), *args))
+    assert window.stack.property("dragging") is True
+    QApplication.sendEvent(window, QDragLeaveEvent())
+    assert window.stack.property("dragging") is False

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -26,6 +35,10 @@ def _tool_button(text: str, tip: str) -> QToolButton:
     return button
 
 
+DROP_ACCENT = QColor(52, 152, 219)  # the drop area's colour in app.qss
+DROP_FILL = QColor(52, 152, 219, 40)
+
+
 class CollectionListView(QListView):
     paths_dropped = Signal(list, str)  # paths, collection_id ("" = dropped on empty space)
 
@@ -36,15 +49,43 @@ class CollectionListView(QListView):
         self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
         self.setMouseTracking(True)
 
+    # The collection row the files hover over (-1: none, the empty space means "new").
+    drop_row = -1
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if local_paths(event.mimeData()):
             event.acceptProposedAction()
+            self._set_drop_row(self.indexAt(event.position().toPoint()).row())
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         if local_paths(event.mimeData()):
             event.acceptProposedAction()
+            self._set_drop_row(self.indexAt(event.position().toPoint()).row())
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self._set_drop_row(-1)
+        super().dragLeaveEvent(event)
+
+    def _set_drop_row(self, row: int) -> None:
+        if row != self.drop_row:
+            self.drop_row = row
+            self.viewport().update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.drop_row < 0:
+            return
+        # the row that will receive the files, framed in the accent colour
+        rect = self.visualRect(self.model().index(self.drop_row, 0)).adjusted(1, 1, -1, -1)
+        painter = QPainter(self.viewport())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(DROP_ACCENT, 2))
+        painter.setBrush(DROP_FILL)
+        painter.drawRoundedRect(rect, 6, 6)
+        painter.end()
 
     def dropEvent(self, event: QDropEvent) -> None:
+        self._set_drop_row(-1)
         paths = local_paths(event.mimeData())
         if not paths:
             return

@@ -431,21 +431,45 @@ class MainController(QObject):
                 max_faces,
             )
 
-        def done(doc: SearchDocument) -> None:
-            items = [
-                MatchItem(
-                    cid,
-                    float(m["Similarity"]),
-                    dict(m["Face"]),
-                    self.source_path_of(m["Face"].get("ImageId", "")),
-                )
-                for m in doc.matches
-            ]
-            self.matches.set_matches(items, self.library.face_thumbnail)
-            self.status_posted.emit(f"{len(items)} matches at ≥ {threshold:.0f} % similarity")
-            self.search_finished.emit(doc)
+        self._run(work, done=lambda doc: self._show_matches(cid, doc), failed_title="Search failed")
 
-        self._run(work, done=done, failed_title="Search failed")
+    def search_by_face(self, face_id: str, threshold: float = 80.0, max_faces: int = 24) -> None:
+        """SearchFaces: the collection's faces most like a stored face (itself left out)."""
+        cid, client = self.current_collection, self.client
+
+        def work() -> SearchDocument:
+            listed = client.list_faces(CollectionId=cid, FaceIds=[face_id], MaxResults=1)
+            face = listed["Faces"][0] if listed.get("Faces") else {}
+            resp = client.search_faces(
+                CollectionId=cid,
+                FaceId=face_id,
+                FaceMatchThreshold=threshold,
+                MaxFaces=max_faces,
+            )
+            return SearchDocument(
+                self.source_path_of(str(face.get("ImageId", ""))) or "",
+                face.get("BoundingBox"),
+                face.get("Confidence"),
+                tuple(resp.get("FaceMatches", [])),
+                threshold,
+                max_faces,
+            )
+
+        self._run(work, done=lambda doc: self._show_matches(cid, doc), failed_title="Search failed")
+
+    def _show_matches(self, cid: str, doc: SearchDocument) -> None:
+        items = [
+            MatchItem(
+                cid,
+                float(m["Similarity"]),
+                dict(m["Face"]),
+                self.source_path_of(m["Face"].get("ImageId", "")),
+            )
+            for m in doc.matches
+        ]
+        self.matches.set_matches(items, self.library.face_thumbnail)
+        self.status_posted.emit(f"{len(items)} matches at ≥ {doc.threshold:.0f} % similarity")
+        self.search_finished.emit(doc)
 
     # -- people --------------------------------------------------------------------------
     def refresh_people(self) -> None:

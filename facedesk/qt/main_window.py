@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from facedesk.qt.actions import build_actions
 from facedesk.qt.commands import Commands, confirm_close_while_indexing
+from facedesk.qt.context_menus import ContextMenus
 from facedesk.qt.controller import MainController
 from facedesk.qt.documents import PhotoDocument
 from facedesk.qt.errors import show_error
@@ -87,6 +88,7 @@ class MainWindow(QMainWindow):
         )
 
         self.action_map = build_actions(self, self.commands)
+        self.context_menus = ContextMenus(self)
         self._list_docks_in_view_menu()
         self._connect()
         self._restore()
@@ -194,6 +196,10 @@ class MainWindow(QMainWindow):
     def _on_photo_activated(self, image_id: str, external_image_id: str) -> None:
         self.controller.open_photo(image_id, external_image_id or None)
         self.show_view("viewer")
+
+    def open_face_photo(self, face_id: str) -> None:
+        """Open the photo a face comes from, with that face selected."""
+        self._on_face_activated(face_id)
 
     def _on_face_activated(self, face_id: str) -> None:
         self.controller.open_photo_of_face(face_id)

@@ -197,3 +197,62 @@ def test_files_hovering_over_a_collection_frame_it(
     assert window.stack.property("dragging") is True
     QApplication.sendEvent(window, QDragLeaveEvent())
     assert window.stack.property("dragging") is False
+
+
+def _menu_action(window: Any, text: str) -> Any:
+    menu = window.context_menus.last
+    assert menu is not None
+    return next(a for a in menu.actions() if a.text() == text)
+
+
+def test_context_menus_on_faces_photos_and_collections(
+    make_window: Any, qtbot: Any, copied_db: Path, monkeypatch: Any
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(
+        "facedesk.qt.context_menus.QDesktopServices.openUrl",
+        lambda url: opened.append(url.toLocalFile()),
+    )
+    window = make_window(copied_db, "gui")
+    c = window.controller
+    wait_idle(qtbot, window)
+    window.show_view("faces")
+    faces = window.faces_view.list
+    # right-click on a face: it becomes the selection and the menu acts on it
+    obama = next(f for f in c.faces.faces() if f.external_image_id == "obama.jpg")
+    index = c.faces.index(c.faces.row_of(obama.face_id))
+    faces.customContextMenuRequested.emit(faces.visualRect(index).center())
+    assert window.faces_view.selected_face_ids() == [obama.face_id]
+    assert [a.text() for a in window.context_menus.last.actions() if a.text()] == [
+        "Open photo",
+        "Find similar faces",
+        "Show in folder",
+        "Copy face JSON",
+        "Delete 1 face…",
+    ]
+    _menu_action(window, "Copy face JSON").trigger()
+    assert obama.face_id in QApplication.clipboard().text()
+    _menu_action(window, "Show in folder").trigger()
+    assert opened and Path(opened[-1]) == Path(c.source_path_of(obama.image_id) or "").parent
+    with qtbot.waitSignal(c.search_finished, timeout=30_000) as found:
+        _menu_action(window, "Find similar faces").trigger()
+    matches = found.args[0].matches
+    assert matches and {m["Face"]["ExternalImageId"] for m in matches} == {"two_people.jpg"}
+    assert obama.face_id not in {m["Face"]["FaceId"] for m in matches}
+    with qtbot.waitSignal(window.viewer.loaded, timeout=20_000):
+        _menu_action(window, "Open photo").trigger()
+    assert window.viewer.document.summary.external_image_id == "obama.jpg"
+    # a photo's record as JSON
+    window.show_view("photos")
+    photos = window.photos_view.list
+    first = window.photos_view.proxy.index(0, 0)
+    photos.customContextMenuRequested.emit(photos.visualRect(first).center())
+    _menu_action(window, "Copy IndexFaces JSON").trigger()
+    assert '"FaceRecords"' in QApplication.clipboard().text()
+    # a collection: DescribeCollection's answer
+    panel = window.collection_panel.list
+    row = c.collections.index(c.collections.row_of("gui"))
+    panel.customContextMenuRequested.emit(panel.visualRect(row).center())
+    _menu_action(window, "Copy DescribeCollection JSON").trigger()
+    assert "CollectionARN" in QApplication.clipboard().text()
+    wait_idle(qtbot, window)

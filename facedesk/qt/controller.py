@@ -20,9 +20,10 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from facedesk.core.progress import CancelToken, ProgressEvent
 from facedesk.core.types import CollectionInfo, UserInfo
 from facedesk.qt.documents import PhotoDocument, SearchDocument, overlays
+from facedesk.qt.live_results import LiveResults
 from facedesk.qt.models.collection_list_model import CollectionListModel
 from facedesk.qt.models.face_list_model import FaceListing, FaceListModel, FaceQuery, FaceSource
-from facedesk.qt.models.file_result_model import FileResultModel, summary_text
+from facedesk.qt.models.file_result_model import FileResultModel, eta_seconds, summary_text
 from facedesk.qt.models.match_list_model import MatchItem, MatchListModel
 from facedesk.qt.models.person_list_model import PersonListModel
 from facedesk.qt.models.photo_list_model import PhotoListing, PhotoListModel, PhotoSource
@@ -88,6 +89,8 @@ class MainController(QObject):
         self.results = FileResultModel(self)
         self.matches = MatchListModel(self.thumbnails, self)
         self.people = PersonListModel(self)
+        self.live = LiveResults(self.library, self.photos, self.faces, self._run, self)
+        self.live.added.connect(lambda _p, _f: self.refresh_collections())
         self.current_collection = ""
         self._runners: set[TaskRunner] = set()
         self._indexing: TaskRunner | None = None
@@ -224,6 +227,7 @@ class MainController(QObject):
         if collection_id == self.current_collection and collection_id:
             return
         self.current_collection = collection_id
+        self.live.clear()
         self.thumbnails.clear()
         self.collection_selected.emit(collection_id)
         self.reload_collection()
@@ -382,17 +386,20 @@ class MainController(QObject):
             self.status_posted.emit("Cancelling after the current photo…")
 
     def _on_indexing_progressed(self, events: list[ProgressEvent]) -> None:
-        self.results.append([e.result for e in events if e.result is not None])
+        batch = [e.result for e in events if e.result is not None]
+        self.results.append(batch)
+        if self._indexing_collection == self.current_collection:
+            self.live.add(self.current_collection, batch)
         last = events[-1]
         elapsed = time.monotonic() - self._indexing_started_at
-        eta = None
-        if last.total and last.done:
-            eta = elapsed / last.done * (last.total - last.done)
+        t = self.results.totals()
+        eta = eta_seconds(elapsed, last.done, last.done - t["skipped"], last.total)
         self.indexing_progressed.emit(
             IndexingProgress(last.done, last.total, last.item, eta, elapsed)
         )
 
     def _on_indexing_finished(self) -> None:
+        self.live.clear()  # the reload below reads everything
         runner, self._indexing = self._indexing, None
         cancelled = runner is not None and runner.token.cancelled
         outcome = IndexingOutcome(

@@ -237,7 +237,9 @@ class MainWindow(QMainWindow):
             self.inspector.clear(f"{len(ids)} faces selected.")
         else:
             self.inspector.clear()
-        self.statusBar().showMessage(f"{len(ids)} faces selected" if ids else "", 4000)
+        self.statusBar().showMessage(
+            f"{len(ids)} face{'s' if len(ids) != 1 else ''} selected" if ids else "", 4000
+        )
 
     def _on_controller_person_opened(self, _user_id: str, _count: int) -> None:
         # the faces view already shows the person (its model's query); bring it forward

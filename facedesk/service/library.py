@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeAlias
 from facedesk.core.progress import CancelToken, ProgressEvent
 from facedesk.core.types import ImageSummary, IndexRecord, StoredFace
 from facedesk.service.context import ServiceContext
+from facedesk.service.index_faces import MAX_FACES_PER_IMAGE
 from facedesk.service.indexing import IndexOptions, iter_index_files
 
 if TYPE_CHECKING:  # storage pulls in SQLAlchemy: load it when a query runs, not on import
@@ -122,6 +123,32 @@ class Library:
         """Thumbnails of many faces in one query (a grid page's worth)."""
         with self._ctx.db.unit_of_work(read_only=True) as uow:
             return uow.faces.thumbnails(collection_id, face_ids)
+
+    def fresh_photos(
+        self, collection_id: str, photos: Sequence[tuple[str, str | None]]
+    ) -> tuple[list[ImageSummary], list[StoredFace]]:
+        """Photos just indexed, as (ImageId, ExternalImageId), with their faces in grid
+        order: what the app adds to its grids while a batch runs. Photos gone meanwhile
+        are left out."""
+        from facedesk.storage.repositories import FaceGridKey
+
+        summaries: list[ImageSummary] = []
+        faces: list[StoredFace] = []
+        with self._ctx.db.unit_of_work(read_only=True) as uow:
+            for image_id, external_image_id in photos:
+                summary = uow.index_records.summary(collection_id, image_id, external_image_id)
+                if summary is None:
+                    continue
+                summaries.append(summary)
+                # the grid page that starts just before this photo's largest face
+                before = FaceGridKey(image_id, external_image_id or "", -1e9, "")
+                page, _ = uow.faces.grid_page(collection_id, before, MAX_FACES_PER_IMAGE)
+                faces.extend(
+                    f
+                    for f in page
+                    if f.image_id == image_id and f.external_image_id == external_image_id
+                )
+        return summaries, faces
 
     # -- batches -------------------------------------------------------------------------
     def iter_index_files(

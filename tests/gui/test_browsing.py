@@ -256,3 +256,80 @@ def test_context_menus_on_faces_photos_and_collections(
     _menu_action(window, "Copy DescribeCollection JSON").trigger()
     assert "CollectionARN" in QApplication.clipboard().text()
     wait_idle(qtbot, window)
+
+
+def test_crowded_labels_give_way_and_show_on_hover(
+    make_window: Any, qtbot: Any, tmp_path: Path, testdata: Path
+) -> None:
+    from facedesk.service.indexing import IndexOptions
+
+    db = _library(tmp_path, "solvay")
+    client = make_client(db)
+    photo = testdata / "real/visp/solvay_conference_1927.png"
+    # MaxFaces 3: 26 of the 29 faces get an "exceeds max faces" label, side by side
+    events = list(client.library.iter_index_files("solvay", [photo], IndexOptions(max_faces=3)))
+    assert events[-1].result.unindexed >= 20
+    client.close()
+    window = make_window(db, "solvay")
+    wait_idle(qtbot, window)
+    with qtbot.waitSignal(window.viewer.loaded, timeout=20_000):
+        window.photos_view.list.activated.emit(window.photos_view.proxy.index(0, 0))
+    viewer = window.viewer
+    view = viewer.view
+
+    def screen_rects(visible_only: bool) -> list[Any]:
+        out = []
+        for box in viewer.box_items():
+            for label in box.labels():
+                if label.isVisible() or not visible_only:
+                    out.append(view.mapFromScene(label.sceneBoundingRect()).boundingRect())
+        return out
+
+    shown = screen_rects(True)
+    assert 0 < len(shown) < len(screen_rects(False))
+    assert not any(a.intersects(b) for i, a in enumerate(shown) for b in shown[i + 1 :])
+    # hovering a face whose label gave way shows it; leaving hides it again
+    crowded = next(b for b in viewer.box_items() if any(lb.crowded for lb in b.labels()))
+    crowded.hoverEnterEvent(None)
+    assert all(lb.isVisible() for lb in crowded.labels())
+    crowded.hoverLeaveEvent(None)
+    assert not any(lb.isVisible() for lb in crowded.labels())
+    # zoomed in, there is room for more labels
+    before = len(shown)
+    view.zoom_by(4.0)
+    assert len(screen_rects(True)) > before
+    wait_idle(qtbot, window)
+
+
+def test_photos_and_faces_appear_while_the_batch_runs(
+    make_window: Any, qtbot: Any, tmp_path: Path, testdata: Path
+) -> None:
+    window = make_window(_library(tmp_path, "live"), "live")
+    c = window.controller
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    src = testdata / "real/face_recognition/obama_small.jpg"
+    numbers = [1, 2, 3, 9, 10, 11, 12, 20, 21, 30, 31, 32, 40, 41, 42, 50, 51, 52, 60, 61]
+    for n in numbers:
+        shutil.copy(src, folder / f"img{n}.jpg")
+    seen: list[tuple[bool, list[str], int, int]] = []
+
+    def on_added(_photos: int, _faces: int) -> None:
+        names = [str(i.external_image_id) for i in c.photos.images()]
+        seen.append((c.indexing, names, c.faces.rowCount(), c.faces.total()))
+
+    c.live.added.connect(on_added)
+    with qtbot.waitSignal(c.indexing_finished, timeout=240_000):
+        window.commands.index_paths([str(folder)])
+    assert seen, "nothing appeared before the batch ended"
+    during = [s for s in seen if s[0]]
+    assert during, "the first photos appeared only after the batch ended"
+    _, names, rows, total = during[0]
+    assert 0 < len(names) < len(numbers)
+    assert names == sorted(names, key=lambda n: int(n[3:-4]))  # natural order: img2 < img10
+    assert rows == total == len(names)  # one face per copy, every face on screen
+    # the collection's count in the side bar follows too
+    qtbot.waitUntil(
+        lambda: c.collections.collections()[0].face_count == len(numbers), timeout=20_000
+    )
+    wait_idle(qtbot, window)

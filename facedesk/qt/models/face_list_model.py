@@ -11,6 +11,7 @@ storage's keyset cursor, so faces deleted or added meanwhile neither repeat nor 
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -27,6 +28,7 @@ from PySide6.QtCore import (
 
 from facedesk.core.types import StoredFace
 from facedesk.qt.images import face_source
+from facedesk.qt.models.live_order import face_grid_key
 from facedesk.qt.models.roles import (
     ExternalIdRole,
     IdRole,
@@ -310,6 +312,35 @@ class FaceListModel(QAbstractListModel):
         self._count = self._total if not self._query.filtered else self._count - len(rows)
         self.counts_changed.emit()
         return len(rows)
+
+    def add_faces(self, faces: list[StoredFace]) -> int:
+        """Faces indexed meanwhile (no person yet): each goes where the grid order puts it
+        among the loaded rows; one past the last loaded row waits for its page. Returns
+        how many rows were added; the counts take every face in."""
+        if self._source is None or self._querying:
+            return 0
+        text = self._query.name_contains.lower()
+        fresh = [f for f in faces if face_key(f) not in self._rows]
+        matching = [
+            f
+            for f in fresh
+            if self._query.user_id is None and text in (f.external_image_id or "").lower()
+        ]
+        added = 0
+        for face in sorted(matching, key=face_grid_key):
+            row = bisect_right(self._faces, face_grid_key(face), key=face_grid_key)
+            if row == len(self._faces) and self._cursor is not None:
+                continue  # beyond the loaded pages: fetchMore brings it
+            self.beginInsertRows(QModelIndex(), row, row)
+            self._faces.insert(row, face)
+            self.endInsertRows()
+            added += 1
+        if added:
+            self._rows = {face_key(f): r for r, f in enumerate(self._faces)}
+        self._total += len(fresh)
+        self._count = self._total if not self._query.filtered else self._count + len(matching)
+        self.counts_changed.emit()
+        return added
 
     def shutdown(self) -> None:
         self._generation += 1

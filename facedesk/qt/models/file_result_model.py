@@ -118,3 +118,16 @@ def summary_text(totals: dict[str, int], cancelled: bool) -> str:
     if totals["unindexed"]:
         faces += f", {totals['unindexed']} not"
     return f"{head}{', '.join(parts)} ({faces})"
+
+
+def eta_seconds(elapsed: float, done: int, worked: int, total: int | None) -> float | None:
+    """Time left, from the files that needed work only.
+
+    Unchanged files take milliseconds; counting them in the rate made a resumed batch
+    promise to finish far too soon. The files left are assumed to need work in the same
+    share as the files done so far.
+    """
+    if not total or not done or worked <= 0:
+        return None
+    left = (total - done) * worked / done
+    return elapsed / worked * left

@@ -9,6 +9,7 @@ reloads the list from storage.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from PySide6.QtCore import (
 from facedesk.core.progress import CancelToken
 from facedesk.core.types import ImageSummary
 from facedesk.qt.images import photo_source
+from facedesk.qt.models.live_order import photo_order_key
 from facedesk.qt.models.roles import (
     ExternalIdRole,
     FaceCountRole,
@@ -180,6 +182,28 @@ class PhotoListModel(QAbstractListModel):
             done=lambda listing: self._on_listing_loaded(generation, source, listing),
             generation=generation,
         )
+
+    def add_images(self, items: list[ImageSummary]) -> int:
+        """Photos indexed meanwhile, each put where the current order wants it; returns how
+        many were added. While the list still streams or re-sorts, nothing is added: the
+        rows read from storage will hold them."""
+        if self._source is None or self.loading:
+            return 0
+        added = 0
+        for item in items:
+            if photo_key(item) in self._rows:
+                continue
+            key = photo_order_key(item, self._sort)
+            row = bisect_right(self._items, key, key=lambda it: photo_order_key(it, self._sort))
+            self.beginInsertRows(QModelIndex(), row, row)
+            self._items.insert(row, item)
+            self.endInsertRows()
+            added += 1
+        if added:
+            self._rows, self._by_image = {}, {}
+            items_now, self._items = self._items, []
+            self._index(items_now)
+        return added
 
     def images(self) -> list[ImageSummary]:
         """The photos loaded so far."""

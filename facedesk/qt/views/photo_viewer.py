@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from facedesk.qt.documents import FaceOverlay, PhotoDocument
 from facedesk.qt.images import VIEWER_MAX_PX, read_image
+from facedesk.qt.label_layout import uncrowded
 from facedesk.qt.measurements import measure_tooltip, reasons_label
 from facedesk.qt.workers.thumbnails import ThumbnailLoader
 
@@ -66,6 +67,20 @@ class FaceBoxItem(QGraphicsRectItem):
         self.setPen(pen)
         self.setZValue(2 if selected else 1)
 
+    def hoverEnterEvent(self, event: object) -> None:
+        # a label hidden for lack of room shows while the pointer is on its face
+        for label in self.labels():
+            label.setVisible(True)
+            label.setZValue(3)
+
+    def hoverLeaveEvent(self, event: object) -> None:
+        for label in self.labels():
+            label.setVisible(not label.crowded)
+            label.setZValue(0)
+
+    def labels(self) -> list[Label]:
+        return [c for c in self.childItems() if isinstance(c, Label)]
+
     def mousePressEvent(self, event: object) -> None:
         scene = self.scene()
         if isinstance(scene, PhotoScene):
@@ -78,6 +93,8 @@ class PhotoScene(QGraphicsScene):
 
 class Label(QGraphicsSimpleTextItem):
     """A text label with a dark plate, constant size on screen."""
+
+    crowded = False  # hidden because it would cover another label at this zoom
 
     def __init__(self, text: str, colour: QColor, parent: QGraphicsItem) -> None:
         super().__init__(text, parent)
@@ -162,7 +179,7 @@ class PhotoViewer(QWidget):
         self._pixmap_item: QGraphicsPixmapItem | None = None
         self._boxes: list[FaceBoxItem] = []
         self._landmarks: list[QGraphicsItem] = []
-        self._labels: list[QGraphicsItem] = []
+        self._labels: list[Label] = []
         self._photo_key = ""
         self.title = QLabel("No photo open")
         self.title.setObjectName("viewerTitle")
@@ -211,6 +228,7 @@ class PhotoViewer(QWidget):
         layout.addWidget(self.view, 1)
         self.scene.face_clicked.connect(self._on_scene_face_clicked)
         self.view.step_requested.connect(self.step_requested)
+        self.view.zoom_changed.connect(lambda _z: self.layout_labels())
         self.overlays_box.toggled.connect(self._apply_visibility)
         self.landmarks_box.toggled.connect(self._apply_visibility)
         self.view.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f} %"))
@@ -283,6 +301,20 @@ class PhotoViewer(QWidget):
             dot.setPen(QPen(Qt.PenStyle.NoPen))
             dot.setBrush(LANDMARK if face.indexed else UNINDEXED.lighter(130))
             self._landmarks.append(dot)
+
+    def layout_labels(self) -> None:
+        """Hide the labels that would cover another at this zoom (smaller faces give way)."""
+        view = self.view
+        rects, sizes = [], []
+        for label in self._labels:
+            at = view.mapFromScene(label.scenePos())
+            plate = label.boundingRect().adjusted(-3, -1, 3, 1)  # the dark plate painted
+            rects.append((at.x() + plate.x(), at.y() + plate.y(), plate.width(), plate.height()))
+            box = label.parentItem()
+            sizes.append(box.boundingRect().width() if box is not None else 0.0)
+        for label, show in zip(self._labels, uncrowded(rects, sizes), strict=True):
+            label.crowded = not show
+            label.setVisible(show)
 
     def _apply_visibility(self) -> None:
         show = self.overlays_box.isChecked()

@@ -90,6 +90,12 @@ def user_id_from_name(display_name: str, taken: Collection[str]) -> str:
         n += 1
 
 
+def collection_id_from_name(display_name: str, taken: Collection[str]) -> str:
+    """A CollectionId for a collection's display name, by the UserId rules: the slug's
+    characters are within CollectionId's pattern ``[a-zA-Z0-9_.\\-]+`` too."""
+    return user_id_from_name(display_name if slug(display_name) else "collection", taken)
+
+
 def normalise_display_name(text: str) -> str:
     """The stored form of a typed name: NFC, whitespace runs as one space, trimmed."""
     return " ".join(unicodedata.normalize("NFC", text).split())

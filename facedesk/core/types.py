@@ -140,6 +140,11 @@ class CollectionInfo:
     created_at: datetime
     face_count: int = 0
     user_count: int = 0
+    display_name: str | None = None  # facedesk's own; Rekognition has none
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.collection_id
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "new_collection",
         separator_before=True,
     ),
+    ActionSpec("rename_collection", "&File", "&Rename collection…", ("F2",), "rename_collection"),
     ActionSpec("delete_collection", "&File", "Delete collection…", (), "delete_collection"),
     ActionSpec("quit", "&File", "&Quit", ("Ctrl+Q",), "quit", separator_before=True),
     ActionSpec(

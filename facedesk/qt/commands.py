@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from facedesk.qt.controller import MainController, clean_collection_id
 from facedesk.qt.documents import FaceOverlay
 from facedesk.qt.settings import AppSettings
 from facedesk.qt.views.about_dialog import show_about
+from facedesk.qt.views.collection_name_dialog import CollectionNameDialog
 from facedesk.qt.views.index_options_dialog import IndexOptionsDialog
 
 if TYPE_CHECKING:
@@ -64,16 +65,21 @@ class Commands:
             self.settings.set_index_settings(dialog.settings())
 
     def new_collection(self) -> None:
-        text, ok = QInputDialog.getText(
-            self.w,
-            "New collection",
-            "Name (letters, digits, “.”, “_” and “-”):",
-            QLineEdit.EchoMode.Normal,
-            "",
+        taken = [c.collection_id for c in self.c.collections.collections()]
+        dialog = CollectionNameDialog(taken, self.w)
+        if dialog.exec() and dialog.display_name():
+            self.c.create_named_collection(dialog.display_name())
+
+    def rename_collection(self, collection_id: str = "") -> None:
+        cid = collection_id or self.c.current_collection
+        info = next((c for c in self.c.collections.collections() if c.collection_id == cid), None)
+        if info is None:
+            return
+        dialog = CollectionNameDialog(
+            [], self.w, title="Rename collection", name=info.shown_name, fixed_id=cid
         )
-        cid = clean_collection_id(text) if ok else ""
-        if cid:
-            self.c.create_collection(cid)
+        if dialog.exec() and dialog.display_name():
+            self.c.rename_collection(cid, dialog.display_name())
 
     def delete_collection(self, collection_id: str = "") -> None:
         cid = collection_id or self.c.current_collection

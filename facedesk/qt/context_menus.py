@@ -146,6 +146,7 @@ class ContextMenus:
 
         return [
             ("Show", lambda: c.select_collection(cid)),
+            ("Rename…", lambda: w.commands.rename_collection(cid)),
             ("Copy DescribeCollection JSON", describe),
             ("", None),
             ("Delete collection…", lambda: w.commands.delete_collection(cid)),

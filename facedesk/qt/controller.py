@@ -11,7 +11,6 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -167,24 +166,11 @@ class MainController(QObject):
 
     # -- collections ---------------------------------------------------------------------
     def refresh_collections(self, select: str | None = None) -> TaskRunner:
-        client = self.client
+        lib = self.library
 
         def load() -> list[CollectionInfo]:
-            out = []
-            for cid in _paginate(client, "list_collections", "CollectionIds", MaxResults=1000):
-                d = client.describe_collection(CollectionId=cid)
-                created = d.get("CreationTimestamp") or datetime.now(UTC)
-                out.append(
-                    CollectionInfo(
-                        cid,
-                        str(d.get("FaceModelVersion", "")),
-                        str(d.get("CollectionARN", "")),
-                        created,
-                        int(d.get("FaceCount", 0)),
-                        int(d.get("UserCount", 0)),
-                    )
-                )
-            return out
+            items: list[CollectionInfo] = lib.collections()  # counts and names, one query
+            return items
 
         def done(items: list[CollectionInfo]) -> None:
             self.collections.set_collections(items)
@@ -209,6 +195,34 @@ class MainController(QObject):
             done=done,
             failed_title="Could not create the collection",
         )
+
+    def create_named_collection(self, display_name: str) -> None:
+        """A collection called ``display_name``; its CollectionId is made from the name."""
+
+        def done(info: CollectionInfo) -> None:
+            self.status_posted.emit(
+                f"Created collection “{info.shown_name}” (CollectionId {info.collection_id})"
+            )
+            self.refresh_collections(select=info.collection_id)
+
+        self._run(
+            self.library.create_collection,
+            display_name,
+            done=done,
+            failed_title="Could not create the collection",
+        )
+
+    def rename_collection(self, collection_id: str, display_name: str) -> None:
+        self._run(
+            self.library.rename_collection,
+            collection_id,
+            display_name,
+            done=lambda _none: self._on_collections_edited(),
+            failed_title="Could not rename the collection",
+        )
+
+    def _on_collections_edited(self) -> None:
+        self.refresh_collections()
 
     def delete_collection(self, collection_id: str) -> None:
         def done(_resp: Any) -> None:

@@ -12,11 +12,14 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, TypeAlias
 
+from facedesk.core.errors import InvalidParameterException
+from facedesk.core.names import normalise_display_name
 from facedesk.core.progress import CancelToken, ProgressEvent
-from facedesk.core.types import ImageSummary, IndexRecord, StoredFace
+from facedesk.core.types import CollectionInfo, ImageSummary, IndexRecord, StoredFace
 from facedesk.service.context import ServiceContext
 from facedesk.service.index_faces import MAX_FACES_PER_IMAGE
 from facedesk.service.indexing import IndexOptions, iter_index_files
+from facedesk.service.operations import add_collection
 
 if TYPE_CHECKING:  # storage pulls in SQLAlchemy: load it when a query runs, not on import
     from facedesk.storage.repositories import FaceGridKey
@@ -34,6 +37,27 @@ class Library:
     @property
     def database_path(self) -> str:
         return self._ctx.database_url
+
+    # -- collections ---------------------------------------------------------------------
+    def collections(self) -> list[CollectionInfo]:
+        """Every collection with its face and user counts and display name, in one query."""
+        with self._ctx.db.unit_of_work(read_only=True) as uow:
+            return uow.collections.list_page(None, 1_000_000)
+
+    def create_collection(self, display_name: str) -> CollectionInfo:
+        """A new collection named ``display_name`` (any text); its CollectionId is made
+        from the name, readable and unique."""
+        name = normalise_display_name(display_name)
+        if not name:
+            raise InvalidParameterException("A collection needs a name.")
+        return add_collection(self._ctx, None, name)
+
+    def rename_collection(self, collection_id: str, display_name: str) -> None:
+        """Show the collection under another name; its CollectionId does not change."""
+        name = normalise_display_name(display_name)
+        with self._ctx.db.unit_of_work() as uow:
+            uow.collections.set_display_name(collection_id, name or None)
+            uow.commit()
 
     # -- photos --------------------------------------------------------------------------
     def list_images(self, collection_id: str) -> list[ImageSummary]:

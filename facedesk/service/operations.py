@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from facedesk.core.errors import InvalidParameterException, ResourceNotFoundException
+from facedesk.core.names import collection_id_from_name
 from facedesk.core.types import CollectionInfo, DecodedImage
 from facedesk.service import pagination
 from facedesk.service.context import ServiceContext, collection_arn
@@ -38,15 +39,30 @@ def decode_request_image(image: Params) -> DecodedImage:
     return decode_image(image["Bytes"], STRICT_LIMITS)
 
 
-def create_collection(ctx: ServiceContext, p: Params) -> Response:
+def add_collection(
+    ctx: ServiceContext, collection_id: str | None, display_name: str | None = None
+) -> CollectionInfo:
+    """Create a collection; with no id, one is made from ``display_name`` ("My Family" ->
+    "My_Family", "My_Family_2" when taken), in the same transaction that checks it is free."""
     from facedesk.engine import MODEL_VERSION
 
-    cid = p["CollectionId"]
-    info = CollectionInfo(cid, MODEL_VERSION, collection_arn(cid), datetime.now(UTC))
     with ctx.db.unit_of_work() as uow:
+        cid = collection_id or collection_id_from_name(display_name or "", uow.collections.ids())
+        info = CollectionInfo(
+            cid, MODEL_VERSION, collection_arn(cid), datetime.now(UTC), display_name=display_name
+        )
         uow.collections.add(info)
         uow.commit()
-    return {"StatusCode": 200, "CollectionArn": info.arn, "FaceModelVersion": MODEL_VERSION}
+    return info
+
+
+def create_collection(ctx: ServiceContext, p: Params) -> Response:
+    info = add_collection(ctx, p["CollectionId"])
+    return {
+        "StatusCode": 200,
+        "CollectionArn": info.arn,
+        "FaceModelVersion": info.face_model_version,
+    }
 
 
 def delete_collection(ctx: ServiceContext, p: Params) -> Response:

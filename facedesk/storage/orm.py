@@ -79,6 +79,8 @@ class CollectionRow(Base):
     # Bumped by every write that adds or removes faces, so a process holding a search
     # matrix in memory can tell that another process changed the collection.
     generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # What people call it ("My Family"); the CollectionId stays the API's key.
+    display_name: Mapped[str | None] = mapped_column(String(512))
 
 
 class ImageRow(Base):

@@ -110,6 +110,7 @@ class CollectionRepository:
             created_at=row.created_at,
             face_count=face_count,
             user_count=user_count,
+            display_name=row.display_name,
         )
 
     def add(self, info: CollectionInfo) -> None:
@@ -123,9 +124,18 @@ class CollectionRepository:
                 face_model_version=info.face_model_version,
                 arn=info.arn,
                 created_at=info.created_at,
+                display_name=info.display_name,
             )
         )
         self._s.flush()
+
+    def set_display_name(self, collection_id: str, display_name: str | None) -> None:
+        self.ensure(collection_id)
+        self._s.execute(
+            update(CollectionRow)
+            .where(CollectionRow.collection_id == collection_id)
+            .values(display_name=display_name)
+        )
 
     def get(self, collection_id: str) -> CollectionInfo | None:
         row = self._s.execute(

@@ -12,7 +12,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from facedesk.qt.models.file_result_model import summary_text
-from facedesk.qt.models.roles import IdRole, ItemRole
+from facedesk.qt.models.roles import IdRole, ItemRole, SubtitleRole
 from tests.gui.conftest import make_client, wait_idle
 
 
@@ -332,4 +332,39 @@ def test_photos_and_faces_appear_while_the_batch_runs(
     qtbot.waitUntil(
         lambda: c.collections.collections()[0].face_count == len(numbers), timeout=20_000
     )
+    wait_idle(qtbot, window)
+
+
+def test_new_collection_by_name_shows_its_id_and_can_be_renamed(
+    make_window: Any, qtbot: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from facedesk.qt.views.collection_name_dialog import CollectionNameDialog
+
+    window = make_window(_library(tmp_path, "My_Family"), "My_Family")
+    c = window.controller
+    dialog = CollectionNameDialog(["My_Family"], window)
+    dialog.name_edit.setText("My Family")
+    assert dialog.id_label.text() == "My_Family_2"  # taken: a numbered id, said up front
+    dialog.name_edit.setText("")
+    assert not dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()
+
+    def typed(name: str) -> Any:
+        def exec_(self: CollectionNameDialog) -> int:
+            self.name_edit.setText(name)
+            return 1
+
+        return exec_
+
+    monkeypatch.setattr(CollectionNameDialog, "exec", typed("Zoë's birthday"))
+    with qtbot.waitSignal(c.collection_loaded, timeout=20_000):
+        window.action_map["new_collection"].trigger()
+    assert c.current_collection == "Zoes_birthday"
+    row = c.collections.index(c.collections.row_of("Zoes_birthday"))
+    assert row.data() == "Zoë's birthday"
+    assert "id Zoes_birthday" in row.data(SubtitleRole)
+    monkeypatch.setattr(CollectionNameDialog, "exec", typed("Zoë at 7"))
+    with qtbot.waitSignal(c.collections_changed, timeout=20_000):
+        window.action_map["rename_collection"].trigger()
+    row = c.collections.index(c.collections.row_of("Zoes_birthday"))
+    assert row.data() == "Zoë at 7" and c.current_collection == "Zoes_birthday"
     wait_idle(qtbot, window)

@@ -6,6 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
+from facedesk.core.sorting import natural_key
 from facedesk.core.types import CollectionInfo
 from facedesk.qt.models.roles import FaceCountRole, IdRole, ItemRole, SubtitleRole
 
@@ -14,7 +15,9 @@ _Index = QModelIndex | QPersistentModelIndex
 
 def subtitle(info: CollectionInfo) -> str:
     faces = "1 face" if info.face_count == 1 else f"{info.face_count:,} faces"
-    return f"{faces} · model {info.face_model_version}"
+    text = f"{faces} · model {info.face_model_version}"
+    # the id scripts and the CLI use, where it is not what the list shows
+    return text if info.shown_name == info.collection_id else f"{text} · id {info.collection_id}"
 
 
 class CollectionListModel(QAbstractListModel):
@@ -30,9 +33,12 @@ class CollectionListModel(QAbstractListModel):
             return None
         info = self._items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return info.collection_id
+            return info.shown_name
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{info.collection_id}\n{subtitle(info)}\nARN {info.arn}"
+            return (
+                f"{info.shown_name}\nCollectionId {info.collection_id}\n"
+                f"{subtitle(info)}\nARN {info.arn}"
+            )
         if role == IdRole:
             return info.collection_id
         if role == ItemRole:
@@ -61,7 +67,7 @@ class CollectionListModel(QAbstractListModel):
 
     def set_collections(self, items: list[CollectionInfo]) -> None:
         """Replace in place when the ids are the same (keeps the selection), else reset."""
-        items = sorted(items, key=lambda c: c.collection_id.lower())
+        items = sorted(items, key=lambda c: natural_key(c.shown_name))
         if [c.collection_id for c in items] == [c.collection_id for c in self._items]:
             self._items = items
             if items:

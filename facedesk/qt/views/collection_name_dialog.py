@@ -1,0 +1,64 @@
+"""Name a collection in words; the CollectionId made from them is shown as it is typed."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
+
+from facedesk.core.names import collection_id_from_name, normalise_display_name
+
+
+class CollectionNameDialog(QDialog):
+    def __init__(
+        self,
+        taken: Collection[str],
+        parent: QWidget | None = None,
+        *,
+        title: str = "New collection",
+        name: str = "",
+        fixed_id: str | None = None,
+    ) -> None:
+        """``fixed_id``: renaming, where the id stays what it is; otherwise a new id is
+        derived from the name (unique among ``taken``)."""
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self._taken, self._fixed_id = list(taken), fixed_id
+        self.name_edit = QLineEdit(name)
+        self.name_edit.setPlaceholderText("For example: Family 2026")
+        self.id_label = QLabel()
+        self.id_label.setObjectName("hint")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        form = QFormLayout(self)
+        form.addRow("Name", self.name_edit)
+        form.addRow("CollectionId", self.id_label)
+        form.addRow(self.buttons)
+        self.name_edit.textChanged.connect(self._update)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self._update()
+
+    def display_name(self) -> str:
+        return normalise_display_name(self.name_edit.text())
+
+    def collection_id(self) -> str:
+        if self._fixed_id is not None:
+            return self._fixed_id
+        name = self.display_name()
+        return collection_id_from_name(name, self._taken) if name else ""
+
+    def _update(self) -> None:
+        cid = self.collection_id()
+        suffix = " (stays as it is)" if self._fixed_id is not None else ""
+        self.id_label.setText(f"{cid}{suffix}" if cid else "—")
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(bool(self.display_name()))

@@ -64,8 +64,10 @@ def run_gui(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     import facedesk
+    from facedesk.config import cache_dir
     from facedesk.qt.controller import MainController
     from facedesk.qt.errors import install_excepthook
+    from facedesk.qt.instance import LibraryLock
     from facedesk.qt.main_window import MainWindow
     from facedesk.qt.resources import app_icon, stylesheet
     from facedesk.qt.settings import AppSettings
@@ -91,6 +93,9 @@ def run_gui(args: argparse.Namespace) -> int:
         client = facedesk.client(database=args.database, store_thumbnails=True)
         controller = MainController(client)
         window = MainWindow(controller, settings, ask_before_close=not screenshot)
+        lock = LibraryLock(str(client.library.database_path), cache_dir() / "open-libraries")
+        if lock.shared:
+            window.show_shared_library_notice()
         controller.refresh_collections(select=window.initial_collection(args.collection))
         try:
             if screenshot:
@@ -101,6 +106,7 @@ def run_gui(args: argparse.Namespace) -> int:
             controller.shutdown()
             window.viewer.loader.shutdown()
             client.close()
+            lock.release()
 
 
 def _take_screenshot(app: object, window: object, args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragLeaveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget,
+    QLabel,
     QMainWindow,
     QMenu,
     QStackedWidget,
@@ -262,6 +263,16 @@ class MainWindow(QMainWindow):
         self.photos_view.filter_edit.setText(ui.filter)
         if ui.view in ("photos", "faces"):  # the viewer needs a photo, which is not kept
             self.show_view(ui.view)
+
+    def show_shared_library_notice(self) -> None:
+        """Another facedesk window has this library open: say so for as long as it lasts."""
+        self.shared_notice = QLabel("Also open in another facedesk window")
+        self.shared_notice.setObjectName("hint")
+        self.shared_notice.setToolTip(
+            "Both windows can index and edit this library safely. Changes made in the "
+            "other window show here when a collection is reloaded."
+        )
+        self.statusBar().addPermanentWidget(self.shared_notice)
 
     def initial_collection(self, asked: str | None) -> str | None:
         """The collection to show first: the one asked for, else the one shown last time."""

@@ -9,13 +9,14 @@ through their ids in display order (``image_order`` then ``images_by_id``). ``fa
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, TypeAlias
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from facedesk.core.errors import InvalidParameterException
 from facedesk.core.names import normalise_display_name
 from facedesk.core.progress import CancelToken, ProgressEvent
-from facedesk.core.types import CollectionInfo, ImageSummary, IndexRecord, StoredFace
+from facedesk.core.types import BoundingBox, CollectionInfo, ImageSummary, IndexRecord, StoredFace
+from facedesk.service import face_edits
 from facedesk.service.context import ServiceContext
 from facedesk.service.index_faces import MAX_FACES_PER_IMAGE
 from facedesk.service.indexing import IndexOptions, iter_index_files
@@ -173,6 +174,37 @@ class Library:
                     if f.image_id == image_id and f.external_image_id == external_image_id
                 )
         return summaries, faces
+
+    # -- corrections ---------------------------------------------------------------------
+    def draw_face(
+        self, collection_id: str, image_id: str, external_image_id: str | None, box: BoundingBox
+    ) -> dict[str, Any]:
+        """Store a face the detector missed, drawn as ``box``; returns its FaceRecord."""
+        return face_edits.draw_face(self._ctx, collection_id, image_id, external_image_id, box)
+
+    def remove_drawn_face(
+        self, collection_id: str, image_id: str, external_image_id: str | None, face_id: str
+    ) -> None:
+        face_edits.remove_drawn_face(self._ctx, collection_id, image_id, external_image_id, face_id)
+
+    def not_a_face(
+        self,
+        collection_id: str,
+        image_id: str,
+        external_image_id: str | None,
+        box: Mapping[str, float],
+    ) -> None:
+        """Remove a false detection and remember it, so it does not come back."""
+        face_edits.not_a_face(self._ctx, collection_id, image_id, external_image_id, dict(box))
+
+    def undo_not_a_face(
+        self,
+        collection_id: str,
+        image_id: str,
+        external_image_id: str | None,
+        box: Mapping[str, float],
+    ) -> None:
+        face_edits.undo_not_a_face(self._ctx, collection_id, image_id, external_image_id, dict(box))
 
     # -- batches -------------------------------------------------------------------------
     def iter_index_files(

@@ -1,0 +1,280 @@
+"""A person corrects the detector: a face drawn by hand, and "not a face".
+
+A drawn face gets what a detected one gets (landmarks, pose, quality, descriptor, FaceId)
+from the photo's own file, and is stored as one more face of that photo: its FaceRecord
+joins the index record's response, so ListFaces, search and the viewer see it like any
+other; its measurement says ``user_drawn``. "Not a face" removes a detection, indexed or
+not, and remembers it in the index record (``settings["NotFaces"]``, with everything
+needed to put it back), so undo restores the same FaceId and descriptor.
+
+Each edit is one unit of work: the face rows, the index record and the collection's
+generation change together, and the search index hears of it through ``faces_changed``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from facedesk.core import ids, quality
+from facedesk.core.errors import InvalidParameterException, ResourceNotFoundException
+from facedesk.core.types import BoundingBox, DecodedImage, IndexRecord, StoredFace
+from facedesk.service.context import ServiceContext
+from facedesk.service.shapes import expand_attributes, face_detail
+
+# Rekognition's face_detail rounds ratios; boxes are matched within this.
+_SAME_BOX = 1e-6
+
+
+def _same_box(a: dict[str, float], b: dict[str, float]) -> bool:
+    return all(abs(a[k] - b[k]) <= _SAME_BOX for k in ("Left", "Top", "Width", "Height"))
+
+
+def _iou(a: BoundingBox, b: BoundingBox) -> float:
+    w = min(a.left + a.width, b.left + b.width) - max(a.left, b.left)
+    h = min(a.top + a.height, b.top + b.height) - max(a.top, b.top)
+    inter = max(0.0, w) * max(0.0, h)
+    union = a.area + b.area - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _record(ctx: ServiceContext, cid: str, image_id: str, ext: str | None) -> IndexRecord:
+    with ctx.db.unit_of_work(read_only=True) as uow:
+        record = uow.index_records.get(cid, image_id, ext)
+    if record is None:
+        raise ResourceNotFoundException("That photo is not indexed in this collection.")
+    return record
+
+
+def _decode_source(record: IndexRecord) -> DecodedImage:
+    """The photo as the pipeline decoded it, from its file; refused if the file changed."""
+    from facedesk.engine import RELAXED_LIMITS, decode_image
+    from facedesk.service.pipeline import WORKING_FACE_PX
+
+    if not record.source_path:
+        raise InvalidParameterException("This photo was indexed from bytes: no file to read.")
+    try:
+        data = Path(record.source_path).read_bytes()
+    except OSError as e:
+        raise InvalidParameterException(f"Cannot read {record.source_path}: {e}") from e
+    image = decode_image(data, RELAXED_LIMITS, working_face_px=WORKING_FACE_PX)
+    if ids.image_id(image.sha256) != record.image_id:
+        raise InvalidParameterException(
+            f"{record.source_path} changed since it was indexed; index it again first."
+        )
+    return image
+
+
+def _write(
+    ctx: ServiceContext,
+    record: IndexRecord,
+    *,
+    added: list[StoredFace],
+    removed: list[str],
+    thumbnails: dict[str, bytes] | None = None,
+) -> None:
+    cid = record.collection_id
+    with ctx.db.unit_of_work() as uow:
+        uow.collections.ensure(cid)
+        if removed:
+            linked = [f.face_id for f in uow.faces.get_many(cid, removed) if f.user_id]
+            if linked:
+                raise InvalidParameterException(
+                    "That face belongs to a person: take it out of the person first."
+                )
+            uow.faces.delete_many(cid, removed)
+        if added:
+            uow.faces.add_many(added, thumbnails or None)
+        uow.index_records.add(record)
+        generation = uow.collections.bump_generation(cid)
+        uow.commit()
+    ctx.faces_changed(cid, generation, added=added, removed=removed)
+
+
+def draw_face(
+    ctx: ServiceContext, collection_id: str, image_id: str, ext: str | None, box: BoundingBox
+) -> dict[str, Any]:
+    """Store the face inside ``box`` (ratios of the photo as shown); returns its FaceRecord."""
+    from facedesk.engine import MODEL_VERSION, face_thumbnail_jpeg
+
+    inside = BoundingBox(
+        left=max(box.left, 0.0),
+        top=max(box.top, 0.0),
+        width=min(box.left + box.width, 1.0) - max(box.left, 0.0),
+        height=min(box.top + box.height, 1.0) - max(box.top, 0.0),
+    )
+    if inside.width <= 0 or inside.height <= 0 or inside.area < 0.5 * box.area:
+        raise InvalidParameterException("Draw the box on the photo: most of it is outside.")
+    record = _record(ctx, collection_id, image_id, ext)
+    image = _decode_source(record)
+    attributes = expand_attributes(record.settings.get("DetectionAttributes") or ["DEFAULT"])
+    try:
+        face = ctx.analyzer.measure_box(image, box, attributes=attributes)
+    except ValueError as e:
+        raise InvalidParameterException(f"No face could be measured there: {e}.") from e
+    face_id = ids.face_id(image.sha256, MODEL_VERSION, ext, box)
+    for known in record.response.get("FaceRecords", []):
+        if _iou(BoundingBox.from_dict(known["Face"]["BoundingBox"]), box) > 0.5:
+            raise InvalidParameterException("That face is already stored.")
+    stored = StoredFace(
+        face_id=face_id,
+        collection_id=collection_id,
+        image_id=image_id,
+        external_image_id=ext,
+        bounding_box=box,
+        confidence=face.confidence,
+        model_version=MODEL_VERSION,
+        embedding=face.descriptor,
+        indexed_at=datetime.now(UTC),
+    )
+    face_record = {"Face": stored.to_face_dict(), "FaceDetail": face_detail(face, attributes)}
+    measure = quality.FaceMeasure.of(face, image.width, image.height)
+    measurement = {
+        "face_id": face_id,
+        "indexed": True,
+        "reasons": [],
+        **measure.to_dict(),
+        **dict(face.extras),
+        "user_drawn": True,
+    }
+    thumbs = {face_id: face_thumbnail_jpeg(image, face.box)} if ctx.store_thumbnails else None
+    _write(
+        ctx,
+        _with_face(record, face_record, measurement),
+        added=[stored],
+        removed=[],
+        thumbnails=thumbs,
+    )
+    return face_record
+
+
+def _with_face(record: IndexRecord, face_record: dict[str, Any], m: dict[str, Any]) -> IndexRecord:
+    response = dict(record.response)
+    response["FaceRecords"] = [*response.get("FaceRecords", []), face_record]
+    measurements = list(record.measurements)
+    measurements.insert(record.face_count, m)  # indexed faces' measurements come first
+    return replace(
+        record,
+        response=response,
+        measurements=tuple(measurements),
+        face_count=record.face_count + 1,
+    )
+
+
+def not_a_face(
+    ctx: ServiceContext, collection_id: str, image_id: str, ext: str | None, box: dict[str, float]
+) -> None:
+    """Remove the detection at ``box`` (indexed or not) and remember it as not a face."""
+    record = _record(ctx, collection_id, image_id, ext)
+    response = dict(record.response)
+    faces, unindexed = (
+        list(response.get("FaceRecords", [])),
+        list(response.get("UnindexedFaces", [])),
+    )
+    measurements = list(record.measurements)
+    removed: list[str] = []
+    entry: dict[str, Any]
+    i = next((i for i, r in enumerate(faces) if _same_box(r["FaceDetail"]["BoundingBox"], box)), -1)
+    if i >= 0:
+        gone = faces.pop(i)
+        removed.append(gone["Face"]["FaceId"])
+        with ctx.db.unit_of_work(read_only=True) as uow:
+            stored = uow.faces.get_many(collection_id, removed)
+        embedding = [float(v) for v in stored[0].embedding] if stored else []
+        entry = {"FaceRecord": gone, "Measurement": measurements.pop(i), "Embedding": embedding}
+    else:
+        j = next(
+            (j for j, u in enumerate(unindexed) if _same_box(u["FaceDetail"]["BoundingBox"], box)),
+            -1,
+        )
+        if j < 0:
+            raise ResourceNotFoundException("No face of this photo has that box.")
+        entry = {"Unindexed": unindexed.pop(j), "Measurement": measurements.pop(len(faces) + j)}
+    response["FaceRecords"], response["UnindexedFaces"] = faces, unindexed
+    for key in ("FaceRecords", "UnindexedFaces"):
+        if not response[key]:
+            del response[key]
+    settings = dict(record.settings)
+    settings["NotFaces"] = [*settings.get("NotFaces", []), {"Box": dict(box), **entry}]
+    edited = replace(
+        record,
+        response=response,
+        settings=settings,
+        measurements=tuple(measurements),
+        face_count=len(faces),
+        unindexed_count=len(unindexed),
+    )
+    _write(ctx, edited, added=[], removed=removed)
+
+
+def undo_not_a_face(
+    ctx: ServiceContext, collection_id: str, image_id: str, ext: str | None, box: dict[str, float]
+) -> None:
+    """Put back the detection last marked "not a face" at ``box``, with its FaceId."""
+    record = _record(ctx, collection_id, image_id, ext)
+    settings = dict(record.settings)
+    marked = list(settings.get("NotFaces", []))
+    k = next((k for k in range(len(marked) - 1, -1, -1) if _same_box(marked[k]["Box"], box)), -1)
+    if k < 0:
+        raise ResourceNotFoundException("No face at that box was marked as not a face.")
+    entry = marked.pop(k)
+    settings["NotFaces"] = marked
+    response = dict(record.response)
+    measurements = list(record.measurements)
+    added: list[StoredFace] = []
+    if "FaceRecord" in entry:
+        face = entry["FaceRecord"]["Face"]
+        added.append(
+            StoredFace(
+                face_id=face["FaceId"],
+                collection_id=collection_id,
+                image_id=image_id,
+                external_image_id=ext,
+                bounding_box=BoundingBox.from_dict(face["BoundingBox"]),
+                confidence=float(face["Confidence"]),
+                model_version=str(face.get("IndexFacesModelVersion", "")),
+                embedding=np.asarray(entry["Embedding"], dtype=np.float32),
+                indexed_at=datetime.now(UTC),
+            )
+        )
+        edited = _with_face(
+            replace(record, settings=settings), entry["FaceRecord"], entry["Measurement"]
+        )
+    else:
+        unindexed = [*response.get("UnindexedFaces", []), entry["Unindexed"]]
+        response["UnindexedFaces"] = unindexed
+        measurements.append(entry["Measurement"])
+        edited = replace(
+            record,
+            response=response,
+            settings=settings,
+            measurements=tuple(measurements),
+            unindexed_count=len(unindexed),
+        )
+    _write(ctx, edited, added=added, removed=[])
+
+
+def remove_drawn_face(
+    ctx: ServiceContext, collection_id: str, image_id: str, ext: str | None, face_id: str
+) -> None:
+    """Undo of draw_face: the face goes, and nothing is remembered about it."""
+    record = _record(ctx, collection_id, image_id, ext)
+    faces = list(record.response.get("FaceRecords", []))
+    i = next((i for i, r in enumerate(faces) if r["Face"]["FaceId"] == face_id), -1)
+    if i < 0 or not record.measurements[i].get("user_drawn"):
+        raise ResourceNotFoundException("No face drawn by hand has that FaceId.")
+    faces.pop(i)
+    measurements = list(record.measurements)
+    measurements.pop(i)
+    response = dict(record.response)
+    response["FaceRecords"] = faces
+    if not faces:
+        del response["FaceRecords"]
+    edited = replace(
+        record, response=response, measurements=tuple(measurements), face_count=len(faces)
+    )
+    _write(ctx, edited, added=[], removed=[face_id])

@@ -39,6 +39,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "delete_faces", "&Edit", "&Delete selected faces…", ("Delete",), "delete_selected_faces"
     ),
+    ActionSpec("draw_face", "&Edit", "&Draw a face on the photo", ("D",), "draw_face"),
     ActionSpec("find", "&Edit", "&Filter", ("Ctrl+F",), "focus_filter"),
     ActionSpec("search_photo", "&Edit", "&Search by photo…", ("Ctrl+Shift+F",), "search_by_photo"),
     ActionSpec(

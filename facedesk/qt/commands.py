@@ -122,6 +122,15 @@ class Commands:
         if answer == QMessageBox.StandardButton.Yes:
             self.c.delete_faces(ids)
 
+    def draw_face(self) -> None:
+        """Drawing mode in the viewer: the next drag draws a face box."""
+        if self.w.viewer.document is None:
+            self.w.statusBar().showMessage("Open a photo to draw a face on it", 3000)
+            return
+        self.w.show_view("viewer")
+        self.w.viewer.draw_button.setChecked(True)
+        self.w.statusBar().showMessage("Drag a box around the face", 4000)
+
     def focus_filter(self) -> None:
         if self.w.current_view() == "faces":
             self.w.faces_view.focus_filter()

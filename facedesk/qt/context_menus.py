@@ -13,13 +13,16 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QAbstractItemView, QDockWidget, QMenu
+from PySide6.QtWidgets import QAbstractItemView, QDockWidget, QMenu, QWidget
 
 from facedesk.qt.commands import Commands
 from facedesk.qt.controller import MainController
+from facedesk.qt.documents import FaceOverlay
+from facedesk.qt.face_edits import FaceEdits
 from facedesk.qt.models.roles import IdRole, ItemRole
 from facedesk.qt.views.collection_panel import CollectionPanel
 from facedesk.qt.views.faces_view import FacesView
+from facedesk.qt.views.photo_viewer import PhotoViewer
 from facedesk.qt.views.photos_view import PhotosView
 from facedesk.qt.views.search_panel import SearchPanel
 
@@ -34,6 +37,8 @@ class MenuHost(Protocol):
     collection_panel: CollectionPanel
     search_dock: QDockWidget
     search_panel: SearchPanel
+    viewer: PhotoViewer
+    face_edits: FaceEdits
 
     def open_face_photo(self, face_id: str) -> None: ...
 
@@ -52,7 +57,13 @@ def show_in_folder(path: str | None) -> None:
 
 
 def popup(view: QAbstractItemView, pos: QPoint, entries: list[Entry]) -> QMenu:
-    menu = QMenu(view)
+    menu = _menu(view, entries)
+    menu.popup(view.viewport().mapToGlobal(pos))
+    return menu
+
+
+def _menu(parent: QWidget, entries: list[Entry]) -> QMenu:
+    menu = QMenu(parent)
     for text, handler in entries:
         if not text:
             menu.addSeparator()
@@ -61,7 +72,6 @@ def popup(view: QAbstractItemView, pos: QPoint, entries: list[Entry]) -> QMenu:
         action.setEnabled(handler is not None)
         if handler is not None:
             action.triggered.connect(handler)
-    menu.popup(view.viewport().mapToGlobal(pos))
     return menu
 
 
@@ -80,6 +90,7 @@ class ContextMenus:
             view.customContextMenuRequested.connect(
                 lambda pos, v=view, b=build: self._show(v, pos, b)
             )
+        window.viewer.face_menu_requested.connect(self._show_box_menu)
 
     def _show(
         self, view: QAbstractItemView, pos: QPoint, build: Callable[[Any], list[Entry]]
@@ -87,6 +98,30 @@ class ContextMenus:
         index = view.indexAt(pos)
         if index.isValid():
             self.last = popup(view, pos, build(index))
+
+    def _show_box_menu(self, face: FaceOverlay, pos: QPoint) -> None:
+        w, c = self.w, self.w.controller
+        doc = w.viewer.document
+        if doc is None:
+            return
+        face_id = face.face_id
+
+        def find_similar() -> None:
+            w.search_dock.show()
+            w.search_dock.raise_()
+            if face_id:
+                c.search_by_face(
+                    face_id, w.search_panel.threshold.value(), w.search_panel.max_faces.value()
+                )
+
+        entries: list[Entry] = [
+            ("Find similar faces", find_similar if face_id else None),
+            ("Copy face JSON", lambda: copy_json({"FaceDetail": dict(face.detail)})),
+            ("", None),
+            ("Not a face", lambda: w.face_edits.not_a_face(doc, face)),
+        ]
+        self.last = _menu(w.viewer, entries)
+        self.last.popup(pos)
 
     def photo_entries(self, index: Any) -> list[Entry]:
         w, c = self.w, self.w.controller

@@ -152,6 +152,26 @@ class MainController(QObject):
         runner.start(self.pool)
         return runner
 
+    def run_task(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        done: Callable[[Any], None] | None = None,
+        failed_title: str = "Operation failed",
+    ) -> TaskRunner:
+        """Run ``fn(*args)`` on the pool; ``done`` gets its result on the UI thread."""
+        return self._run(fn, *args, done=done, failed_title=failed_title)
+
+    def faces_edited(
+        self, collection_id: str, image_id: str, external_image_id: str | None
+    ) -> None:
+        """A photo's faces changed by hand: show it again, and the grids and counts."""
+        if collection_id != self.current_collection:
+            return
+        self.open_photo(image_id, external_image_id)
+        self.reload_collection()
+        self.refresh_collections()
+
     def _on_task_failed(self, title: str, info: ErrorInfo) -> None:
         self.error_occurred.emit(title, f"{info.message}\n\n({info.code})")
 

@@ -25,6 +25,10 @@ class FaceOverlay:
     def box(self) -> Mapping[str, float]:
         return self.detail["BoundingBox"]  # type: ignore[no-any-return]
 
+    @property
+    def user_drawn(self) -> bool:
+        return bool(self.measurement.get("user_drawn"))
+
     def landmarks(self) -> list[tuple[str, float, float]]:
         return [
             (lm["Type"], float(lm["X"]), float(lm["Y"])) for lm in self.detail.get("Landmarks", [])

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragLeaveEvent, QDropEvent
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDropEvent,
+    QKeySequence,
+    QUndoStack,
+)
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -14,12 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from facedesk.core.types import BoundingBox
 from facedesk.qt.actions import build_actions
 from facedesk.qt.commands import Commands, confirm_close_while_indexing
 from facedesk.qt.context_menus import ContextMenus
 from facedesk.qt.controller import MainController
 from facedesk.qt.documents import PhotoDocument
 from facedesk.qt.errors import show_error
+from facedesk.qt.face_edits import FaceEdits
 from facedesk.qt.models.roles import ItemRole
 from facedesk.qt.settings import AppSettings
 from facedesk.qt.views.collection_panel import CollectionPanel
@@ -89,6 +98,9 @@ class MainWindow(QMainWindow):
         )
 
         self.action_map = build_actions(self, self.commands)
+        self.undo_stack = QUndoStack(self)
+        self.face_edits = FaceEdits(controller, self.undo_stack)
+        self._add_undo_actions()
         self.context_menus = ContextMenus(self)
         self._list_docks_in_view_menu()
         self._connect()
@@ -102,6 +114,21 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
+
+    def _add_undo_actions(self) -> None:
+        """Edit ▸ Undo / Redo for the corrections made by hand (Ctrl+Z, Ctrl+Shift+Z)."""
+        edit = next(a.menu() for a in self.menuBar().actions() if a.text() == "&Edit")
+        assert isinstance(edit, QMenu)
+        first = edit.actions()[0]  # the table puts items in Edit, so there is one
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for action in (undo, redo):
+            edit.insertAction(first, action)
+            self.addAction(action)
+        edit.insertSeparator(first)
+        self.action_map["undo"], self.action_map["redo"] = undo, redo
 
     def _list_docks_in_view_menu(self) -> None:
         """Every dock can be shown again from View (not only from a dock title's context menu)."""
@@ -158,6 +185,7 @@ class MainWindow(QMainWindow):
         self.faces_view.show_all_requested.connect(lambda: c.open_person(""))
         self.viewer.face_selected.connect(cmd.open_face)
         self.viewer.step_requested.connect(self.step_photo)
+        self.viewer.face_drawn.connect(self._on_viewer_face_drawn)
         self.search_panel.search_requested.connect(c.search_by_photo)
         self.search_panel.browse_requested.connect(cmd.search_by_photo)
         self.search_panel.match_activated.connect(cmd.open_match)
@@ -177,6 +205,11 @@ class MainWindow(QMainWindow):
         empty = not c.current_collection or (c.photos.rowCount() == 0 and not c.indexing)
         self.welcome.set_collection(c.current_collection)
         self.stack.setCurrentWidget(self.welcome if empty else self.tabs)
+
+    def _on_viewer_face_drawn(self, box: BoundingBox) -> None:
+        if self.viewer.document is not None:
+            self.statusBar().showMessage("Measuring the face you drew…")
+            self.face_edits.draw(self.viewer.document, box)
 
     def step_photo(self, step: int) -> None:
         """Open the photo before or after the one in the viewer, in the photo grid's order

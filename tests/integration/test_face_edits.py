@@ -2,50 +2,22 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
 
 import facedesk
 from facedesk.core.errors import InvalidParameterException
 from facedesk.core.types import BoundingBox
 from facedesk.service.indexing import IndexOptions
-
-TURN = 55  # degrees: dlib's HOG misses a face turned this far in the picture's plane
+from tests.support.turned import make_pair, turned_box
 
 
 @pytest.fixture
 def pair(tmp_path: Path, testdata: Path) -> Path:
-    """obama.jpg beside a copy turned by TURN degrees."""
-    src = Image.open(testdata / "real/face_recognition/obama.jpg").convert("RGB")
-    w, h = src.size
-    canvas = Image.new("RGB", (2 * w, h), (128, 128, 128))
-    canvas.paste(src, (0, 0))
-    canvas.paste(src.rotate(TURN, resample=Image.Resampling.BICUBIC, fillcolor=(128,) * 3), (w, 0))
-    path = tmp_path / "pair.jpg"
-    canvas.save(path, quality=92)
-    return path
-
-
-def turned_box(upright: BoundingBox, w: int, h: int) -> BoundingBox:
-    """Where the upright face lands in the turned copy (PIL turns about the copy's centre,
-    counter-clockwise), as a square box a little larger than the face, as a person draws.
-    ``w`` x ``h``: the size of one copy; the picture is 2w x h."""
-    x, y = (upright.left + upright.width / 2) * 2 * w, (upright.top + upright.height / 2) * h
-    t = math.radians(TURN)
-    nx = w / 2 + (x - w / 2) * math.cos(t) + (y - h / 2) * math.sin(t)
-    ny = h / 2 - (x - w / 2) * math.sin(t) + (y - h / 2) * math.cos(t)
-    side = upright.height * h * 1.1
-    return BoundingBox(
-        left=(w + nx - side / 2) / (2 * w),
-        top=(ny - side / 2) / h,
-        width=side / (2 * w),
-        height=side / h,
-    )
+    return make_pair(testdata, tmp_path / "pair.jpg")
 
 
 @pytest.fixture
@@ -67,9 +39,7 @@ def test_a_face_the_detector_missed_is_drawn_stored_and_found(client: Any, pair:
     assert result.indexed == 1  # the upright face only
     lib = client.library
     original = client.list_faces(CollectionId="c")["Faces"][0]
-    with Image.open(path) as picture:
-        w, h = picture.width // 2, picture.height
-    turned = turned_box(BoundingBox.from_dict(original["BoundingBox"]), w, h)
+    turned = turned_box(BoundingBox.from_dict(original["BoundingBox"]), path)
     drawn = lib.draw_face("c", result.image_id, result.external_image_id, turned)
     face = drawn["Face"]
     assert face["Confidence"] == 100.0 and face["BoundingBox"] == turned.to_dict()

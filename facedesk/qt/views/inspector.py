@@ -117,7 +117,9 @@ class Inspector(QWidget):
 
     def show_face(self, face: FaceOverlay) -> None:
         self.shown_face_id = face.face_id or ""
-        if face.indexed:
+        if face.user_drawn:
+            self.heading.setText(f"<b>Face drawn by hand</b><br><small>{face.face_id}</small>")
+        elif face.indexed:
             self.heading.setText(f"<b>Indexed face</b><br><small>{face.face_id}</small>")
         else:
             self.heading.setText(

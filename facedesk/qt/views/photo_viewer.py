@@ -7,7 +7,7 @@ downscaled decode). Overlay items ignore the view's zoom for their pens and labe
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QGraphicsPixmapItem,
     QGraphicsRectItem,
     QGraphicsScene,
+    QGraphicsSceneContextMenuEvent,
     QGraphicsSimpleTextItem,
     QGraphicsView,
     QHBoxLayout,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from facedesk.core.types import BoundingBox
 from facedesk.qt.documents import FaceOverlay, PhotoDocument
 from facedesk.qt.images import VIEWER_MAX_PX, read_image
 from facedesk.qt.label_layout import uncrowded
@@ -86,9 +88,16 @@ class FaceBoxItem(QGraphicsRectItem):
         if isinstance(scene, PhotoScene):
             scene.face_clicked.emit(self.face)
 
+    def contextMenuEvent(self, event: QGraphicsSceneContextMenuEvent) -> None:
+        scene = self.scene()
+        if isinstance(scene, PhotoScene):
+            scene.face_menu_requested.emit(self.face, event.screenPos())
+            event.accept()
+
 
 class PhotoScene(QGraphicsScene):
     face_clicked = Signal(object)  # FaceOverlay
+    face_menu_requested = Signal(object, QPoint)  # FaceOverlay, global position
 
 
 class Label(QGraphicsSimpleTextItem):
@@ -109,6 +118,7 @@ class Label(QGraphicsSimpleTextItem):
 class PhotoGraphicsView(QGraphicsView):
     zoom_changed = Signal(float)
     step_requested = Signal(int)  # arrows when the whole photo is in view
+    rect_drawn = Signal(QRectF)  # scene rectangle dragged out in drawing mode
 
     def __init__(self, scene: QGraphicsScene, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
@@ -119,6 +129,24 @@ class PhotoGraphicsView(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setBackgroundBrush(QColor("#1e2124"))
         self.fit_mode = True
+        self._band = QRectF()  # the rubber band while a face is being drawn
+        self.rubberBandChanged.connect(self._on_rubber_band_changed)
+
+    def set_drawing(self, on: bool) -> None:
+        """Drawing mode: a drag draws a box instead of moving the photo."""
+        mode = QGraphicsView.DragMode
+        self.setDragMode(mode.RubberBandDrag if on else mode.ScrollHandDrag)
+        self.viewport().setCursor(
+            Qt.CursorShape.CrossCursor if on else Qt.CursorShape.OpenHandCursor
+        )
+
+    def _on_rubber_band_changed(self, rect: QRect, start: QPointF, end: QPointF) -> None:
+        if not rect.isNull():
+            self._band = QRectF(start, end).normalized()
+            return
+        band, self._band = self._band, QRectF()  # Qt ends a drag with a null rectangle
+        if band.width() >= 4 and band.height() >= 4:
+            self.rect_drawn.emit(band)
 
     def fit(self) -> None:
         self.fit_mode = True
@@ -169,6 +197,8 @@ class PhotoViewer(QWidget):
     face_selected = Signal(object)  # FaceOverlay
     loaded = Signal()  # the photo (or the neutral canvas) is on screen
     step_requested = Signal(int)  # -1 previous photo, +1 next photo
+    face_drawn = Signal(object)  # BoundingBox: ratios of the photo, drawn by hand
+    face_menu_requested = Signal(object, QPoint)  # FaceOverlay, global position
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -193,6 +223,11 @@ class PhotoViewer(QWidget):
         self.landmarks_box = QCheckBox("Landmarks")
         self.landmarks_box.setChecked(True)
         self.zoom_label = QLabel()
+        self.draw_button = QToolButton()
+        self.draw_button.setText("Draw face")
+        self.draw_button.setCheckable(True)
+        self.draw_button.setToolTip("Drag a box around a face the detector missed (D)")
+        self.draw_button.toggled.connect(self.view.set_drawing)
         self.previous_button, self.next_button = QToolButton(), QToolButton()
         self.previous_button.setText("◀")
         self.previous_button.setToolTip("Previous photo (←, Ctrl+←)")
@@ -216,6 +251,7 @@ class PhotoViewer(QWidget):
         bar.addWidget(self.previous_button)
         bar.addWidget(self.next_button)
         bar.addWidget(self.title, 1)
+        bar.addWidget(self.draw_button)
         bar.addWidget(self.overlays_box)
         bar.addWidget(self.landmarks_box)
         for b in buttons:
@@ -228,6 +264,8 @@ class PhotoViewer(QWidget):
         layout.addWidget(self.view, 1)
         self.scene.face_clicked.connect(self._on_scene_face_clicked)
         self.view.step_requested.connect(self.step_requested)
+        self.view.rect_drawn.connect(self._on_view_rect_drawn)
+        self.scene.face_menu_requested.connect(self.face_menu_requested)
         self.view.zoom_changed.connect(lambda _z: self.layout_labels())
         self.overlays_box.toggled.connect(self._apply_visibility)
         self.landmarks_box.toggled.connect(self._apply_visibility)
@@ -290,8 +328,13 @@ class PhotoViewer(QWidget):
         box = FaceBoxItem(face, rect)
         self.scene.addItem(box)
         self._boxes.append(box)
-        if not face.indexed:
-            label = Label(reasons_label(face.reasons) or "not indexed", UNINDEXED, box)
+        caption = None
+        if face.user_drawn:
+            caption = ("drawn by hand", INDEXED)
+        elif not face.indexed:
+            caption = (reasons_label(face.reasons) or "not indexed", UNINDEXED)
+        if caption is not None:
+            label = Label(*caption, box)
             label.setPos(rect.bottomLeft() + QPointF(0, 2))
             self._labels.append(label)
         for _type, x, y in face.landmarks():
@@ -349,6 +392,24 @@ class PhotoViewer(QWidget):
     def _on_loader_thumbnail_loaded(self, key: str) -> None:
         if key == self._photo_key:
             self._show_pixmap(self.loader.pixmap(key, _photo_loader(None)))
+
+    def _on_view_rect_drawn(self, rect: QRectF) -> None:
+        """A box dragged out in drawing mode, as Rekognition ratios of the photo."""
+        area = self.scene.sceneRect()
+        if self.document is None or area.isEmpty():
+            return
+        rect = rect.intersected(area)
+        if rect.isEmpty():
+            return
+        self.draw_button.setChecked(False)  # one face per drag, as digiKam does
+        self.face_drawn.emit(
+            BoundingBox(
+                left=rect.left() / area.width(),
+                top=rect.top() / area.height(),
+                width=rect.width() / area.width(),
+                height=rect.height() / area.height(),
+            )
+        )
 
     def _on_scene_face_clicked(self, face: FaceOverlay) -> None:
         self.select_face(face)

@@ -54,3 +54,34 @@ def kill_all(pids: dict[int, str]) -> None:
     for pid in pids:
         with contextlib.suppress(OSError):  # already gone
             os.kill(pid, signal.SIGKILL)
+
+
+def ancestors() -> set[int]:
+    """This process and its ancestors: a session started from a tagged one is not a leftover."""
+    found: set[int] = set()
+    pid = os.getpid()
+    while pid > 1 and pid not in found:
+        found.add(pid)
+        try:
+            stat = (PROC / str(pid) / "stat").read_text()
+        except OSError:
+            break
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+        pid = int(stat.rsplit(")", 1)[1].split()[1])
+    return found
+
+
+def leftovers(name: str, value: str, timeout_s: float) -> dict[int, str]:
+    """Tagged processes still alive after ``timeout_s``, but for this process's own
+    multiprocessing resource tracker (it exits when this interpreter closes its pipe)."""
+    deadline = time.monotonic() + timeout_s
+    mine = ancestors()
+    while True:
+        left = {
+            pid: cmd
+            for pid, cmd in tagged(name, value).items()
+            if pid not in mine and "multiprocessing.resource_tracker" not in cmd
+        }
+        if not left or time.monotonic() >= deadline:
+            return left
+        time.sleep(0.2)

@@ -62,28 +62,20 @@ with facedesk.client(store_thumbnails=True) as c:
 """
 
 
-def test_first_session_stays_offline_and_in_its_folders(testdata: Path, tmp_path: Path) -> None:
+def _watched(tmp_path: Path, cmd: list[str], allowed: list[str]) -> tuple[Path, str]:
+    """Run ``cmd`` under strace as a new user; returns (home, stdout). Fails on any file
+    outside ``allowed`` (relative to home; TMPDIR must end empty) or any network use."""
     reason = syscalls.strace_unavailable()
     if reason is not None:
         pytest.skip(reason)
-    real = testdata / "real" / "face_recognition"
-    photos = tmp_path / "photos"
-    photos.mkdir()
-    for name in ("obama.jpg", "biden.jpg", "two_people.jpg"):
-        (photos / name).write_bytes((real / name).read_bytes())
     home = tmp_path / "home"
     cwd = tmp_path / "cwd"
     for folder in (home, home / "tmp", home / "run", cwd):
         folder.mkdir(mode=0o700)
     before = syscalls.snapshot(home)
     log = tmp_path / "strace.log"
-    photo, probe = real / "obama_and_biden.jpg", real / "obama2.jpg"
-    session = [
-        sys.executable, "-c", textwrap.dedent(SESSION), str(photos), str(photo), str(probe),
-        str(LINGER_S),
-    ]  # fmt: skip
     done = subprocess.run(
-        syscalls.strace_command(log, session),
+        syscalls.strace_command(log, cmd),
         capture_output=True,
         text=True,
         timeout=600,
@@ -91,18 +83,40 @@ def test_first_session_stays_offline_and_in_its_folders(testdata: Path, tmp_path
         env=syscalls.clean_environment(home, {"PYTHONPATH": str(REPO)}),
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "SESSION OK" in done.stdout
     trace = log.read_text(errors="replace")
     assert len(trace.splitlines()) > 100, "strace recorded almost nothing: not watching?"
 
     after = syscalls.snapshot(home)
-    stray = syscalls.outside(
-        after - before,  # TMPDIR included: the temporary files facedesk deletes are gone
-        [Path(".local/share/facedesk"), Path(".cache/facedesk")],
-    )
+    # TMPDIR included: the temporary files facedesk deletes must be gone.
+    stray = syscalls.outside(after - before, [Path(a) for a in allowed])
     stray += [f"./{p.name} (in the working directory)" for p in cwd.iterdir()]
     violations = syscalls.network_violations(trace)
     # Both lists in one message: a regression usually shows in both.
     problems = [f"file: {s}" for s in stray] + [f"network: {v}" for v in violations[:20]]
     assert not problems, "\n".join(problems)
+    return home, done.stdout
+
+
+def test_first_session_stays_offline_and_in_its_folders(testdata: Path, tmp_path: Path) -> None:
+    real = testdata / "real" / "face_recognition"
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("obama.jpg", "biden.jpg", "two_people.jpg"):
+        (photos / name).write_bytes((real / name).read_bytes())
+    photo, probe = real / "obama_and_biden.jpg", real / "obama2.jpg"
+    session = [
+        sys.executable, "-c", textwrap.dedent(SESSION), str(photos), str(photo), str(probe),
+        str(LINGER_S),
+    ]  # fmt: skip
+    home, out = _watched(tmp_path, session, [".local/share/facedesk", ".cache/facedesk"])
+    assert "SESSION OK" in out
     assert (home / ".local/share/facedesk/facedesk.db").is_file()  # the defaults were used
+
+
+def test_the_app_window_stays_offline_and_leaves_no_temp_file(tmp_path: Path) -> None:
+    """Qt (PySide6) too: the window rendered offscreen by the app's screenshot mode, which
+    keeps its throwaway settings in a temporary folder (once recreated after deletion)."""
+    db, shot = tmp_path / "lib.db", tmp_path / "shot.png"
+    app = [sys.executable, "-m", "facedesk", "--database", str(db), "--screenshot", str(shot)]
+    _watched(tmp_path, app, [".cache/facedesk", ".config/facedesk"])
+    assert shot.stat().st_size > 1000

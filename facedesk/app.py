@@ -107,6 +107,9 @@ def run_gui(args: argparse.Namespace) -> int:
             window.viewer.loader.shutdown()
             client.close()
             lock.release()
+            # Write pending settings now: QSettings syncs again when it is destroyed, after
+            # the scratch folder is gone, and would create it anew (a stray s.ini in TMPDIR).
+            qsettings.sync()
 
 
 def _take_screenshot(app: object, window: object, args: argparse.Namespace) -> int:

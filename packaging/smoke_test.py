@@ -10,6 +10,10 @@
 3. ``facedesk-cli`` (frozen console helper): create a collection, index the photo, list faces.
 4. ``facedesk --screenshot out.png --database DB``: the window renders offscreen into a PNG.
    Skipped with a message if this build's app has no screenshot mode.
+5. Privacy (Linux, with strace): ``facedesk-cli index`` (analysis processes included) and
+   ``detect-faces --attributes ALL`` under ``strace -f`` as a new user (HOME, XDG folders,
+   TMPDIR in an empty folder): no DNS query, no connect beyond Unix sockets and loopback,
+   no file outside facedesk's folders. Same rules as tests/reliability/test_privacy_syscalls.py.
 
 Every frozen run also fails on a missing module or shared library in its output (Friture's
 scripts/smoke_test.py does the same). Timings go to ``--report`` (JSON) for BENCH_RESULTS.md.
@@ -236,7 +240,42 @@ def smoke(dist: Path, installed_python: str | None, work: Path) -> dict[str, Any
         report["screenshot"] = {"path": str(shot), "width": width, "height": height}
         report["frozen_screenshot_wall_s"] = round(ran.seconds, 2)
         print(f"frozen screenshot ok: {width}x{height}")
+
+    # 5. privacy: no network use and no stray file, seen at the system-call level
+    report["privacy"] = privacy(cli, photo, work / "privacy")
     return report
+
+
+def privacy(cli: Path, photo: Path, work: Path) -> str:
+    """The frozen CLI as a new user under ``strace -f``; raises on network use or stray files."""
+    sys.path.insert(0, str(REPO))  # the checks are shared with the test suite (stdlib only)
+    from tests.support import syscalls
+
+    reason = "not Linux" if not sys.platform.startswith("linux") else syscalls.strace_unavailable()
+    if reason:
+        print(f"SKIPPED privacy check: {reason}")
+        return f"skipped: {reason}"
+    home, photos = work / "home", work / "photos"
+    for folder in (home, home / "tmp", home / "run", photos):
+        folder.mkdir(parents=True, mode=0o700)
+    (photos / photo.name).write_bytes(photo.read_bytes())
+    before = syscalls.snapshot(home)
+    env = syscalls.clean_environment(home)
+    problems: list[str] = []
+    for name, args in (
+        ("index", ["index", str(photos), "--collection-id", "p", "--create-collection",
+                   "--no-progress"]),
+        ("detect", ["detect-faces", "--attributes", "ALL", "--image-bytes", f"fileb://{photo}"]),
+    ):  # fmt: skip
+        log = work / f"strace-{name}.log"
+        require(run(syscalls.strace_command(log, [str(cli), *args]), env, 300), f"traced {name}")
+        problems += syscalls.network_violations(log.read_text(errors="replace"))
+    allowed = [Path(".local/share/facedesk"), Path(".cache/facedesk")]
+    problems += [f"file {p}" for p in syscalls.outside(syscalls.snapshot(home) - before, allowed)]
+    if problems:
+        raise SmokeFailure("the bundle is not private:\n  " + "\n  ".join(problems[:20]))
+    print("frozen privacy ok: no network use, nothing outside facedesk's folders")
+    return "ok"
 
 
 def _selftest_photo(bundle: Path) -> bytes:

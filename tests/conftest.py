@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
+
+from tests.support import processes
+
+# Every process this test session starts inherits this marker, so the check at the end
+# finds leftovers of this run only (other suites run side by side on the same machine).
+SESSION_MARKER = "FACEDESK_TEST_SESSION"
+os.environ.setdefault(SESSION_MARKER, uuid.uuid4().hex)
+LEFTOVER_GRACE_S = 5.0
 
 TESTDATA = Path(__file__).resolve().parents[1].parent / "shared" / "testdata"
 
@@ -51,3 +60,21 @@ def shared_client(tmp_path_factory: pytest.TempPathFactory) -> Any:
     c = facedesk.client(database=str(tmp_path_factory.mktemp("shared") / "shared.db"))
     yield CheckedClient(c)
     c.close()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when a process it started is still alive (after a grace period)."""
+    if not processes.can_scan():
+        return
+    left = processes.leftovers(SESSION_MARKER, os.environ[SESSION_MARKER], LEFTOVER_GRACE_S)
+    if not left:
+        return
+    processes.kill_all(left)  # do not leave the load behind for others either
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    lines = [f"  {pid}: {cmd[:200]}" for pid, cmd in sorted(left.items())]
+    message = "processes started by this test run were still alive at its end (killed now):"
+    if reporter is not None:
+        reporter.write("\n")
+        reporter.write_sep("=", "leftover processes", red=True)
+        reporter.write_line("\n".join([message, *lines]), red=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

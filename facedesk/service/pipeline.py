@@ -40,7 +40,7 @@ import queue
 import stat
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Final
 from facedesk.core import ids
 from facedesk.core.errors import ClientError
 from facedesk.core.progress import CancelToken, ProgressEvent
+from facedesk.service import lifeline
 from facedesk.service.context import ServiceContext
 from facedesk.service.index_faces import (
     IndexOutcome,
@@ -189,8 +190,9 @@ def prepare_job(
 _PROCESS_CTX: ServiceContext | None = None
 
 
-def _process_init(detector: str, store_thumbnails: bool) -> None:
+def _process_init(detector: str, store_thumbnails: bool, parent_pid: int) -> None:
     global _PROCESS_CTX
+    lifeline.die_with_parent(parent_pid)  # first: model loading takes seconds
     from facedesk.engine.dlib_models import prepare_worker_process
 
     prepare_worker_process(detector)
@@ -203,6 +205,10 @@ def _process_init(detector: str, store_thumbnails: bool) -> None:
 def _process_prepare(collection_id: str, job: _Job, options: IndexOptions) -> PreparedIndex:
     assert _PROCESS_CTX is not None, "analysis process was not initialised"
     return prepare_job(_PROCESS_CTX, collection_id, job, options)
+
+
+def _process_ready() -> None:
+    """A no-op task: submitting it makes the pool start a process."""
 
 
 class AnalysisProcessCrashed(RuntimeError):
@@ -219,18 +225,29 @@ class _ProcessPool:
     def __init__(self, workers: int, detector: str, store_thumbnails: bool) -> None:
         self._args = (workers, detector, store_thumbnails)
         self._lock = threading.Lock()
+        # Processes are forked from this one thread, which outlives them (see _new).
+        self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="facedesk-spawner")
         self._pool = self._new()
         self._worked = False  # a pool that never returned a result cannot start here
 
     def _new(self) -> ProcessPoolExecutor:
+        # A child dies with the thread that forked it (PR_SET_PDEATHSIG), and submit()
+        # forks on demand in whichever pipeline thread calls it; those end before the pool.
+        return self._spawner.submit(self._start).result()
+
+    def _start(self) -> ProcessPoolExecutor:
         workers, detector, thumbs = self._args
         # spawn, not fork: the parent has threads (Qt's, SQLite's, this pipeline's).
-        return ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_process_init,
-            initargs=(detector, thumbs),
+            initargs=(detector, thumbs, os.getpid()),
         )
+        # submit() forks on demand; fork every process here, on the spawner, instead.
+        for _ in range(workers):
+            pool.submit(_process_ready)
+        return pool
 
     def prepare(
         self,
@@ -269,6 +286,7 @@ class _ProcessPool:
     def shutdown(self) -> None:
         with self._lock:
             self._pool.shutdown(wait=True, cancel_futures=True)
+        self._spawner.shutdown(wait=True)  # only now: its children have exited
 
 
 def run_pipeline(

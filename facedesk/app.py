@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def gui_parser() -> argparse.ArgumentParser:
@@ -93,8 +94,10 @@ def run_gui(args: argparse.Namespace) -> int:
         client = facedesk.client(database=args.database, store_thumbnails=True)
         controller = MainController(client)
         window = MainWindow(controller, settings, ask_before_close=not screenshot)
-        lock = LibraryLock(str(client.library.database_path), cache_dir() / "open-libraries")
-        if lock.shared:
+        # a screenshot is no window a person works in: it neither marks nor sees the library
+        locks = Path(scratch if screenshot else cache_dir()) / "open-libraries"
+        lock = LibraryLock(str(client.library.database_path), locks)
+        if lock.shared and not screenshot:
             window.show_shared_library_notice()
         controller.refresh_collections(select=window.initial_collection(args.collection))
         try:

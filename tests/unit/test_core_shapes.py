@@ -248,3 +248,78 @@ def test_user_matches_threshold_order_limit_and_exclusion() -> None:
         "far",
     ]
     assert _user_matches(centroids, q, 100.1, 10) == []
+
+
+# --- exact values that mutation testing asked for ---------------------------------------------
+
+
+def test_pagination_token_is_pinned() -> None:
+    # A token handed out by this version decodes the same after an upgrade: the layout
+    # (compact JSON, 16 hex digits of checksum, no padding) is part of the format.
+    token = pagination.encode({"op": "ListFaces", "c": "x"}, "face-7")
+    assert token == "eyJhIjoiZmFjZS03IiwiaCI6IjUyYTNmM2M4ZTI3NjA5NDMifQ"
+    assert json.loads(base64.urlsafe_b64decode(token + "==")) == {
+        "a": "face-7",
+        "h": "52a3f3c8e2760943",
+    }
+
+
+def test_face_id_without_external_image_id_is_pinned() -> None:
+    box = BoundingBox(0.1, 0.2, 0.3, 0.4)
+    assert ids.face_id("ab" * 32, "1.0", None, box) == "40622484-29be-582a-a865-83b699039208"
+
+
+def test_stored_response_without_face_records() -> None:
+    from facedesk.core.types import IndexRecord
+    from facedesk.service.index_faces import stored_response
+
+    unindexed = [{"Reasons": ["LOW_SHARPNESS"]}]
+    record = IndexRecord(
+        "c",
+        "i",
+        None,
+        {"FaceModelVersion": "1.0", "UnindexedFaces": unindexed},
+        {},
+        (),
+        datetime.now(UTC),
+        0,
+        1,
+    )
+    assert stored_response(record, {"a"}) == {
+        "FaceModelVersion": "1.0",
+        "UnindexedFaces": unindexed,
+    }
+
+
+def test_user_helpers_exact_edges() -> None:
+    c = _centroid(np.array([[0.0, 1.0], [1.0, 1.0]], dtype=np.float64))
+    assert c.dtype == np.float32 and c.tolist() == [0.5, 1.0]
+    q = np.zeros(2, dtype=np.float32)
+    # A similarity equal to the threshold is a match (>=).
+    assert [m["User"]["UserId"] for m in _user_matches({"u": q.copy()}, q, 100.0, 5)] == ["u"]
+
+
+def test_similarity_errors_dtypes_and_warnings() -> None:
+    import warnings
+
+    from facedesk.core.similarity import distance_for_similarity, top_k_largest, top_k_smallest
+
+    with pytest.raises(ValueError, match=r"^distance is NaN$"):
+        similarity(float("nan"))
+    with pytest.raises(ValueError, match=r"^similarity must be within 0\.\.100$"):
+        distance_for_similarity(101.0)
+    with pytest.raises(ValueError, match=r"^k must be >= 0$"):
+        top_k_smallest(np.zeros(3), -1)
+    # float32 input is computed in float64, as the float path is
+    d32 = np.array([0.3, 0.6, 0.9], dtype=np.float32)
+    assert similarity(d32).tolist() == [similarity(float(x)) for x in d32]
+    s32 = np.array([99.0, 80.0, 30.0], dtype=np.float32)
+    assert distance_for_similarity(s32).tolist() == [distance_for_similarity(float(x)) for x in s32]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert distance_for_similarity(0.0) == float("inf")  # no divide-by-zero warning
+    one = top_k_smallest(np.array([5.0]), 1)
+    assert one.tolist() == [0] and one.dtype == np.intp
+    assert top_k_largest(np.array([5.0, 7.0]), 5).tolist() == [1, 0]
+    for empty in (top_k_smallest(np.zeros(4), 0), top_k_smallest(np.zeros(0), 3)):
+        assert empty.dtype == np.intp and empty.size == 0

@@ -7,7 +7,7 @@ quality, then the smallest faces, as ``EXCEEDS_MAX_FACES``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -248,37 +248,88 @@ def prepare_index(
     )
 
 
-def commit_index(ctx: ServiceContext, prepared: PreparedIndex) -> IndexOutcome:
-    """Write one prepared image in one transaction (all its faces or none)."""
+def same_settings(stored: Mapping[str, Any], wanted: Mapping[str, object]) -> bool:
+    """Whether a record was made with these settings (IndexRequest.settings keys only)."""
+    return {k: stored.get(k) for k in wanted} == dict(wanted)
+
+
+def commit_index(
+    ctx: ServiceContext, prepared: PreparedIndex, replace_other_settings: bool = False
+) -> IndexOutcome:
+    """Write one prepared image in one transaction (all its faces or none).
+
+    An image already stored under the same ExternalImageId keeps its stored answer
+    (Rekognition's dedupe), unless ``replace_other_settings`` and it was indexed with other
+    settings: then its record is replaced, faces the new settings no longer keep are deleted
+    and new ones added, while faces kept by both (same FaceId) stay as they are, user included.
+    The batch and the app do that; the API never does.
+    """
     collection_id, image_id = prepared.collection_id, prepared.image_id
     external_image_id = prepared.external_image_id
     stored = list(prepared.stored)
+    removed: list[str] = []
+    response = prepared.response
     with ctx.db.unit_of_work() as uow:
         uow.collections.ensure(collection_id)
         # Another writer may have stored the same image meanwhile: theirs wins.
         again = uow.index_records.get(collection_id, image_id, external_image_id)
         if again is not None:
-            live = {
-                f.face_id for f in uow.faces.by_image(collection_id, image_id, external_image_id)
-            }
-            return IndexOutcome(stored_response(again, live), image_id, stored=False)
+            old = uow.faces.by_image(collection_id, image_id, external_image_id)
+            if not replace_other_settings or same_settings(
+                again.settings, _request_settings(prepared.record)
+            ):
+                live = {f.face_id for f in old}
+                return IndexOutcome(stored_response(again, live), image_id, stored=False)
+            old_ids = {f.face_id for f in old}
+            new_ids = {f.face_id for f in stored}
+            # Faces the user deleted stay deleted, as on a rescan with the same settings.
+            deleted = {r["Face"]["FaceId"] for r in again.response.get("FaceRecords", [])}
+            deleted -= old_ids
+            removed = uow.faces.delete_many(
+                collection_id, [f.face_id for f in old if f.face_id not in new_ids]
+            )
+            stored = [f for f in stored if f.face_id not in old_ids | deleted]
+            uow.index_records.delete_for_image(collection_id, image_id, external_image_id)
+            response = stored_response(
+                prepared.record, (new_ids & old_ids) | {f.face_id for f in stored}
+            )
         uow.images.upsert(prepared.info)
-        uow.faces.add_many(stored, prepared.thumbnails or None)
+        thumbnails = {
+            f.face_id: prepared.thumbnails[f.face_id]
+            for f in stored
+            if f.face_id in prepared.thumbnails
+        }
+        uow.faces.add_many(stored, thumbnails if prepared.thumbnails else None)
         uow.index_records.add(prepared.record)
-        generation = uow.collections.bump_generation(collection_id) if stored else None
+        changed = stored or removed
+        generation = uow.collections.bump_generation(collection_id) if changed else None
         uow.commit()
     if generation is not None:
-        ctx.faces_changed(collection_id, generation, added=stored, removed=[])
-    return IndexOutcome(prepared.response, image_id, stored=True)
+        ctx.faces_changed(collection_id, generation, added=stored, removed=removed)
+    return IndexOutcome(response, image_id, stored=True)
+
+
+def _request_settings(record: IndexRecord) -> dict[str, object]:
+    return {k: v for k, v in record.settings.items() if k != "Image"}
 
 
 def existing_outcome(
-    ctx: ServiceContext, collection_id: str, image_id: str, external_image_id: str | None
+    ctx: ServiceContext,
+    collection_id: str,
+    image_id: str,
+    external_image_id: str | None,
+    settings: Mapping[str, object] | None = None,
 ) -> IndexOutcome | None:
+    """The stored answer for this image and ExternalImageId, if any.
+
+    With ``settings`` (the batch's), a record made with other settings counts as absent.
+    """
     with ctx.db.unit_of_work(read_only=True) as uow:
         uow.collections.ensure(collection_id)
         record = uow.index_records.get(collection_id, image_id, external_image_id)
-        if record is None:
+        if record is None or (
+            settings is not None and not same_settings(record.settings, settings)
+        ):
             return None
         live = {f.face_id for f in uow.faces.by_image(collection_id, image_id, external_image_id)}
     return IndexOutcome(stored_response(record, live), image_id, stored=False)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from facedesk.core.progress import CancelToken, ProgressEvent
 from facedesk.service.context import ServiceContext
-from facedesk.service.index_faces import IndexRequest, SourceInfo
+from facedesk.service.index_faces import IndexRequest, SourceInfo, same_settings
 
 # Folder scans take these. HEIC/HEIF/AVIF cannot be decoded, but a phone's photo folder is
 # full of them: each gets an error result naming its format instead of vanishing silently.
@@ -126,7 +126,7 @@ def unchanged_result(
         record is None
         or record.source_size != source.size
         or record.source_mtime != source.mtime
-        or {k: record.settings.get(k) for k in wanted} != wanted
+        or not same_settings(record.settings, wanted)
     ):
         return None
     return FileResult(

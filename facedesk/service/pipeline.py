@@ -362,7 +362,10 @@ def run_pipeline(
                     # Same image and ExternalImageId indexed before: its stored answer.
                     digest = hashlib.sha256(data).hexdigest()
                     image_id = ids.image_id(digest)
-                    existing = existing_outcome(ctx, collection_id, image_id, eid)
+                    # Indexed with other settings: analysed again and replaced (commit_index).
+                    existing = existing_outcome(
+                        ctx, collection_id, image_id, eid, options.settings_key()
+                    )
                     if existing is not None:
                         results.put(outcome_result(path, eid, existing))
                         continue
@@ -417,7 +420,7 @@ def run_pipeline(
             assert isinstance(item, _Prepared)
             job = item.job
             try:
-                outcome = commit_index(ctx, item.prepared)
+                outcome = commit_index(ctx, item.prepared, replace_other_settings=True)
             except Exception as exc:
                 results.put(error_result(job.path, job.eid, exc))
                 continue

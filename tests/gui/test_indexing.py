@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import time
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +95,7 @@ def test_closing_during_indexing_asks_then_cancels_and_waits(
 def test_event_loop_keeps_running_while_30_photos_index(
     make_window: Any, qtbot: Any, tmp_path: Path, testdata: Path
 ) -> None:
-    """Timing is measured in bench/ui_heartbeat.py; here only: the loop ran throughout."""
+    """The loop ran throughout and every photo was reported."""
     db = new_library(tmp_path, "c")
     window = make_window(db, "c")
     c = window.controller
@@ -111,4 +113,42 @@ def test_event_loop_keeps_running_while_30_photos_index(
     assert done.args[0].totals["files"] == 30
     assert beats["during"] > 0
     assert progress_batches[-1] == 30
+    qtbot.waitUntil(lambda: not c.busy, timeout=20_000)
+
+
+# A generous bound for a shared, loaded machine: bench/ui_heartbeat.py keeps the 50 ms target
+# (measured there: 646-766 ms stalls with the analysis in the UI's process).
+MAX_UI_GAP_MS = 250.0
+
+
+@pytest.mark.slow
+def test_indexing_never_blocks_the_ui_thread_longer_than_250_ms(
+    make_window: Any, qtbot: Any, tmp_path: Path, testdata: Path
+) -> None:
+    """A 10 ms timer on the UI thread keeps ticking while photos with two faces index.
+
+    two_people.jpg takes a few hundred ms of dlib (which holds the GIL) per copy: run in the
+    app's own process (qt/settings.py local_analysis=True) that shows as a gap of that size.
+    """
+    db = new_library(tmp_path, "c")
+    window = make_window(db, "c")
+    c = window.controller
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for i in range(8):
+        shutil.copy(testdata / "real/face_recognition/two_people.jpg", folder / f"p{i}.jpg")
+    ticks: list[float] = []
+    timer = QTimer(interval=10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    qtbot.wait(100)  # the timer is running before the work starts
+    with qtbot.waitSignal(c.indexing_finished, timeout=300_000) as done:
+        window.commands.index_paths([str(folder)])
+    timer.stop()
+    assert not done.args[0].cancelled
+    assert [r.status for r in c.results.results()] == ["indexed"] * 8
+    gaps = [(b - a) * 1000 for a, b in pairwise(ticks)]
+    assert len(gaps) > 10
+    print(f"max UI gap {max(gaps):.0f} ms over {len(gaps)} ticks")
+    assert max(gaps) < MAX_UI_GAP_MS, f"UI thread blocked {max(gaps):.0f} ms"
     qtbot.waitUntil(lambda: not c.busy, timeout=20_000)

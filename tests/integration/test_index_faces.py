@@ -303,3 +303,49 @@ def test_detect_faces_applies_exif_orientation(client: Any, testdata: Path) -> N
         assert abs(box[key] - ref_box[key]) < 0.02, key
     marks = {lm["Type"]: lm for lm in r["FaceDetails"][0]["Landmarks"]}
     assert marks["eyeLeft"]["Y"] < marks["nose"]["Y"] < marks["mouthLeft"]["Y"]
+
+
+def test_max_faces_among_equal_quality_drops_the_smallest_first(
+    client: Any, coll: str, testdata: Path
+) -> None:
+    """The same portrait at five sizes: equal quality, so MaxFaces keeps the k largest."""
+    from facedesk.core.quality import FaceMeasure, quality_rank
+
+    src = Image.open(testdata / "real/face_recognition/obama.jpg").convert("RGB")
+    canvas = Image.new("RGB", (2600, 1100), (120, 120, 120))
+    x = 20
+    # Pasted out of size order, so that neither detection order nor position gives the answer.
+    for height in (700, 420, 1000, 330, 540):
+        small = src.resize((src.width * height // src.height, height))
+        canvas.paste(small, (x, 1100 - height))
+        x += small.width + 20
+    data = _jpeg(canvas)
+    every = client.index_faces(
+        CollectionId=coll, Image={"Bytes": data}, QualityFilter="NONE", ExternalImageId="all"
+    )["FaceRecords"]
+    assert len(every) == 5
+
+    def rank(detail: dict[str, Any]) -> int:
+        p, q = detail["Pose"], detail["Quality"]
+        face = FaceMeasure(
+            0.0, 0.0, detail["Confidence"], q["Brightness"], q["Sharpness"], p["Yaw"], p["Pitch"], 0
+        )
+        return quality_rank(face)
+
+    assert len({rank(r["FaceDetail"]) for r in every}) == 1, "the copies should rank equal"
+    by_size = sorted(every, key=lambda r: _area(r["Face"]["BoundingBox"]), reverse=True)
+    for k in range(1, 5):
+        r = client.index_faces(
+            CollectionId=coll,
+            Image={"Bytes": data},
+            QualityFilter="NONE",
+            MaxFaces=k,
+            ExternalImageId=f"k{k}",
+        )
+        kept = [rec["Face"]["BoundingBox"] for rec in r["FaceRecords"]]
+        dropped = [u["FaceDetail"]["BoundingBox"] for u in r["UnindexedFaces"]]
+        assert kept == [rec["Face"]["BoundingBox"] for rec in by_size[:k]], k
+        assert sorted(map(_area, dropped), reverse=True) == [
+            _area(rec["Face"]["BoundingBox"]) for rec in by_size[k:]
+        ], k
+        assert all(u["Reasons"] == ["EXCEEDS_MAX_FACES"] for u in r["UnindexedFaces"])

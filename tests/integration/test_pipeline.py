@@ -109,20 +109,75 @@ def test_processes_and_one_thread_find_the_same_faces(tmp_path: Path, testdata: 
     assert counts[0] == counts[1]
 
 
+def _records_hold_their_faces(client: Any, quality_filter: str) -> None:
+    """Each record has the batch's settings and lists every face stored from its image."""
+    lib = client.library
+    for img in lib.list_images("c"):
+        record = lib.index_record("c", img.image_id, img.external_image_id)
+        assert record is not None and record.settings["QualityFilter"] == quality_filter
+        listed = {r["Face"]["FaceId"] for r in record.response.get("FaceRecords", [])}
+        stored = lib.faces("c")
+        mine = {
+            f.face_id
+            for f in stored
+            if (f.image_id, f.external_image_id) == (img.image_id, img.external_image_id)
+        }
+        assert mine <= listed and len(listed) - len(mine) <= 1, img
+
+
 def test_skip_unchanged_then_reindex_after_settings_change(
     fd: Any, tmp_path: Path, testdata: Path
 ) -> None:
+    """The batch rule (README, "Re-indexing after a settings change").
+
+    Same file, same settings: skipped. Other settings: analysed again and the stored faces
+    replaced (faces both settings keep stay, user included). The API keeps Rekognition's
+    dedupe: the same bytes and ExternalImageId return the stored faces whatever the settings.
+    """
     folder = tmp_path / "in"
-    _copy(testdata, folder, SMALL[:3])
+    # 2008_007676 has faces AUTO leaves out (small, low confidence) that NONE keeps.
+    _copy(testdata, folder, SMALL[:4])
     first = _run(fd, folder)
-    assert [r.status for r in first] == ["indexed"] * 3
+    assert [r.status for r in first] == ["indexed"] * 4
+    auto_ids = {f.face_id for f in fd.library.faces("c")}
+    assert len(auto_ids) == sum(r.indexed for r in first)
     again = _run(fd, folder)
-    assert sorted(r.status for r in again) == ["skipped"] * 3
+    assert sorted(r.status for r in again) == ["skipped"] * 4
     assert sorted((r.path, r.indexed) for r in again) == sorted((r.path, r.indexed) for r in first)
-    # Other settings: the files are looked at again (same image + id: stored answer).
+
+    kept, gone = sorted(auto_ids)[:2]
+    fd.create_user(CollectionId="c", UserId="someone")
+    fd.associate_faces(CollectionId="c", UserId="someone", FaceIds=[kept])
+    fd.delete_faces(CollectionId="c", FaceIds=[gone])
+    auto_ids.discard(gone)
     changed = _run(fd, folder, quality_filter="NONE")
-    assert len(changed) == 3 and all(r.status == "skipped" for r in changed)
-    assert len(fd.library.faces("c")) == sum(r.indexed for r in first)
+    assert sorted(r.status for r in changed) == ["indexed"] * 4
+    assert all(r.unindexed == 0 for r in changed)
+    none_ids = {f.face_id for f in fd.library.faces("c")}
+    assert len(none_ids) == sum(r.indexed for r in changed) > len(auto_ids)
+    assert auto_ids < none_ids  # same bytes, box and model: same FaceIds
+    assert gone not in none_ids  # a face the user deleted stays deleted
+    assert [f.user_id for f in fd.library.faces("c") if f.face_id == kept] == ["someone"]
+    _records_hold_their_faces(fd, "NONE")
+    assert sorted(r.status for r in _run(fd, folder, quality_filter="NONE")) == ["skipped"] * 4
+
+    # Back to AUTO: the faces only NONE kept are deleted again, the rest untouched.
+    back = _run(fd, folder)
+    assert sorted(r.status for r in back) == ["indexed"] * 4
+    assert {f.face_id for f in fd.library.faces("c")} == auto_ids
+    _records_hold_their_faces(fd, "AUTO")
+
+    # The API: same bytes and ExternalImageId, other QualityFilter -> the stored answer.
+    data = (folder / "03_2008_007676.jpg").read_bytes()
+    r = fd.index_faces(
+        CollectionId="c",
+        Image={"Bytes": data},
+        ExternalImageId="03_2008_007676.jpg",
+        QualityFilter="NONE",
+    )
+    assert "UnindexedFaces" in r
+    assert {f["Face"]["FaceId"] for f in r["FaceRecords"]} <= auto_ids
+    assert {f.face_id for f in fd.library.faces("c")} == auto_ids
 
 
 def test_cancel_stops_and_leaves_every_image_whole(fd: Any, tmp_path: Path, testdata: Path) -> None:

@@ -23,7 +23,7 @@ import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from facedesk import __version__
 from facedesk.core.errors import ClientError
@@ -58,6 +58,19 @@ def is_cli_invocation(argv: Sequence[str]) -> bool:
     return any(arg in commands for arg in argv) or any(
         arg in ("--version", "-h", "--help") for arg in argv
     )
+
+
+class Subcommand(Protocol):
+    """A command another adapter contributes (``serve``): the composition root plugs it in,
+    so the CLI does not import its sibling adapters."""
+
+    name: str
+    help: str
+    description: str
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace, out: TextIO) -> int: ...
 
 
 class _UsageError(Exception):
@@ -162,7 +175,7 @@ def _add_batch(sub: Any) -> None:
     p.add_argument("--no-progress", action="store_true")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(extra: Sequence[Subcommand] = ()) -> argparse.ArgumentParser:
     from facedesk.service.client import operation_names
 
     parser = _Parser(
@@ -181,6 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
         _add_operation(sub, _kebab(operation), operation)
         del method
     _add_batch(sub)
+    for command in extra:
+        p = sub.add_parser(command.name, help=command.help, description=command.description)
+        p.set_defaults(command=command.name)
+        command.add_arguments(p)
     return parser
 
 
@@ -279,15 +296,22 @@ def _run_batch(client: Any, args: argparse.Namespace, out: TextIO) -> int:
     return 1 if errors else 0
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    extra: Sequence[Subcommand] = (),
+) -> int:
     import facedesk
 
     out = out or sys.stdout
-    parser = build_parser()
+    parser = build_parser(extra)
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    for command in extra:
+        if args.command == command.name:
+            return command.run(args, out)
     client = facedesk.client(database=args.database, store_thumbnails=args.command == BATCH_COMMAND)
     try:
         if args.command == BATCH_COMMAND:

@@ -47,7 +47,11 @@ class ServeCommand:
         from facedesk.serve.server import bind, make_server
 
         loaded = auth.load_or_create(data_dir())
-        sock = bind(args.host, args.port)
+        try:
+            sock = bind(args.host, args.port)
+        except OSError as exc:
+            sys.stderr.write(f"facedesk serve: cannot listen on {args.host}:{args.port}: {exc}\n")
+            return 255
         host, port = sock.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
         out.write(f"facedesk serve: listening on http://{shown}:{port}\n")
@@ -70,11 +74,15 @@ class ServeCommand:
                 f"facedesk serve: warning: {host} is reachable from other machines; "
                 "requests and faces travel as plain HTTP\n"
             )
+        out.write("facedesk serve: ready (Ctrl+C stops)\n")
         out.flush()
         client = facedesk.client(database=args.database)
         try:
             config = ServeConfig(credentials=loaded.credentials, workers=args.workers)
             make_server(client, config).run(sockets=[sock])
+        except KeyboardInterrupt:
+            # uvicorn shuts down on Ctrl+C, then re-raises the signal: a normal stop
+            pass
         finally:
             sock.close()
             client.close()

@@ -405,7 +405,7 @@ class MainController(QObject):
         verb = "Cancelled after" if cancelled else "Indexed"
         self.status_posted.emit(
             f"{verb} {t['files']} files: {t['indexed']} faces indexed, {t['unindexed']} not, "
-            f"{t['errors']} errors, {t['skipped']} unchanged"
+            f"{t['errors']} errors, {t['unchanged']} unchanged"
         )
         self.indexing_finished.emit(outcome)
         if self._indexing_collection == self.current_collection:

@@ -117,11 +117,11 @@ def test_skip_unchanged_then_reindex_after_settings_change(
     first = _run(fd, folder)
     assert [r.status for r in first] == ["indexed"] * 3
     again = _run(fd, folder)
-    assert sorted(r.status for r in again) == ["skipped"] * 3
+    assert sorted(r.status for r in again) == ["unchanged"] * 3
     assert sorted((r.path, r.indexed) for r in again) == sorted((r.path, r.indexed) for r in first)
     # Other settings: the files are looked at again (same image + id: stored answer).
     changed = _run(fd, folder, quality_filter="NONE")
-    assert len(changed) == 3 and all(r.status == "skipped" for r in changed)
+    assert len(changed) == 3 and all(r.status == "unchanged" for r in changed)
     assert len(fd.library.faces("c")) == sum(r.indexed for r in first)
 
 

@@ -12,7 +12,7 @@ from facedesk.qt.models.roles import ItemRole
 
 _Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("File", "Status", "Indexed", "Unindexed", "Message")
-_STATUS_COLOURS = {"error": QColor("#c0392b"), "skipped": QColor("#7f8c8d")}
+_STATUS_COLOURS = {"error": QColor("#c0392b"), "unchanged": QColor("#7f8c8d")}
 
 
 class FileResultModel(QAbstractTableModel):
@@ -80,10 +80,10 @@ class FileResultModel(QAbstractTableModel):
         self.endResetModel()
 
     def totals(self) -> dict[str, int]:
-        t = {"files": len(self._items), "indexed": 0, "unindexed": 0, "errors": 0, "skipped": 0}
+        t = {"files": len(self._items), "indexed": 0, "unindexed": 0, "errors": 0, "unchanged": 0}
         for r in self._items:
             t["indexed"] += r.indexed
             t["unindexed"] += r.unindexed
             t["errors"] += r.status == "error"
-            t["skipped"] += r.status == "skipped"
+            t["unchanged"] += r.status == "unchanged"
         return t

@@ -81,6 +81,6 @@ class IndexingPanel(QWidget):
         head = "Cancelled" if getattr(outcome, "cancelled", False) else "Done"
         self.label.setText(
             f"{head}: {t.get('indexed', 0)} faces indexed, {t.get('unindexed', 0)} not, "
-            f"{t.get('errors', 0)} errors, {t.get('skipped', 0)} unchanged  "
+            f"{t.get('errors', 0)} errors, {t.get('unchanged', 0)} unchanged  "
             f"({format_duration(getattr(outcome, 'elapsed_s', None))})"
         )

@@ -52,8 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return self_test(args_list)
     if is_cli_invocation(args_list):
         from facedesk.cli import main as cli_main
+        from facedesk.serve import COMMAND as SERVE
 
-        return int(cli_main(args_list) or 0)
+        return int(cli_main(args_list, extra=[SERVE]) or 0)
     args = gui_parser().parse_args(args_list)
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

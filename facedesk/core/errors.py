@@ -2,15 +2,25 @@
 
 ``err.response == {"Error": {"Code": "InvalidParameterException", "Message": "..."}}``
 so code written against boto3 (``except client.exceptions.X``, ``e.response["Error"]["Code"]``)
-works unchanged.
+works unchanged. When botocore is installed, the root class also subclasses
+``botocore.exceptions.ClientError``, so ``except botocore.exceptions.ClientError`` written for
+boto3 catches facedesk's in-process errors too; without botocore it is a plain Exception.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    _Base = Exception
+else:
+    try:  # optional: facedesk does not need botocore, but code written for boto3 catches it
+        from botocore.exceptions import ClientError as _Base
+    except ImportError:  # pragma: no cover - exercised by the no-botocore test in a subprocess
+        _Base = Exception
 
 
-class ClientError(Exception):
+class ClientError(_Base):
     """Root of every error facedesk raises on purpose."""
 
     code = "ClientError"
@@ -22,7 +32,13 @@ class ClientError(Exception):
         self.response: dict[str, Any] = {
             "Error": {"Code": self.code, "Message": self.message},
         }
-        super().__init__(self._text())
+        # Not botocore's __init__: it builds the same text from (response, operation_name),
+        # but the signature here is facedesk's (message first), which every raise site uses.
+        Exception.__init__(self, self._text())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # botocore's __reduce__ would rebuild a plain botocore ClientError; keep our class.
+        return type(self), (self.message, self.operation_name)
 
     def _text(self) -> str:
         where = f" when calling the {self.operation_name} operation" if self.operation_name else ""

@@ -427,7 +427,7 @@ class MainController(QObject):
         last = events[-1]
         elapsed = time.monotonic() - self._indexing_started_at
         t = self.results.totals()
-        eta = eta_seconds(elapsed, last.done, last.done - t["skipped"], last.total)
+        eta = eta_seconds(elapsed, last.done, last.done - t["unchanged"], last.total)
         self.indexing_progressed.emit(
             IndexingProgress(last.done, last.total, last.item, eta, elapsed)
         )

@@ -104,13 +104,12 @@ def stored_response(record: IndexRecord, live_face_ids: set[str]) -> dict[str, A
     """The response of an earlier call, without faces deleted since."""
     response = dict(record.response)
     records = [r for r in response.get("FaceRecords", []) if r["Face"]["FaceId"] in live_face_ids]
-    out: dict[str, Any] = {}
-    if records:
-        out["FaceRecords"] = records
-    out["FaceModelVersion"] = response["FaceModelVersion"]
-    if response.get("UnindexedFaces"):
-        out["UnindexedFaces"] = response["UnindexedFaces"]
-    return out
+    # Records stored before the wire-shape rule left empty lists out: put them back.
+    return {
+        "FaceRecords": records,
+        "FaceModelVersion": response["FaceModelVersion"],
+        "UnindexedFaces": response.get("UnindexedFaces", []),
+    }
 
 
 @dataclass(frozen=True)
@@ -203,12 +202,12 @@ def prepare_index(
     # Faces first, then the unindexed ones: the same order as the measurements.
     measurements.sort(key=lambda m: not m["indexed"])
 
-    response: dict[str, Any] = {}
-    if face_records:
-        response["FaceRecords"] = face_records
-    response["FaceModelVersion"] = MODEL_VERSION
-    if unindexed:
-        response["UnindexedFaces"] = unindexed
+    # Rekognition returns both lists, empty ones included (README: "Wire shape").
+    response: dict[str, Any] = {
+        "FaceRecords": face_records,
+        "FaceModelVersion": MODEL_VERSION,
+        "UnindexedFaces": unindexed,
+    }
 
     record = IndexRecord(
         collection_id=collection_id,

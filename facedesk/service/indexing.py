@@ -60,7 +60,7 @@ class IndexOptions:
 @dataclass(frozen=True)
 class FileResult:
     path: str
-    status: str  # "indexed" | "skipped" | "error"
+    status: str  # "indexed" | "unchanged" | "error" (one word in the CLI and the app)
     image_id: str | None = None
     external_image_id: str | None = None
     indexed: int = 0
@@ -131,7 +131,7 @@ def unchanged_result(
         return None
     return FileResult(
         source.path,
-        "skipped",
+        "unchanged",
         image_id=record.image_id,
         external_image_id=record.external_image_id,
         indexed=record.face_count,

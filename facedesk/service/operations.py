@@ -165,11 +165,12 @@ def delete_faces(ctx: ServiceContext, p: Params) -> Response:
         uow.commit()
     if generation is not None:
         ctx.faces_changed(cid, generation, added=[], removed=deleted)
+    # The model gives DeletedFaces min 1 (botocore's Stubber rejects []), so it is the one
+    # list left out when empty; UnsuccessfulFaceDeletions is returned empty like any other.
     out: Response = {}
     if deleted:
         out["DeletedFaces"] = deleted
-    if unsuccessful:
-        out["UnsuccessfulFaceDeletions"] = unsuccessful
+    out["UnsuccessfulFaceDeletions"] = unsuccessful
     return out
 
 

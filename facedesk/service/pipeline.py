@@ -165,7 +165,7 @@ def outcome_result(path: Path, eid: str | None, outcome: IndexOutcome) -> FileRe
     response = outcome.response
     return FileResult(
         str(path),
-        "indexed" if outcome.stored else "skipped",
+        "indexed" if outcome.stored else "unchanged",
         image_id=outcome.image_id,
         external_image_id=eid,
         indexed=len(response.get("FaceRecords", [])),

@@ -302,6 +302,5 @@ def search_users_by_image(ctx: ServiceContext, p: Params) -> Response:
             p.get("MaxUsers", DEFAULT_MAX_USERS),
         )
         out["SearchedFace"] = {"FaceDetail": face_detail(face, frozenset())}
-    if unsearched:
-        out["UnsearchedFaces"] = unsearched
+    out["UnsearchedFaces"] = unsearched  # empty lists are returned (README: "Wire shape")
     return out

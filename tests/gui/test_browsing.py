@@ -52,11 +52,11 @@ def test_summary_counts_files_by_outcome() -> None:
         "indexed": 7,
         "unindexed": 1,
         "errors": 5,
-        "skipped": 0,
+        "unchanged": 0,
     }
     assert summary_text(totals, False) == "4 files indexed, 5 failed (7 faces indexed, 1 not)"
     totals |= {"files": 3, "indexed_files": 1, "indexed": 1, "unindexed": 0, "errors": 0}
-    totals["skipped"] = 2
+    totals["unchanged"] = 2
     assert summary_text(totals, True) == "Cancelled: 1 file indexed, 2 unchanged (1 face indexed)"
 
 

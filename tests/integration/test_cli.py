@@ -102,8 +102,8 @@ def test_batch_index_continues_past_bad_files_and_resumes(tmp_path: Path, testda
     assert by_name["empty.jpg"]["status"] == "error"
     code, out = run(db, "index", "--collection-id", "C", str(folder))
     again = {Path(json.loads(x)["path"]).name: json.loads(x) for x in out.splitlines()}
-    assert again["obama.jpg"]["status"] == "skipped"
-    assert again["two_people.webp"]["status"] == "skipped"
+    assert again["obama.jpg"]["status"] == "unchanged"
+    assert again["two_people.webp"]["status"] == "unchanged"
     code, out = run(db, "describe-collection", "--collection-id", "C")
     assert json.loads(out)["FaceCount"] == 3
 

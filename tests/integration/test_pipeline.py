@@ -142,7 +142,7 @@ def test_skip_unchanged_then_reindex_after_settings_change(
     auto_ids = {f.face_id for f in fd.library.faces("c")}
     assert len(auto_ids) == sum(r.indexed for r in first)
     again = _run(fd, folder)
-    assert sorted(r.status for r in again) == ["skipped"] * 4
+    assert sorted(r.status for r in again) == ["unchanged"] * 4
     assert sorted((r.path, r.indexed) for r in again) == sorted((r.path, r.indexed) for r in first)
 
     kept, gone = sorted(auto_ids)[:2]
@@ -159,7 +159,7 @@ def test_skip_unchanged_then_reindex_after_settings_change(
     assert gone not in none_ids  # a face the user deleted stays deleted
     assert [f.user_id for f in fd.library.faces("c") if f.face_id == kept] == ["someone"]
     _records_hold_their_faces(fd, "NONE")
-    assert sorted(r.status for r in _run(fd, folder, quality_filter="NONE")) == ["skipped"] * 4
+    assert sorted(r.status for r in _run(fd, folder, quality_filter="NONE")) == ["unchanged"] * 4
 
     # Back to AUTO: the faces only NONE kept are deleted again, the rest untouched.
     back = _run(fd, folder)

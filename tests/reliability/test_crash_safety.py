@@ -125,5 +125,5 @@ def test_sigkill_at_random_points_loses_nothing(
 
     # Running once more changes nothing: every file is skipped as unchanged.
     again = _run_to_completion(db, folder)
-    assert all('"status": "skipped"' in line for line in again.stdout.splitlines())
+    assert all('"status": "unchanged"' in line for line in again.stdout.splitlines())
     assert check_database(db) == clean

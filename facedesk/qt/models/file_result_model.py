@@ -12,7 +12,7 @@ from facedesk.qt.models.roles import ItemRole
 
 _Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("File", "Status", "Indexed", "Unindexed", "Message")
-_STATUS_COLOURS = {"error": QColor("#c0392b"), "skipped": QColor("#7f8c8d")}
+_STATUS_COLOURS = {"error": QColor("#c0392b"), "unchanged": QColor("#7f8c8d")}
 
 
 class FileResultModel(QAbstractTableModel):
@@ -86,7 +86,7 @@ class FileResultModel(QAbstractTableModel):
             "indexed": 0,
             "unindexed": 0,
             "errors": 0,
-            "skipped": 0,
+            "unchanged": 0,
         }
         for r in self._items:
             # an unchanged file reports the faces stored before: not indexed by this run
@@ -95,7 +95,7 @@ class FileResultModel(QAbstractTableModel):
                 t["unindexed"] += r.unindexed
             t["indexed_files"] += r.status == "indexed"
             t["errors"] += r.status == "error"
-            t["skipped"] += r.status == "skipped"
+            t["unchanged"] += r.status == "unchanged"
         return t
 
 
@@ -110,8 +110,8 @@ def summary_text(totals: dict[str, int], cancelled: bool) -> str:
 
     head = "Cancelled: " if cancelled else ""
     parts = [f"{plural(totals['indexed_files'], 'file')} indexed"]
-    if totals["skipped"]:
-        parts.append(f"{totals['skipped']} unchanged")
+    if totals["unchanged"]:
+        parts.append(f"{totals['unchanged']} unchanged")
     if totals["errors"]:
         parts.append(f"{totals['errors']} failed")
     faces = f"{plural(totals['indexed'], 'face')} indexed"

@@ -3,35 +3,34 @@
 Commands and flags are generated from Rekognition's service model as the AWS CLI does
 (``IndexFaces`` -> ``index-faces``, ``CollectionId`` -> ``--collection-id``), images come as
 ``--image-bytes fileb://photo.jpg`` or ``--image '{"Bytes": ...}'``, output is the
-response JSON (ISO 8601 timestamps, no ResponseMetadata). List commands follow every
-NextToken unless ``--no-paginate`` is given. Exit codes follow AWS CLI v2: 254 for a
-service error, 252 for bad command-line input.
+response (ISO 8601 timestamps, no ResponseMetadata) in ``--output json|text|table|yaml``,
+filtered by ``--query``. List commands follow every NextToken unless ``--no-paginate`` is
+given. ``--cli-input-json`` and ``--generate-cli-skeleton`` work as in the AWS CLI. Exit
+codes follow AWS CLI v2: 254 for a service error, 252 for bad command-line input, 255 for
+any other failure; ``facedesk index`` exits 1 when some files failed (all were tried).
 
-Batch: ``facedesk index --collection-id C PATH...`` indexes files and folders with a
-progress bar on a terminal and one JSON line per image, continuing past bad files.
+Batch: ``facedesk index --collection-id C PATH...`` (cli/batch.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
-import contextlib
 import json
 import re
 import sys
-import time
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from facedesk import __version__
+from facedesk.cli import output, params
+from facedesk.cli.batch import BATCH_COMMAND, add_batch, run_batch
 from facedesk.core.errors import ClientError
 
 EXIT_SERVICE_ERROR = 254
 EXIT_USAGE = 252
 EXIT_ERROR = 255  # AWS CLI v2: any other failure
-BATCH_COMMAND = "index"
 
 # Members whose list holds several values given after one flag (AWS CLI style).
 _AGGREGATE_KEYS = {
@@ -58,6 +57,19 @@ def is_cli_invocation(argv: Sequence[str]) -> bool:
     return any(arg in commands for arg in argv) or any(
         arg in ("--version", "-h", "--help") for arg in argv
     )
+
+
+class Subcommand(Protocol):
+    """A command another adapter contributes (``serve``): the composition root plugs it in,
+    so the CLI does not import its sibling adapters."""
+
+    name: str
+    help: str
+    description: str
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace, out: TextIO) -> int: ...
 
 
 class _UsageError(Exception):
@@ -103,23 +115,35 @@ def _decode_images(value: Any) -> Any:
 def _add_operation(sub: Any, command: str, operation: str) -> None:
     from facedesk.service.validation import input_shape_name, shape
 
-    parser = sub.add_parser(command, help=f"Rekognition {operation}")
-    parser.set_defaults(command=command)
+    doc = params.operation_doc(operation)
+    parser = sub.add_parser(
+        command,
+        help=f"Rekognition {operation}",
+        description=doc.replace("%", "%%"),
+        parents=[_global_options(suppress=True)],
+    )
+    parser.set_defaults(command=command, operation=operation)
     members = shape(input_shape_name(operation)).get("members", {})
+    required = set(params.required_members(operation))
     for member, ref in members.items():
         flag = "--" + _kebab(member)
         kind = shape(ref["shape"])["type"]
-        dest = f"param_{member}"
+        # Required members are checked after --cli-input-json is merged, as the AWS CLI
+        # does, so argparse does not enforce them; --help marks them.
+        common: dict[str, Any] = {
+            "dest": f"param_{member}",
+            "help": params.member_help(operation, member, member in required),
+        }
         if kind in ("integer", "long"):
-            parser.add_argument(flag, dest=dest, type=int, metavar="INT")
+            parser.add_argument(flag, type=int, metavar="INT", **common)
         elif kind in ("float", "double"):
-            parser.add_argument(flag, dest=dest, type=float, metavar="FLOAT")
+            parser.add_argument(flag, type=float, metavar="FLOAT", **common)
         elif kind == "boolean":
-            parser.add_argument(flag, dest=dest, action=argparse.BooleanOptionalAction)
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, **common)
         elif kind == "list":
-            parser.add_argument(flag, dest=dest, nargs="+", metavar="VALUE")
+            parser.add_argument(flag, nargs="+", metavar="VALUE", **common)
         elif kind in ("structure", "map"):
-            parser.add_argument(flag, dest=dest, type=_json_arg, metavar="JSON")
+            parser.add_argument(flag, type=_json_arg, metavar="JSON", **common)
             if ref["shape"] == "Image":
                 parser.add_argument(
                     flag + "-bytes",
@@ -128,7 +152,19 @@ def _add_operation(sub: Any, command: str, operation: str) -> None:
                     help="the image file (AWS CLI's --image-bytes)",
                 )
         else:
-            parser.add_argument(flag, dest=dest, metavar="VALUE")
+            parser.add_argument(flag, metavar="VALUE", **common)
+    parser.add_argument(
+        "--cli-input-json",
+        metavar="JSON",
+        help="the request as JSON text or file://PATH; flags given as well take precedence",
+    )
+    parser.add_argument(
+        "--generate-cli-skeleton",
+        nargs="?",
+        const="input",
+        choices=["input", "output"],
+        help="print a JSON skeleton of the request (or 'output': of the response) and exit",
+    )
     if command in _AGGREGATE_KEYS:
         parser.add_argument(
             "--no-paginate",
@@ -137,38 +173,47 @@ def _add_operation(sub: Any, command: str, operation: str) -> None:
         )
 
 
-def _add_batch(sub: Any) -> None:
-    p = sub.add_parser(BATCH_COMMAND, help="index files and folders (recursive) into a collection")
-    p.set_defaults(command=BATCH_COMMAND)
-    p.add_argument("--collection-id", required=True)
-    p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--max-faces", type=int)
+def _global_options(suppress: bool) -> argparse.ArgumentParser:
+    """Options accepted before or after the command, as the AWS CLI takes them. On the
+    subcommands their default is SUPPRESS so they do not overwrite a value given earlier."""
+    p = argparse.ArgumentParser(add_help=False)
+
+    def default(value: Any) -> Any:
+        return argparse.SUPPRESS if suppress else value
+
     p.add_argument(
-        "--quality-filter", default="AUTO", choices=["NONE", "AUTO", "LOW", "MEDIUM", "HIGH"]
+        "--output",
+        choices=output.FORMATS,
+        default=default("json"),
+        help="response format (default: json)",
     )
-    p.add_argument("--detection-attributes", nargs="+", default=["DEFAULT"])
-    p.add_argument("--detector", choices=["hog", "cnn"], default="hog")
     p.add_argument(
-        "--no-external-image-id",
-        action="store_true",
-        help="do not set ExternalImageId from the file name",
+        "--query", default=default(None), help="JMESPath expression applied to the response"
     )
-    p.add_argument("--reindex", action="store_true", help="do not skip unchanged files")
     p.add_argument(
-        "--create-collection",
-        action="store_true",
-        help="create the collection if it does not exist",
+        "--region",
+        default=default(None),
+        help="accepted and ignored: facedesk is local (ARNs say region 'local')",
     )
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument(
+        "--profile",
+        default=default(None),
+        help="accepted and ignored: facedesk needs no AWS credentials",
+    )
+    return p
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(extra: Sequence[Subcommand] = ()) -> argparse.ArgumentParser:
     from facedesk.service.client import operation_names
 
     parser = _Parser(
         prog="facedesk",
         description="Local face collections with Amazon Rekognition's API. "
         "Without a command, opens the desktop app.",
+        epilog="Exit codes: 0 success; 1 'index' finished but some files failed; "
+        "252 bad command-line input; 254 a service error (the Rekognition error code is "
+        "printed); 255 any other failure.",
+        parents=[_global_options(suppress=False)],
     )
     parser.add_argument(
         "--database",
@@ -180,118 +225,89 @@ def build_parser() -> argparse.ArgumentParser:
     for method, operation in operation_names().items():
         _add_operation(sub, _kebab(operation), operation)
         del method
-    _add_batch(sub)
+    add_batch(sub)
+    for command in extra:
+        p = sub.add_parser(command.name, help=command.help, description=command.description)
+        p.set_defaults(command=command.name)
+        command.add_arguments(p)
     return parser
 
 
 def _params(args: argparse.Namespace) -> dict[str, Any]:
-    params: dict[str, Any] = {}
+    merged: dict[str, Any] = {}
+    if getattr(args, "cli_input_json", None):
+        text = args.cli_input_json
+        if text.startswith(("file://", "fileb://")):
+            text = _read_blob(text).decode()
+        try:
+            merged = {k: _decode_images(v) for k, v in params.load_input_json(text).items()}
+        except ValueError as exc:
+            raise _UsageError(str(exc)) from None
     for key, value in vars(args).items():
         if value is None:
             continue
         if key.startswith("param_"):
-            params[key[len("param_") :]] = _decode_images(value)
+            merged[key[len("param_") :]] = _decode_images(value)
         elif key.startswith("blob_"):
-            params[key[len("blob_") :]] = {"Bytes": _read_blob(value)}
-    return params
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def _print_json(data: Any, out: TextIO, indent: int | None = 4) -> None:
-    out.write(json.dumps(data, indent=indent, default=_json_default, ensure_ascii=False) + "\n")
+            merged[key[len("blob_") :]] = {"Bytes": _read_blob(value)}
+    missing = [m for m in params.required_members(args.operation) if m not in merged]
+    if missing:
+        flags = ", ".join("--" + _kebab(m) for m in missing)
+        raise _UsageError(f"the following arguments are required: {flags}")
+    return merged
 
 
 def _run_operation(client: Any, command: str, args: argparse.Namespace, out: TextIO) -> int:
+    if args.generate_cli_skeleton:
+        which = args.generate_cli_skeleton
+        skeleton = (params.input_skeleton if which == "input" else params.output_skeleton)(
+            args.operation
+        )
+        output.write(skeleton, "json", out)
+        return 0
     method = getattr(client, command_names()[command])
-    params = _params(args)
+    request = _params(args)
     aggregate = _AGGREGATE_KEYS.get(command)
-    response = method(**params)
+    response = method(**request)
     response.pop("ResponseMetadata", None)
-    if aggregate and not args.no_paginate and "NextToken" not in params:
+    if aggregate and not args.no_paginate and "NextToken" not in request:
         while "NextToken" in response:
-            page = method(**{**params, "NextToken": response.pop("NextToken")})
+            page = method(**{**request, "NextToken": response.pop("NextToken")})
             for key in aggregate:
                 response.setdefault(key, []).extend(page.get(key, []))
             if "NextToken" in page:
                 response["NextToken"] = page["NextToken"]
-    _print_json(response, out)
+    result = output.apply_query(output.jsonable(response), args.query)
+    output.write(result, args.output, out, title=args.operation)
     return 0
 
 
-class _Progress:
-    """A one-line progress bar on stderr, only when stderr is a terminal."""
-
-    def __init__(self, total: int, enabled: bool) -> None:
-        self.total, self.enabled, self.start = total, enabled, time.monotonic()
-
-    def update(self, done: int, errors: int) -> None:
-        if not self.enabled:
-            return
-        elapsed = time.monotonic() - self.start
-        rate = done / elapsed if elapsed > 0 else 0.0
-        eta = (self.total - done) / rate if rate > 0 else 0.0
-        width = 30
-        filled = int(width * done / self.total) if self.total else width
-        sys.stderr.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} "
-            f"{rate:.1f} img/s ETA {eta:.0f}s errors {errors} "
-        )
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\n")
-
-
-def _run_batch(client: Any, args: argparse.Namespace, out: TextIO) -> int:
-    from facedesk.service.indexing import IndexOptions, expand_paths
-
-    if args.create_collection:
-        with contextlib.suppress(client.exceptions.ResourceAlreadyExistsException):
-            client.create_collection(CollectionId=args.collection_id)
-    options = IndexOptions(
-        max_faces=args.max_faces,
-        quality_filter=args.quality_filter,
-        detection_attributes=tuple(args.detection_attributes),
-        detector=args.detector,
-        external_image_id_from_filename=not args.no_external_image_id,
-        skip_unchanged=not args.reindex,
-    )
-    total = len(expand_paths(args.paths))
-    progress = _Progress(total, enabled=sys.stderr.isatty() and not args.no_progress)
-    errors = 0
-    try:
-        for event in client.library.iter_index_files(args.collection_id, args.paths, options):
-            result = event.result
-            errors += result.status == "error"
-            _print_json(result.to_dict(), out, indent=None)
-            out.flush()
-            progress.update(event.done, errors)
-    finally:
-        progress.close()
-    return 1 if errors else 0
-
-
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    extra: Sequence[Subcommand] = (),
+) -> int:
     import facedesk
 
     out = out or sys.stdout
-    parser = build_parser()
+    parser = build_parser(extra)
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    for command in extra:
+        if args.command == command.name:
+            return command.run(args, out)
+    if args.query:
+        try:
+            output.compile_query(args.query)
+        except ValueError as exc:
+            sys.stderr.write(f"facedesk: error: {exc}\n")
+            return EXIT_USAGE
     client = facedesk.client(database=args.database, store_thumbnails=args.command == BATCH_COMMAND)
     try:
         if args.command == BATCH_COMMAND:
-            return _run_batch(client, args, out)
+            return run_batch(client, args, out)
         return _run_operation(client, args.command, args, out)
     except ClientError as exc:
         sys.stderr.write(f"\n{exc}\n")

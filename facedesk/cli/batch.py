@@ -1,0 +1,93 @@
+"""``facedesk index``: files and folders into a collection, one JSON line per file.
+
+The progress bar is tqdm's, on stderr and only on a terminal; each JSON line is written
+through tqdm so the bar is cleared first and redrawn after (stdout and stderr often share
+the terminal). A missing collection is an error naming ``--create-collection``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from typing import Any, TextIO
+
+from facedesk.core.errors import ResourceNotFoundException
+
+BATCH_COMMAND = "index"
+EXIT_FILES_FAILED = 1  # every file was tried; at least one is an "error" line
+
+
+def add_batch(sub: Any) -> None:
+    p = sub.add_parser(BATCH_COMMAND, help="index files and folders (recursive) into a collection")
+    p.set_defaults(command=BATCH_COMMAND)
+    p.add_argument("--collection-id", required=True)
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--max-faces", type=int)
+    p.add_argument(
+        "--quality-filter", default="AUTO", choices=["NONE", "AUTO", "LOW", "MEDIUM", "HIGH"]
+    )
+    p.add_argument("--detection-attributes", nargs="+", default=["DEFAULT"])
+    p.add_argument("--detector", choices=["hog", "cnn"], default="hog")
+    p.add_argument(
+        "--no-external-image-id",
+        action="store_true",
+        help="do not set ExternalImageId from the file name",
+    )
+    p.add_argument(
+        "--reindex", action="store_true", help="index files reported unchanged again as well"
+    )
+    p.add_argument(
+        "--create-collection",
+        action="store_true",
+        help="create the collection if it does not exist",
+    )
+    p.add_argument("--no-progress", action="store_true")
+
+
+def run_batch(client: Any, args: argparse.Namespace, out: TextIO) -> int:
+    from tqdm import tqdm
+
+    from facedesk.service.indexing import IndexOptions, expand_paths
+
+    if args.create_collection:
+        with contextlib.suppress(client.exceptions.ResourceAlreadyExistsException):
+            client.create_collection(CollectionId=args.collection_id)
+    else:
+        try:
+            client.describe_collection(CollectionId=args.collection_id)
+        except ResourceNotFoundException as exc:
+            raise ResourceNotFoundException(
+                f"The collection id: {args.collection_id} does not exist; "
+                "add --create-collection to create it."
+            ).with_operation("DescribeCollection") from exc
+    options = IndexOptions(
+        max_faces=args.max_faces,
+        quality_filter=args.quality_filter,
+        detection_attributes=tuple(args.detection_attributes),
+        detector=args.detector,
+        external_image_id_from_filename=not args.no_external_image_id,
+        skip_unchanged=not args.reindex,
+    )
+    total = len(expand_paths(args.paths))
+    errors = 0
+    bar = tqdm(
+        total=total,
+        unit="img",
+        file=sys.stderr,
+        disable=args.no_progress or not sys.stderr.isatty(),
+        leave=False,  # the bar is gone when the batch ends; the JSON lines stay
+        dynamic_ncols=True,
+    )
+    with bar:
+        for event in client.library.iter_index_files(args.collection_id, args.paths, options):
+            result = event.result
+            errors += result.status == "error"
+            line = json.dumps(result.to_dict(), ensure_ascii=False)
+            with bar.external_write_mode(file=sys.stderr):
+                out.write(line + "\n")
+                out.flush()
+            bar.set_postfix(errors=errors, refresh=False)
+            bar.update(event.done - bar.n)
+    return EXIT_FILES_FAILED if errors else 0

@@ -35,7 +35,7 @@ COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("dlib model: 5-point shape predictor", ("*shape_predictor_5_*",)),
     ("dlib model: ResNet descriptor (.dat)", ("*dlib_face_recognition_resnet*",)),
     ("dlib model: CNN (MMOD) detector", ("*mmod_human_face_detector*",)),
-    ("descriptor ONNX graph (built at build time)", ("*dlib-resnet-*.onnx",)),
+    ("descriptor ONNX graph (built at build time)", ("*dlib-resnet*.onnx", "*dlib-resnet*.json")),
     ("facedesk attribute models (onnx/tflite/svm)", ("facedesk/engine/models/*",)),
     ("facedesk code + resources", ("facedesk/*",)),
     ("dlib (_dlib_pybind11)", ("_dlib_pybind11*", "dlib*")),

@@ -29,6 +29,7 @@ _FFMPEG = (
     "libaom",
     "libvpx",
     "libdav1d",
+    "libavif",
 )
 COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("dlib model: 68-point shape predictor", ("*shape_predictor_68*",)),
@@ -40,10 +41,10 @@ COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("facedesk code + resources", ("facedesk/*",)),
     ("dlib (_dlib_pybind11)", ("_dlib_pybind11*", "dlib*")),
     (
-        "OpenCV: FFmpeg/video/AV1 codecs",
+        "OpenCV: FFmpeg, libavif, AV1/VP9 codecs",
         tuple(f"opencv_python_headless.libs/{n}*" for n in _FFMPEG),
     ),
-    ("OpenCV: OpenBLAS + gfortran", ("opencv_python_headless.libs/*",)),
+    ("OpenCV: OpenBLAS, gfortran, libpng", ("opencv_python_headless.libs/*",)),
     ("OpenCV: cv2 module", ("cv2/*",)),
     ("Qt: ICU (libicu*)", ("PySide6/Qt/lib/libicu*",)),
     ("Qt: translations", ("PySide6/Qt/translations/*",)),

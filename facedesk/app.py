@@ -3,6 +3,8 @@
 ``facedesk`` with no subcommand opens the app; ``facedesk <subcommand> ...`` (the AWS CLI's
 names) is handed to ``facedesk.cli``. GUI options: ``--database``, and the screenshot mode
 ``--screenshot OUT.png [--collection C] [--view photos|faces] [--image EXTERNAL_IMAGE_ID]``.
+``facedesk PHOTO...`` (what a desktop's "Open with facedesk" runs) opens the app and indexes
+those photos or folders as a drop would; in screenshot mode the grab waits for that run.
 """
 
 from __future__ import annotations
@@ -27,15 +29,40 @@ def gui_parser() -> argparse.ArgumentParser:
     p.add_argument("--collection", help="collection to select (screenshot mode)")
     p.add_argument("--view", choices=("photos", "faces"), default="photos")
     p.add_argument("--image", metavar="EXTERNAL_IMAGE_ID", help="photo to open in the viewer")
+    p.add_argument("paths", nargs="*", metavar="PHOTO", help="photos or folders to index")
     return p
 
 
+def _cli_commands() -> frozenset[str]:
+    from facedesk.cli import build_parser
+
+    parser = build_parser()
+    return frozenset(
+        name
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name in action.choices
+    )
+
+
+def _is_path(arg: str, commands: frozenset[str]) -> bool:
+    # A subcommand's name wins over a file of that name in the working directory (a
+    # desktop's %F passes absolute paths, which never collide).
+    return arg not in commands and os.path.exists(arg)
+
+
 def is_cli_invocation(argv: Sequence[str]) -> bool:
-    """True when argv holds a subcommand or an option the GUI does not know (--help too)."""
+    """True when argv holds a subcommand or an option the GUI does not know (--help too).
+
+    Positional arguments that name existing files or folders are photos to open in the app.
+    """
     if any(a in ("-h", "--help", "--version") for a in argv):
         return True
-    _known, rest = gui_parser().parse_known_args(list(argv))
-    return bool(rest)
+    known, rest = gui_parser().parse_known_args(list(argv))
+    if rest:
+        return True
+    commands = _cli_commands() if known.paths else frozenset()
+    return not all(_is_path(p, commands) for p in known.paths)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -102,6 +129,10 @@ def run_gui(args: argparse.Namespace) -> int:
             window.show_shared_library_notice()
         controller.refresh_collections(select=window.initial_collection(args.collection))
         try:
+            if args.paths:
+                # the same path as a drop onto the window: remembered options, current
+                # collection (a default one is created when there is none)
+                window.commands.index_paths([os.path.abspath(p) for p in args.paths])
             if screenshot:
                 return _take_screenshot(app, window, args)
             window.show()

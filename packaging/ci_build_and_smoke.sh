@@ -1,13 +1,25 @@
 #!/usr/bin/env bash
-# CI hook: build the desktop install from a clean venv and run the frozen smoke test.
-# Called by .ci/run after the test suite. Needs only PyPI (pip) and Qt's system libraries
-# that .ci/run already installs (libEGL, fontconfig, xkbcommon). Budget: about 5 min on the
-# 2-core CI machine (figures in packaging/BENCH_RESULTS.md).
+# CI hook: build the desktop install from a clean venv, package it as a .deb, install that
+# into a scratch root (dpkg -x) and run the frozen smoke test from there. Called by .ci/run
+# after the test suite. Needs only PyPI (pip), dpkg-deb (Debian's dpkg) and Qt's system
+# libraries that .ci/run already installs (libEGL, fontconfig, xkbcommon). Budget: about
+# 5 min on the 2-core CI machine (figures in packaging/BENCH_RESULTS.md). One build only:
+# the .deb is made from the bundle just built, and one smoke run covers both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export QT_QPA_PLATFORM=offscreen
 PYTHON="${PYTHON:-python3.11}"
 start=$(date +%s)
 "$PYTHON" packaging/build.py "$@"
-"$PYTHON" packaging/smoke_test.py --report build/smoke-report.json
-echo "desktop build + frozen smoke test: $(( $(date +%s) - start )) s; bundle $(du -sh dist/facedesk | cut -f1)"
+# Size by component (the BENCHMARKS.md table); fails over the issue-21 limit once reached.
+"$PYTHON" packaging/bundle_size.py dist/facedesk --json build/bundle-size.json ${FACEDESK_BUNDLE_LIMIT_MB:+--limit-mb "$FACEDESK_BUNDLE_LIMIT_MB"}
+if command -v dpkg-deb >/dev/null; then
+  rm -f dist/facedesk_*.deb
+  # The build venv's Python: it has Pillow for the icon sizes.
+  build/venv/bin/python packaging/linux/make_deb.py
+  "$PYTHON" packaging/linux/check_deb.py dist/facedesk_*.deb --report build/smoke-report.json
+else
+  echo "no dpkg-deb here: smoke-testing the bundle folder instead of the .deb"
+  "$PYTHON" packaging/smoke_test.py --report build/smoke-report.json
+fi
+echo "desktop build + .deb + frozen smoke test: $(( $(date +%s) - start )) s; bundle $(du -sh dist/facedesk | cut -f1)"

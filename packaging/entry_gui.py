@@ -1,5 +1,15 @@
-"""PyInstaller entry of the windowed ``facedesk`` executable (no logic: Friture's main.py)."""
+"""PyInstaller entry of the ``facedesk`` executable (no logic: Friture's main.py).
 
-from facedesk.app import main
+On Linux and macOS ``facedesk-cli`` is a symlink to this executable (one bootloader and
+archive instead of two, see facedesk.spec): called by that name it is the command line.
+"""
+
+import os
+import sys
+
+if sys.argv and os.path.splitext(os.path.basename(sys.argv[0]))[0] == "facedesk-cli":
+    from facedesk.cli import main
+else:
+    from facedesk.app import main
 
 raise SystemExit(main())

@@ -32,6 +32,7 @@ fails loudly instead of computing wrong descriptors.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import tempfile
@@ -338,11 +339,52 @@ def build_onnx(w: DescriptorWeights) -> bytes:
 GRAPH_VERSION = 1
 
 
-def _cache_file(path: Path) -> Path:
+# An install may ship the graph beside the vendored models (the desktop bundle does:
+# packaging/facedesk.spec calls write_shipped_graph at build time), so that neither the
+# first start nor any analysis process converts, and the bundle needs no ``onnx``.
+SHIPPED_GRAPH = "dlib-resnet.onnx"
+SHIPPED_META = "dlib-resnet.json"
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _cache_file(digest: str) -> Path:
     from facedesk.config import cache_dir
 
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    return cache_dir() / "models" / f"dlib-resnet-{digest}-g{GRAPH_VERSION}.onnx"
+    return cache_dir() / "models" / f"dlib-resnet-{digest[:16]}-g{GRAPH_VERSION}.onnx"
+
+
+def shipped_dir() -> Path:
+    """Where an install keeps a prebuilt graph: the vendored models' folder."""
+    from importlib import resources
+
+    return Path(str(resources.files("facedesk.engine.models")))
+
+
+def read_shipped_graph(folder: Path, digest: str) -> bytes | None:
+    """The graph shipped in ``folder`` if it was built from the ``.dat`` with ``digest``
+    by this GRAPH_VERSION; None when there is none or it belongs to another file."""
+    try:
+        meta = json.loads((folder / SHIPPED_META).read_text(encoding="utf-8"))
+        if meta.get("source_sha256") != digest or meta.get("graph_version") != GRAPH_VERSION:
+            log.info("shipped descriptor graph is for another model file; not used")
+            return None
+        return (folder / SHIPPED_GRAPH).read_bytes()
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def write_shipped_graph(path: Path, folder: Path) -> list[Path]:
+    """Build time: convert the network in ``path`` and write the graph and its metadata
+    (the ``.dat`` file's sha256, GRAPH_VERSION) into ``folder``; returns both files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    graph, meta = folder / SHIPPED_GRAPH, folder / SHIPPED_META
+    _write_atomically(graph, build_onnx(read_weights(path)))
+    info = {"source": path.name, "source_sha256": _digest(path), "graph_version": GRAPH_VERSION}
+    _write_atomically(meta, (json.dumps(info, indent=2) + "\n").encode("utf-8"))
+    return [graph, meta]
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
@@ -361,13 +403,19 @@ def _write_atomically(target: Path, data: bytes) -> None:
 def model_bytes(path: Path, refresh: bool = False) -> bytes:
     """The ONNX graph of the network in ``path``.
 
+    First the graph an install ships (see ``shipped_dir``), then the user's cache.
     Converting costs 0.2-0.4 s (and imports ``onnx``), once per process that computes
     descriptors: every analysis process and every CLI call. The graph is therefore kept
     in the user's cache directory, named by the ``.dat`` file's hash; a cache that cannot
-    be read or written only costs the conversion.
+    be read or written only costs the conversion. ``refresh`` (a graph that onnxruntime
+    could not read) skips both and converts.
     """
-    cached = _cache_file(path)
+    digest = _digest(path)
+    cached = _cache_file(digest)
     if not refresh:
+        shipped = read_shipped_graph(shipped_dir(), digest)
+        if shipped is not None:
+            return shipped
         try:
             return cached.read_bytes()
         except OSError:

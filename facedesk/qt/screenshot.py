@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer
@@ -42,7 +44,15 @@ class ScreenshotTaker(QObject):
     def start(self) -> None:
         self.window.resize(self.request.width, self.request.height)
         self.window.show()
+        # Startup probe: the first turn of the event loop after show() has laid out and
+        # painted the window. packaging/smoke_test.py times exec -> this line (wall clock,
+        # same machine), which is "window shown" without the grab and PNG that follow.
+        QTimer.singleShot(0, self._report_shown)
         self._timer.start()
+
+    def _report_shown(self) -> None:
+        sys.stderr.write(f"facedesk: window shown at {time.time():.3f}\n")
+        sys.stderr.flush()
 
     def _idle(self) -> bool:
         c, w = self.window.controller, self.window

@@ -100,3 +100,30 @@ def test_graph_is_cached_and_a_damaged_or_unwritable_cache_costs_only_time(
     descriptor_net.model_bytes.cache_clear()
     assert np.array_equal(DescriptorNet(resnet).compute(chip), want)
     descriptor_net.model_bytes.cache_clear()
+
+
+def test_a_shipped_graph_is_used_before_the_cache_and_only_for_its_own_model_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The desktop bundle ships the graph converted at build time (packaging/facedesk.spec)."""
+    from facedesk.engine import descriptor_net
+
+    resnet = dlib_models.model_path("resnet")
+    shipped = tmp_path / "shipped"
+    graph, meta = descriptor_net.write_shipped_graph(resnet, shipped)
+    monkeypatch.setattr(descriptor_net, "shipped_dir", lambda: shipped)
+    monkeypatch.setenv("FACEDESK_CACHE_DIR", str(tmp_path / "cache"))
+    descriptor_net.model_bytes.cache_clear()
+    try:
+        assert descriptor_net.model_bytes(resnet) == graph.read_bytes()
+        assert not (tmp_path / "cache").exists()  # nothing converted, nothing cached
+        chip = np.full((1, CHIP_SIZE, CHIP_SIZE, 3), 128, dtype=np.uint8)
+        from_shipped = DescriptorNet(resnet).compute(chip)
+
+        # a graph recorded for another .dat file (or an older GRAPH_VERSION) is ignored
+        meta.write_text(meta.read_text().replace('"source_sha256": "', '"source_sha256": "0'))
+        descriptor_net.model_bytes.cache_clear()
+        assert np.array_equal(DescriptorNet(resnet).compute(chip), from_shipped)
+        assert list((tmp_path / "cache" / "models").glob("dlib-resnet-*.onnx"))
+    finally:
+        descriptor_net.model_bytes.cache_clear()

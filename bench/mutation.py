@@ -42,7 +42,8 @@ def copy_tree(dst: Path) -> None:
 
 
 def module_of(mutant: str) -> str:
-    return mutant.split(".x_")[0]
+    """``pkg.mod.x_func__mutmut_3`` or ``pkg.mod.xǁClassǁmethod__mutmut_3`` -> ``pkg.mod``."""
+    return re.split(r"\.x[_ǁ]", mutant, maxsplit=1)[0]
 
 
 def changed_lines(cwd: Path, mutant: str) -> str:

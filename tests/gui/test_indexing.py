@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -116,6 +120,30 @@ def test_event_loop_keeps_running_while_30_photos_index(
     qtbot.waitUntil(lambda: not c.busy, timeout=20_000)
 
 
+@contextmanager
+def _machine_control(stop: Path) -> Iterator[Callable[[], float]]:
+    """A bare process ticking every 10 ms until ``stop`` exists; yields its longest gap (ms)."""
+    script = (
+        "import sys, time, pathlib\n"
+        "stop, worst, last, end = pathlib.Path(sys.argv[1]), 0.0, time.perf_counter(), "
+        "time.perf_counter() + 300\n"
+        "while not stop.exists() and last < end:\n"
+        "    time.sleep(0.01)\n"
+        "    now = time.perf_counter(); worst = max(worst, now - last); last = now\n"
+        "print(worst * 1000)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(stop)], stdout=subprocess.PIPE, text=True
+    )
+    out: list[float] = []
+    try:
+        yield lambda: out[0]
+    finally:
+        stop.touch()
+        stdout, _ = proc.communicate(timeout=60)
+    out.append(float(stdout))
+
+
 # A generous bound for a shared, loaded machine: bench/ui_heartbeat.py keeps the 50 ms target
 # (measured there: 646-766 ms stalls with the analysis in the UI's process).
 MAX_UI_GAP_MS = 250.0
@@ -140,15 +168,23 @@ def test_indexing_never_blocks_the_ui_thread_longer_than_250_ms(
     ticks: list[float] = []
     timer = QTimer(interval=10)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    timer.start()
-    qtbot.wait(100)  # the timer is running before the work starts
-    with qtbot.waitSignal(c.indexing_finished, timeout=300_000) as done:
-        window.commands.index_paths([str(folder)])
-    timer.stop()
+    stop = tmp_path / "stop"
+    with _machine_control(stop) as control:
+        timer.start()
+        qtbot.wait(100)  # the timer is running before the work starts
+        with qtbot.waitSignal(c.indexing_finished, timeout=300_000) as done:
+            window.commands.index_paths([str(folder)])
+        timer.stop()
+        stop.touch()
     assert not done.args[0].cancelled
     assert [r.status for r in c.results.results()] == ["indexed"] * 8
     gaps = [(b - a) * 1000 for a, b in pairwise(ticks)]
     assert len(gaps) > 10
-    print(f"max UI gap {max(gaps):.0f} ms over {len(gaps)} ticks")
-    assert max(gaps) < MAX_UI_GAP_MS, f"UI thread blocked {max(gaps):.0f} ms"
+    machine = control()
+    print(f"UI max gap {max(gaps):.0f} ms over {len(gaps)} ticks; control process {machine:.0f} ms")
+    # The bound is on the app's own stalls: a loaded machine delays every process (at load
+    # 20-28 on 2 cores a bare sleeping process here waited up to ~0.4 s), so the control's
+    # longest wait is added. Analysis in the UI's process stalls 0.3-1.4 s per photo idle,
+    # 5.5 s at load 28.
+    assert max(gaps) < MAX_UI_GAP_MS + machine, f"UI thread blocked {max(gaps):.0f} ms"
     qtbot.waitUntil(lambda: not c.busy, timeout=20_000)

@@ -13,6 +13,7 @@ generation change together, and the search index hears of it through ``faces_cha
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -278,3 +279,54 @@ def remove_drawn_face(
         record, response=response, measurements=tuple(measurements), face_count=len(faces)
     )
     _write(ctx, edited, added=[], removed=[face_id])
+
+
+def carry_over(
+    old: IndexRecord, new: IndexRecord, stored: list[StoredFace]
+) -> tuple[IndexRecord, list[StoredFace], set[str]]:
+    """A photo analysed again (other settings) keeps what a person said about it: faces
+    drawn by hand stay (returned as FaceIds to keep), and detections marked "not a face"
+    stay out of the new record and of the faces to store."""
+    not_faces = [BoundingBox.from_dict(n["Box"]) for n in old.settings.get("NotFaces", [])]
+
+    def wanted(detail: Mapping[str, Any]) -> bool:
+        box = BoundingBox.from_dict(detail["BoundingBox"])
+        return all(_iou(box, n) <= 0.5 for n in not_faces)
+
+    faces = list(new.response.get("FaceRecords", []))
+    unindexed = list(new.response.get("UnindexedFaces", []))
+    measures = list(new.measurements)
+    keep_f = [wanted(r["FaceDetail"]) for r in faces]
+    keep_u = [wanted(u["FaceDetail"]) for u in unindexed]
+    kept_measures = [m for m, k in zip(measures, keep_f + keep_u, strict=False) if k]
+    faces = [r for r, k in zip(faces, keep_f, strict=True) if k]
+    unindexed = [u for u, k in zip(unindexed, keep_u, strict=True) if k]
+    dropped = {
+        r["Face"]["FaceId"]
+        for r, k in zip(new.response.get("FaceRecords", []), keep_f, strict=True)
+        if not k
+    }
+    stored = [f for f in stored if f.face_id not in dropped]
+    drawn: set[str] = set()
+    for i, r in enumerate(old.response.get("FaceRecords", [])):
+        if i < len(old.measurements) and old.measurements[i].get("user_drawn"):
+            faces.append(r)
+            kept_measures.insert(len(faces) - 1, old.measurements[i])
+            drawn.add(r["Face"]["FaceId"])
+    response = {k: v for k, v in new.response.items() if k not in ("FaceRecords", "UnindexedFaces")}
+    if faces:
+        response["FaceRecords"] = faces
+    if unindexed:
+        response["UnindexedFaces"] = unindexed
+    settings = dict(new.settings)
+    if old.settings.get("NotFaces"):
+        settings["NotFaces"] = old.settings["NotFaces"]
+    record = replace(
+        new,
+        response=response,
+        settings=settings,
+        measurements=tuple(kept_measures),
+        face_count=len(faces),
+        unindexed_count=len(unindexed),
+    )
+    return record, stored, drawn

@@ -20,6 +20,7 @@ from facedesk.core.types import (
     IndexRecord,
     StoredFace,
 )
+from facedesk.service import face_edits
 from facedesk.service.context import ServiceContext
 from facedesk.service.shapes import expand_attributes, face_detail
 
@@ -267,7 +268,7 @@ def commit_index(
     external_image_id = prepared.external_image_id
     stored = list(prepared.stored)
     removed: list[str] = []
-    response = prepared.response
+    response, record = prepared.response, prepared.record
     with ctx.db.unit_of_work() as uow:
         uow.collections.ensure(collection_id)
         # Another writer may have stored the same image meanwhile: theirs wins.
@@ -279,8 +280,10 @@ def commit_index(
             ):
                 live = {f.face_id for f in old}
                 return IndexOutcome(stored_response(again, live), image_id, stored=False)
+            # what a person said about the photo outlives the new analysis
+            record, stored, drawn = face_edits.carry_over(again, record, stored)
             old_ids = {f.face_id for f in old}
-            new_ids = {f.face_id for f in stored}
+            new_ids = {f.face_id for f in stored} | drawn
             # Faces the user deleted stay deleted, as on a rescan with the same settings.
             deleted = {r["Face"]["FaceId"] for r in again.response.get("FaceRecords", [])}
             deleted -= old_ids
@@ -289,9 +292,7 @@ def commit_index(
             )
             stored = [f for f in stored if f.face_id not in old_ids | deleted]
             uow.index_records.delete_for_image(collection_id, image_id, external_image_id)
-            response = stored_response(
-                prepared.record, (new_ids & old_ids) | {f.face_id for f in stored}
-            )
+            response = stored_response(record, (new_ids & old_ids) | {f.face_id for f in stored})
         uow.images.upsert(prepared.info)
         thumbnails = {
             f.face_id: prepared.thumbnails[f.face_id]
@@ -299,7 +300,7 @@ def commit_index(
             if f.face_id in prepared.thumbnails
         }
         uow.faces.add_many(stored, thumbnails if prepared.thumbnails else None)
-        uow.index_records.add(prepared.record)
+        uow.index_records.add(record)
         changed = stored or removed
         generation = uow.collections.bump_generation(collection_id) if changed else None
         uow.commit()

@@ -121,3 +121,27 @@ def test_a_face_of_a_person_is_not_removed_as_not_a_face(client: Any, testdata: 
     with pytest.raises(InvalidParameterException, match="belongs to a person"):
         client.library.not_a_face("c", result.image_id, "obama.jpg", face["BoundingBox"])
     assert len(client.list_faces(CollectionId="c")["Faces"]) == 1
+
+
+def test_corrections_outlive_a_new_analysis_with_other_settings(client: Any, pair: Path) -> None:
+    result = _index(client, pair)
+    lib = client.library
+    upright = client.list_faces(CollectionId="c")["Faces"][0]
+    drawn = lib.draw_face(
+        "c",
+        result.image_id,
+        "pair.jpg",
+        turned_box(BoundingBox.from_dict(upright["BoundingBox"]), pair),
+    )["Face"]
+    lib.not_a_face("c", result.image_id, "pair.jpg", upright["BoundingBox"])
+    assert [f["FaceId"] for f in client.list_faces(CollectionId="c")["Faces"]] == [drawn["FaceId"]]
+    # the batch analyses the photo again under other settings (README's rule) ...
+    again = _index(client, pair, quality_filter="NONE")
+    assert again.status == "indexed"
+    # ... and what the person said still holds: the drawn face stays, the other stays out
+    assert [f["FaceId"] for f in client.list_faces(CollectionId="c")["Faces"]] == [drawn["FaceId"]]
+    record = lib.index_record("c", result.image_id, "pair.jpg")
+    assert record.settings["QualityFilter"] == "NONE"
+    assert [r["Face"]["FaceId"] for r in record.response["FaceRecords"]] == [drawn["FaceId"]]
+    assert [m.get("user_drawn", False) for m in record.measurements] == [True]
+    assert len(record.settings["NotFaces"]) == 1

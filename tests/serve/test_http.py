@@ -172,3 +172,25 @@ def test_botocore_parses_every_error_body(code: str) -> None:
     cls = client.exceptions.from_code(code)
     if code in ALL_ERRORS:
         assert cls.__name__ == code  # a class boto3's client.exceptions knows
+
+
+def test_an_unexpected_failure_is_internal_server_error(tmp_path: Any) -> None:
+    """A database that cannot be opened (a folder) fails inside the operation with no
+    Rekognition error: the client gets InternalServerError with status 500, the server
+    keeps answering."""
+    import botocore.exceptions
+
+    from tests.serve.conftest import serve
+
+    gen = serve(tmp_path)  # the database path is a directory
+    served = next(gen)
+    try:
+        rek = served.boto3(retries={"total_max_attempts": 1, "mode": "standard"})
+        for _ in range(2):
+            with pytest.raises(botocore.exceptions.ClientError) as caught:
+                rek.list_collections()
+            response = caught.value.response
+            assert response["Error"]["Code"] == "InternalServerError"
+            assert response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    finally:
+        gen.close()

@@ -1,6 +1,8 @@
 """SQLAlchemy 2 declarative tables. Rows never leave facedesk.storage (repositories map them).
 
-Every timestamp is stored as UTC and read back tz-aware. Embeddings are raw float32 bytes.
+Every timestamp is stored as UTC and read back tz-aware. Embeddings are raw float32 bytes in
+Python and on SQLite; on PostgreSQL they are a pgvector ``vector(128)`` column (float4, so the
+bytes round-trip exactly) with an HNSW index for nearest-neighbour search in the database.
 ``index_records.external_image_id`` stores '' for "no ExternalImageId" so the unique key also
 collides for None (Rekognition's ExternalImageId pattern never allows the empty string).
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -54,6 +57,49 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+EMBEDDING_DIM = 128
+
+
+class Embedding(TypeDecorator[bytes]):
+    """Little-endian float32 bytes in Python; BLOB on SQLite, ``vector(128)`` on PostgreSQL.
+
+    pgvector stores float4, the same precision as the bytes, so values (and therefore every
+    similarity) are identical on both backends. pgvector is imported only for PostgreSQL: it
+    is the optional ``postgres`` extra.
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "postgresql":
+            from pgvector.sqlalchemy import VECTOR
+
+            return dialect.type_descriptor(VECTOR(EMBEDDING_DIM))
+        return dialect.type_descriptor(LargeBinary())
+
+    def process_bind_param(self, value: bytes | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "postgresql":
+            return value
+        return np.frombuffer(value, dtype="<f4")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> bytes | None:
+        if value is None or dialect.name != "postgresql":
+            return value  # type: ignore[no-any-return]
+        return np.ascontiguousarray(value, dtype="<f4").tobytes()
+
+
+def autogenerate_filter(dialect: str) -> Any:
+    """Alembic ``include_object``: leave out what exists on another dialect only (the HNSW
+    index), which Alembic's comparison does not know from ``ddl_if``."""
+
+    def include(obj: Any, _name: Any, _type: Any, _reflected: Any, _compare_to: Any) -> bool:
+        only = getattr(obj, "info", {}).get("dialect")
+        return only is None or only == dialect
+
+    return include
 
 
 class Base(DeclarativeBase):
@@ -106,6 +152,15 @@ class FaceRow(Base):
     __table_args__ = (
         Index("ix_faces_collection_pk_image_id", "collection_pk", "image_id"),
         Index("ix_faces_user_pk", "user_pk"),
+        # The ANN index exists on PostgreSQL only (SQLite searches in process).
+        Index(
+            "ix_faces_embedding_hnsw",
+            "embedding",
+            postgresql_using="hnsw",
+            postgresql_with={"m": 16, "ef_construction": 64},
+            postgresql_ops={"embedding": "vector_l2_ops"},
+            info={"dialect": "postgresql"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     collection_pk: Mapped[int] = mapped_column(
@@ -121,7 +176,7 @@ class FaceRow(Base):
     confidence: Mapped[float] = mapped_column(Float)
     model_version: Mapped[str] = mapped_column(String(32))
     user_pk: Mapped[int | None] = mapped_column(ForeignKey("users.pk", ondelete="SET NULL"))
-    embedding: Mapped[bytes]
+    embedding: Mapped[bytes] = mapped_column(Embedding())
     indexed_at: Mapped[datetime]
 
 
@@ -174,3 +229,19 @@ class RequestTokenRow(Base):
     params_hash: Mapped[str] = mapped_column(String(64))
     response: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+
+
+class IndexClaimRow(Base):
+    """Work claims for indexing: one row per (collection, source file), locked while a process
+    analyses that file. On PostgreSQL ``SELECT ... FOR UPDATE SKIP LOCKED`` lets several
+    processes share one folder and analyse each photo once; a crashed process's lock goes with
+    its connection, so nothing stays claimed forever."""
+
+    __tablename__ = "index_claims"
+
+    collection_pk: Mapped[int] = mapped_column(
+        ForeignKey("collections.pk", ondelete="CASCADE"), primary_key=True
+    )
+    # sha256 of the source path: a fixed-width key (btree entries have a size limit).
+    source_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    claimed_at: Mapped[datetime]

@@ -15,14 +15,14 @@ from alembic.runtime.migration import MigrationContext
 from facedesk.core.types import CollectionInfo
 from facedesk.storage import database as database_module
 from facedesk.storage.database import Database, DatabaseVersionError
-from facedesk.storage.orm import Base
+from facedesk.storage.orm import Base, autogenerate_filter
 from tests.support.migrations import ship_revision
 
 EXTRA_REVISION = """
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "9999_test"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -78,10 +78,15 @@ def test_files_are_private(tmp_path: Path) -> None:
 def test_migrated_schema_matches_orm(tmp_path: Path) -> None:
     db = Database(tmp_path / "schema.db")
     try:
-        assert db.current_revision() == "0001"
+        assert db.current_revision() == database_module.HEAD_REVISION
         with db.engine.connect() as conn:
             context = MigrationContext.configure(
-                conn, opts={"compare_type": True, "compare_server_default": True}
+                conn,
+                opts={
+                    "compare_type": True,
+                    "compare_server_default": True,
+                    "include_object": autogenerate_filter("sqlite"),
+                },
             )
             assert compare_metadata(context, Base.metadata) == []
             tables = {
@@ -119,15 +124,18 @@ def test_backup_before_migrating_and_refuse_newer(
         uow.commit()
     db.dispose()
 
-    ship_revision(monkeypatch, tmp_path / "migrations", EXTRA_REVISION, "0002")
+    head = database_module.HEAD_REVISION
+    ship_revision(
+        monkeypatch, tmp_path / "migrations", EXTRA_REVISION.format(head=head), "9999_test"
+    )
     upgraded = Database(path)
     try:
-        assert upgraded.current_revision() == "0002"
+        assert upgraded.current_revision() == "9999_test"
     finally:
         upgraded.dispose()
-    backup = tmp_path / "m.db.bak-0001"
+    backup = tmp_path / f"m.db.bak-{head}"
     with sqlite3.connect(backup) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (head,)
         assert conn.execute("SELECT collection_id FROM collections").fetchall() == [("before",)]
     conn.close()
     if sys.platform != "win32":

@@ -91,13 +91,18 @@ class Embedding(TypeDecorator[bytes]):
         return np.ascontiguousarray(value, dtype="<f4").tobytes()
 
 
-def autogenerate_filter(dialect: str) -> Any:
-    """Alembic ``include_object``: leave out what exists on another dialect only (the HNSW
-    index), which Alembic's comparison does not know from ``ddl_if``."""
+# PostgreSQL: one partial HNSW index per collection, ``ix_faces_embedding_hnsw_c<pk>``
+# (see repositories.py): pgvector 0.6 filters an index scan's results after the fact, so one
+# index over every collection would starve a small collection's search of candidates.
+HNSW_INDEX_PREFIX = "ix_faces_embedding_hnsw_c"
 
-    def include(obj: Any, _name: Any, _type: Any, _reflected: Any, _compare_to: Any) -> bool:
-        only = getattr(obj, "info", {}).get("dialect")
-        return only is None or only == dialect
+
+def autogenerate_filter(dialect: str) -> Any:
+    """Alembic ``include_object``: leave out the per-collection HNSW indexes, which the
+    repositories create and drop with their collections (no metadata can list them)."""
+
+    def include(obj: Any, name: Any, type_: Any, _reflected: Any, _compare_to: Any) -> bool:
+        return not (type_ == "index" and str(name).startswith(HNSW_INDEX_PREFIX))
 
     return include
 
@@ -152,15 +157,6 @@ class FaceRow(Base):
     __table_args__ = (
         Index("ix_faces_collection_pk_image_id", "collection_pk", "image_id"),
         Index("ix_faces_user_pk", "user_pk"),
-        # The ANN index exists on PostgreSQL only (SQLite searches in process).
-        Index(
-            "ix_faces_embedding_hnsw",
-            "embedding",
-            postgresql_using="hnsw",
-            postgresql_with={"m": 16, "ef_construction": 64},
-            postgresql_ops={"embedding": "vector_l2_ops"},
-            info={"dialect": "postgresql"},
-        ).ddl_if(dialect="postgresql"),
     )
 
     collection_pk: Mapped[int] = mapped_column(

@@ -30,6 +30,7 @@ from facedesk.core.types import (
     StoredFace,
     UserInfo,
 )
+from facedesk.storage import postgres
 from facedesk.storage.orm import (
     CollectionRow,
     FaceRow,
@@ -72,6 +73,10 @@ def _collection_pk(session: Session, collection_id: str) -> int | None:
     return session.scalar(
         select(CollectionRow.pk).where(CollectionRow.collection_id == collection_id)
     )
+
+
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _require_pk(session: Session, collection_id: str) -> int:
@@ -125,6 +130,8 @@ class CollectionRepository:
             )
         )
         self._s.flush()
+        if _is_postgresql(self._s):
+            postgres.create_hnsw_index(self._s, _require_pk(self._s, info.collection_id))
 
     def get(self, collection_id: str) -> CollectionInfo | None:
         row = self._s.execute(
@@ -172,6 +179,9 @@ class CollectionRepository:
 
     def delete(self, collection_id: str) -> bool:
         # Faces, thumbnails, users, index records and tokens go by ON DELETE CASCADE.
+        pk = _collection_pk(self._s, collection_id)
+        if pk is not None and _is_postgresql(self._s):
+            postgres.drop_hnsw_index(self._s, pk)
         result = self._s.execute(
             delete(CollectionRow).where(CollectionRow.collection_id == collection_id)
         )
@@ -523,6 +533,21 @@ class FaceRepository:
         if len(ids) != n:  # rows changed between the count and the read: same transaction
             raise RuntimeError("faces changed while their embeddings were read")
         return ids, matrix
+
+    def nearest(
+        self,
+        collection_id: str,
+        query: Embedding,
+        k: int,
+        max_distance: float | None = None,
+        exclude: set[str] | None = None,
+    ) -> list[tuple[str, float]]:
+        """PostgreSQL: the ``k`` nearest faces as (face_id, distance), searched in the
+        database (see facedesk.storage.postgres). Other backends search in process."""
+        if not _is_postgresql(self._s):
+            raise NotImplementedError("in-database search needs PostgreSQL with pgvector")
+        cpk = _require_pk(self._s, collection_id)
+        return postgres.nearest(self._s, cpk, np.asarray(query), k, max_distance, exclude)
 
     def thumbnail(self, collection_id: str, face_id: str) -> bytes | None:
         cpk = _require_pk(self._s, collection_id)

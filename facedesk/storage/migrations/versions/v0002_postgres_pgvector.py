@@ -1,4 +1,5 @@
-"""PostgreSQL: pgvector embeddings with an HNSW index; every dialect: the index_claims table.
+"""PostgreSQL: pgvector embeddings with an HNSW index per collection; every dialect: the
+index_claims table.
 
 On PostgreSQL ``faces.embedding`` becomes ``vector(128)`` (it was bytea, the little-endian
 float32 bytes SQLite stores); the bytes are converted in Python in batches, since SQL has no
@@ -53,10 +54,13 @@ def _faces_to_pgvector() -> None:
     op.execute("ALTER TABLE faces DROP COLUMN embedding")
     op.execute("ALTER TABLE faces RENAME COLUMN embedding_v TO embedding")
     op.execute("ALTER TABLE faces ALTER COLUMN embedding SET NOT NULL")
-    op.execute(
-        "CREATE INDEX ix_faces_embedding_hnsw ON faces USING hnsw (embedding vector_l2_ops) "
-        "WITH (m = 16, ef_construction = 64)"
-    )
+    for (pk,) in bind.execute(sa.text("SELECT pk FROM collections")).all():
+        # As repositories.create_hnsw_index makes them for new collections.
+        op.execute(
+            f"CREATE INDEX ix_faces_embedding_hnsw_c{int(pk)} ON faces "
+            "USING hnsw (embedding vector_l2_ops) WITH (m = 16, ef_construction = 64) "
+            f"WHERE collection_pk = {int(pk)}"
+        )
 
 
 def upgrade() -> None:

@@ -9,7 +9,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Column,
@@ -30,6 +30,9 @@ from sqlalchemy.pool import StaticPool
 
 from facedesk.storage.locking import retry_locked
 from facedesk.storage.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from facedesk.storage.claims import WorkClaims
 
 BUSY_TIMEOUT_MS = 30_000
 # The newest migration's revision. A database already there opens without Alembic, whose
@@ -272,6 +275,15 @@ class Database:
     def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         """A fresh UnitOfWork. ``read_only`` starts a deferred (shared) transaction on SQLite."""
         return UnitOfWork(self._read_sessions if read_only else self._write_sessions)
+
+    def work_claims(self, collection_id: str) -> WorkClaims:
+        """Claims for one indexing batch into ``collection_id`` (see storage/claims.py);
+        close them when the batch ends."""
+        from facedesk.storage.claims import WorkClaims
+
+        with self.unit_of_work(read_only=True) as uow:
+            pk = uow.collections.pk(collection_id)
+        return WorkClaims(self.engine, pk)
 
     def dispose(self) -> None:
         self.engine.dispose()

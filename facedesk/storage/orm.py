@@ -225,19 +225,3 @@ class RequestTokenRow(Base):
     params_hash: Mapped[str] = mapped_column(String(64))
     response: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
-
-
-class IndexClaimRow(Base):
-    """Work claims for indexing: one row per (collection, source file), locked while a process
-    analyses that file. On PostgreSQL ``SELECT ... FOR UPDATE SKIP LOCKED`` lets several
-    processes share one folder and analyse each photo once; a crashed process's lock goes with
-    its connection, so nothing stays claimed forever."""
-
-    __tablename__ = "index_claims"
-
-    collection_pk: Mapped[int] = mapped_column(
-        ForeignKey("collections.pk", ondelete="CASCADE"), primary_key=True
-    )
-    # sha256 of the source path: a fixed-width key (btree entries have a size limit).
-    source_key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    claimed_at: Mapped[datetime]

@@ -31,6 +31,7 @@ from facedesk.core.types import (
     UserInfo,
 )
 from facedesk.storage import postgres
+from facedesk.storage.claims import lock_image_for_write
 from facedesk.storage.orm import (
     CollectionRow,
     FaceRow,
@@ -79,6 +80,19 @@ def _is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def _insert_ignoring_duplicates(session: Session, table: Any) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING in the session's dialect (SQLite or PostgreSQL)."""
+    if _is_postgresql(session):
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    if session.get_bind().dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing()
+    return insert(table)
+
+
 def _require_pk(session: Session, collection_id: str) -> int:
     pk = _collection_pk(session, collection_id)
     if pk is None:
@@ -117,19 +131,20 @@ class CollectionRepository:
         )
 
     def add(self, info: CollectionInfo) -> None:
-        if _collection_pk(self._s, info.collection_id) is not None:
-            raise ResourceAlreadyExistsException(
-                f"The collection id: {info.collection_id} already exists."
-            )
-        self._s.add(
-            CollectionRow(
+        # ON CONFLICT DO NOTHING: two processes creating one collection at once get one row
+        # and one ResourceAlreadyExistsException, not an IntegrityError.
+        result = self._s.execute(
+            _insert_ignoring_duplicates(self._s, CollectionRow).values(
                 collection_id=info.collection_id,
                 face_model_version=info.face_model_version,
                 arn=info.arn,
                 created_at=info.created_at,
             )
         )
-        self._s.flush()
+        if not getattr(result, "rowcount", 1):
+            raise ResourceAlreadyExistsException(
+                f"The collection id: {info.collection_id} already exists."
+            )
         if _is_postgresql(self._s):
             postgres.create_hnsw_index(self._s, _require_pk(self._s, info.collection_id))
 
@@ -148,6 +163,10 @@ class CollectionRepository:
     def ensure(self, collection_id: str) -> None:
         """ResourceNotFoundException unless the collection exists (without counting faces)."""
         self.face_model_version(collection_id)
+
+    def pk(self, collection_id: str) -> int:
+        """The collection's row key (ResourceNotFoundException if there is none)."""
+        return _require_pk(self._s, collection_id)
 
     def face_model_version(self, collection_id: str) -> str:
         value = self._s.scalar(
@@ -206,8 +225,10 @@ class ImageRepository:
         self._s = session
 
     def upsert(self, info: ImageInfo) -> None:
-        self._s.merge(
-            ImageRow(
+        # ImageId is a function of the bytes, so a row already there (another process may
+        # have written it a moment ago) holds the same values: keep it.
+        self._s.execute(
+            _insert_ignoring_duplicates(self._s, ImageRow).values(
                 image_id=info.image_id,
                 sha256=info.sha256,
                 byte_size=info.byte_size,
@@ -216,7 +237,6 @@ class ImageRepository:
                 format=info.format,
             )
         )
-        self._s.flush()
 
     def get(self, image_id: str) -> ImageInfo | None:
         row = self._s.get(ImageRow, image_id)
@@ -366,7 +386,9 @@ class FaceRepository:
                         "indexed_at": f.indexed_at or now,
                     }
                 )
-        self._s.execute(insert(FaceRow), rows)
+        # FaceIds are functions of the image, the model and the box: a duplicate is the same
+        # face, already stored by a concurrent writer.
+        self._s.execute(_insert_ignoring_duplicates(self._s, FaceRow), rows)
         if thumbnails:
             pk_of = {f.face_id: by_collection[f.collection_id] for f in faces}
             thumbs = [
@@ -375,7 +397,7 @@ class FaceRepository:
                 if fid in pk_of
             ]
             if thumbs:
-                self._s.execute(insert(FaceThumbnailRow), thumbs)
+                self._s.execute(_insert_ignoring_duplicates(self._s, FaceThumbnailRow), thumbs)
 
     def get_many(self, collection_id: str, face_ids: Sequence[str]) -> list[StoredFace]:
         """The stored faces among ``face_ids``, in the order given (unknown ids are skipped)."""
@@ -634,6 +656,14 @@ class IndexRecordRepository:
                 IndexRecordRow.external_image_id == _to_db_external(external_image_id),
             )
         ).one_or_none()
+
+    def lock_for_write(
+        self, collection_id: str, image_id: str, external_image_id: str | None
+    ) -> None:
+        """Hold off other writers of this image until the transaction ends (PostgreSQL;
+        SQLite's BEGIN IMMEDIATE already serialises writers)."""
+        cpk = _require_pk(self._s, collection_id)
+        lock_image_for_write(self._s, cpk, image_id, external_image_id)
 
     def get(
         self, collection_id: str, image_id: str, external_image_id: str | None

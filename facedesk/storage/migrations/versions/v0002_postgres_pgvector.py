@@ -1,5 +1,4 @@
-"""PostgreSQL: pgvector embeddings with an HNSW index per collection; every dialect: the
-index_claims table.
+"""PostgreSQL: pgvector embeddings with an HNSW index per collection (SQLite: no change).
 
 On PostgreSQL ``faces.embedding`` becomes ``vector(128)`` (it was bytea, the little-endian
 float32 bytes SQLite stores); the bytes are converted in Python in batches, since SQL has no
@@ -64,19 +63,6 @@ def _faces_to_pgvector() -> None:
 
 
 def upgrade() -> None:
-    op.create_table(
-        "index_claims",
-        sa.Column("collection_pk", sa.Integer(), nullable=False),
-        sa.Column("source_key", sa.String(length=64), nullable=False),
-        sa.Column("claimed_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["collection_pk"],
-            ["collections.pk"],
-            name=op.f("fk_index_claims_collection_pk_collections"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("collection_pk", "source_key", name=op.f("pk_index_claims")),
-    )
     if op.get_bind().dialect.name == "postgresql":
         _faces_to_pgvector()
 
@@ -84,4 +70,3 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         raise NotImplementedError("pgvector embeddings are not converted back to bytea")
-    op.drop_table("index_claims")

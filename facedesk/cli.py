@@ -54,7 +54,7 @@ def command_names() -> dict[str, str]:
 
 def is_cli_invocation(argv: Sequence[str]) -> bool:
     """True when argv names a subcommand (the app opens the GUI otherwise)."""
-    commands = set(command_names()) | {BATCH_COMMAND}
+    commands = set(command_names()) | {BATCH_COMMAND, MIGRATE_COMMAND}
     return any(arg in commands for arg in argv) or any(
         arg in ("--version", "-h", "--help") for arg in argv
     )
@@ -162,6 +162,31 @@ def _add_batch(sub: Any) -> None:
     p.add_argument("--no-progress", action="store_true")
 
 
+MIGRATE_COMMAND = "migrate"
+
+
+def _add_migrate(sub: Any) -> None:
+    p = sub.add_parser(
+        MIGRATE_COMMAND,
+        help="copy a whole library into an empty database (SQLite <-> PostgreSQL), then check it",
+    )
+    p.set_defaults(command=MIGRATE_COMMAND)
+    p.add_argument("--from", dest="from_url", required=True, metavar="URL_OR_FILE")
+    p.add_argument("--to", dest="to_url", required=True, metavar="URL_OR_FILE")
+
+
+def _run_migrate(args: argparse.Namespace, out: TextIO) -> int:
+    from facedesk.service.migrate import migrate_library
+
+    try:
+        summary = migrate_library(args.from_url, args.to_url)
+    except (RuntimeError, ValueError) as exc:  # target not empty, check failed, same database
+        sys.stderr.write(f"facedesk: error: {exc}\n")
+        return EXIT_ERROR
+    _print_json(summary, out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from facedesk.service.client import operation_names
 
@@ -181,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_operation(sub, _kebab(operation), operation)
         del method
     _add_batch(sub)
+    _add_migrate(sub)
     return parser
 
 
@@ -288,6 +314,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    if args.command == MIGRATE_COMMAND:
+        return _run_migrate(args, out)
     client = facedesk.client(database=args.database, store_thumbnails=args.command == BATCH_COMMAND)
     try:
         if args.command == BATCH_COMMAND:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Float, bindparam, literal_column, select, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from facedesk.core.similarity import exact_distances
@@ -38,7 +39,7 @@ def index_name(collection_pk: int) -> str:
     return f"{HNSW_INDEX_PREFIX}{int(collection_pk)}"
 
 
-def create_hnsw_index(session: Session, collection_pk: int) -> None:
+def create_hnsw_index(session: Session | Connection, collection_pk: int) -> None:
     pk = int(collection_pk)  # an int from our own table: safe to write into the DDL
     session.execute(
         text(

@@ -27,7 +27,8 @@ from facedesk.storage.orm import HNSW_INDEX_PREFIX, Embedding, FaceRow
 
 # pgvector's hnsw.ef_search ranges 1..1000: an HNSW scan returns at most that many rows.
 MAX_CANDIDATES = 1000
-MIN_EF_SEARCH = 64
+MIN_EF_SEARCH = 100
+_FIRST_STAGE = 50
 # Extra candidates per wanted face: a near tie just outside the index's top-k can still be
 # among the exact top-k after the re-rank.
 _OVERFETCH = 2
@@ -53,6 +54,15 @@ def create_hnsw_index(session: Session | Connection, collection_pk: int) -> None
 
 def drop_hnsw_index(session: Session, collection_pk: int) -> None:
     session.execute(text(f"DROP INDEX IF EXISTS {index_name(int(collection_pk))}"))
+
+
+def _candidate_limits(wanted: int) -> list[int]:
+    """Candidate list sizes to try. A search with a threshold and a large MaxFaces (the
+    default is 4096) usually has a few matches: a short list answers it, and only when every
+    candidate matched does the next, longer list run."""
+    first = min(MAX_CANDIDATES, max(MIN_EF_SEARCH, min(wanted, _FIRST_STAGE) * _OVERFETCH))
+    last = min(MAX_CANDIDATES, max(MIN_EF_SEARCH, wanted * _OVERFETCH))
+    return [first] if last == first else [first, last]
 
 
 def _rerank(
@@ -94,22 +104,23 @@ def nearest(
     # A literal pk lets the planner match the collection's partial index.
     in_collection = FaceRow.collection_pk == literal_column(str(int(collection_pk)))
     wanted = k + len(skip)
-    limit = min(MAX_CANDIDATES, max(wanted * _OVERFETCH, MIN_EF_SEARCH))
-    session.execute(text(f"SET LOCAL hnsw.ef_search = {limit}"))
-    rows = list(
-        session.execute(
-            select(FaceRow.face_id, FaceRow.embedding)
-            .where(in_collection)
-            .order_by(distance)
-            .limit(limit)
+    for limit in _candidate_limits(wanted):
+        session.execute(text(f"SET LOCAL hnsw.ef_search = {limit}"))
+        rows = list(
+            session.execute(
+                select(FaceRow.face_id, FaceRow.embedding)
+                .where(in_collection)
+                .order_by(distance)
+                .limit(limit)
+            )
         )
-    )
-    hits = _rerank(rows, q, k, max_distance, skip)
-    candidates = sum(1 for fid, _ in rows if fid not in skip)
-    if len(rows) < limit or len(hits) >= k or len(hits) < candidates or max_distance is None:
-        # All faces were candidates, or enough matched, or the list reached past the
-        # threshold (faces beyond the candidates are farther still).
-        return hits
+        hits = _rerank(rows, q, k, max_distance, skip)
+        candidates = sum(1 for fid, _ in rows if fid not in skip)
+        if len(rows) < limit or len(hits) >= k or len(hits) < candidates or max_distance is None:
+            # All faces were candidates, or enough matched, or the list reached past the
+            # threshold (faces beyond the candidates are farther still).
+            return hits
+    assert max_distance is not None  # the loop returned otherwise
     # Every candidate matched and more were wanted: the faces within max_distance may go on
     # past the candidate list. An exact scan in the database (no index) finds them all.
     session.execute(text("SET LOCAL enable_indexscan = off"))

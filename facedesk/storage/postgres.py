@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Float, bindparam, literal_column, select, text
+from sqlalchemy import Float, bindparam, func, literal_column, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,7 @@ from facedesk.storage.orm import HNSW_INDEX_PREFIX, Embedding, FaceRow
 
 # pgvector's hnsw.ef_search ranges 1..1000: an HNSW scan returns at most that many rows.
 MAX_CANDIDATES = 1000
-MIN_EF_SEARCH = 100
+MIN_EF_SEARCH = 200
 _FIRST_STAGE = 50
 # Extra candidates per wanted face: a near tie just outside the index's top-k can still be
 # among the exact top-k after the re-rank.
@@ -135,3 +135,26 @@ def nearest(
     )
     session.execute(text("SET LOCAL enable_indexscan = on"))
     return _rerank(rows, q, k, max_distance, skip)
+
+
+def nearest_users_by_mean(
+    session: Session, collection_pk: int, query: np.ndarray, limit: int, max_distance: float
+) -> list[str]:
+    """Users of the collection whose mean face vector (pgvector's ``avg``, accumulated in
+    float8) lies within ``max_distance`` of ``query``, nearest first, at most ``limit``. The
+    caller re-ranks them with float32 centroids, so the float8 mean only picks candidates;
+    give ``max_distance`` a margin for the difference."""
+    from facedesk.storage.orm import UserRow
+
+    q_param = bindparam("q", np.asarray(query, "<f4").tobytes(), type_=Embedding())
+    mean_distance = func.avg(FaceRow.embedding).op("<->", return_type=Float())(q_param)
+    rows = session.execute(
+        select(UserRow.user_id, mean_distance)
+        .join(FaceRow, FaceRow.user_pk == UserRow.pk)
+        .where(UserRow.collection_pk == int(collection_pk))
+        .group_by(UserRow.user_id)
+        .having(mean_distance <= max_distance)
+        .order_by(mean_distance, UserRow.user_id)
+        .limit(limit)
+    )
+    return [str(r[0]) for r in rows]

@@ -978,6 +978,16 @@ class UserRepository:
         cpk = _require_pk(self._s, collection_id)
         return int(self._s.scalar(select(func.count()).where(UserRow.collection_pk == cpk)) or 0)
 
+    def nearest_by_mean(
+        self, collection_id: str, query: Embedding, limit: int, max_distance: float
+    ) -> list[str] | None:
+        """PostgreSQL: candidate users ranked in the database by their mean vector (see
+        facedesk.storage.postgres). None on backends that rank users in process."""
+        if not _is_postgresql(self._s):
+            return None
+        cpk = _require_pk(self._s, collection_id)
+        return postgres.nearest_users_by_mean(self._s, cpk, np.asarray(query), limit, max_distance)
+
 
 class TokenRepository:
     """ClientRequestToken memory: the same token with the same parameters replays the response."""

@@ -133,15 +133,17 @@ class CollectionRepository:
     def add(self, info: CollectionInfo) -> None:
         # ON CONFLICT DO NOTHING: two processes creating one collection at once get one row
         # and one ResourceAlreadyExistsException, not an IntegrityError.
-        result = self._s.execute(
-            _insert_ignoring_duplicates(self._s, CollectionRow).values(
+        inserted = self._s.execute(
+            _insert_ignoring_duplicates(self._s, CollectionRow)
+            .values(
                 collection_id=info.collection_id,
                 face_model_version=info.face_model_version,
                 arn=info.arn,
                 created_at=info.created_at,
             )
-        )
-        if not getattr(result, "rowcount", 1):
+            .returning(CollectionRow.pk)  # rowcount is not reliable with RETURNING
+        ).first()
+        if inserted is None:
             raise ResourceAlreadyExistsException(
                 f"The collection id: {info.collection_id} already exists."
             )

@@ -42,11 +42,11 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def client(db_path: Path) -> Any:
+def client(database_url: str) -> Any:
     import facedesk
     from tests.support.rekognition_check import CheckedClient
 
-    c = facedesk.client(database=str(db_path))
+    c = facedesk.client(database=database_url)
     yield CheckedClient(c)
     c.close()
 
@@ -78,3 +78,40 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         reporter.write_sep("=", "leftover processes", red=True)
         reporter.write_line("\n".join([message, *lines]), red=True)
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# --- Backends: the storage and API tests run on SQLite and on a real PostgreSQL ------------
+# A test module opts in with ``BACKENDS = ALL_BACKENDS``; every other module stays on SQLite.
+ALL_BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        backends = getattr(metafunc.module, "BACKENDS", None)
+        if backends:
+            metafunc.parametrize("backend", backends)
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Any:
+    """One private PostgreSQL server (pgserver) for the session, stopped at its end."""
+    from tests.support.postgres import postgres_server
+
+    yield from postgres_server()
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Any:
+    """A new empty database on ``backend``: a SQLite file, or a PostgreSQL database."""
+    if backend == "sqlite":
+        yield str(tmp_path / "facedesk.db")
+        return
+    server = request.getfixturevalue("pg_server")
+    url = server.new_database()
+    yield url
+    server.drop_database(url)

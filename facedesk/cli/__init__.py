@@ -51,14 +51,6 @@ def command_names() -> dict[str, str]:
     return {_kebab(op): method for method, op in operation_names().items()}
 
 
-def is_cli_invocation(argv: Sequence[str]) -> bool:
-    """True when argv names a subcommand (the app opens the GUI otherwise)."""
-    commands = set(command_names()) | {BATCH_COMMAND}
-    return any(arg in commands for arg in argv) or any(
-        arg in ("--version", "-h", "--help") for arg in argv
-    )
-
-
 class Subcommand(Protocol):
     """A command another adapter contributes (``serve``): the composition root plugs it in,
     so the CLI does not import its sibling adapters."""
@@ -70,6 +62,13 @@ class Subcommand(Protocol):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
 
     def run(self, args: argparse.Namespace, out: TextIO) -> int: ...
+
+
+def _builtin_commands() -> tuple[Subcommand, ...]:
+    """facedesk's own commands beside Rekognition's, each in its module."""
+    from facedesk.cli.migrate import MIGRATE
+
+    return (MIGRATE,)
 
 
 class _UsageError(Exception):
@@ -226,7 +225,7 @@ def build_parser(extra: Sequence[Subcommand] = ()) -> argparse.ArgumentParser:
         _add_operation(sub, _kebab(operation), operation)
         del method
     add_batch(sub)
-    for command in extra:
+    for command in (*_builtin_commands(), *extra):
         p = sub.add_parser(command.name, help=command.help, description=command.description)
         p.set_defaults(command=command.name)
         command.add_arguments(p)
@@ -295,7 +294,7 @@ def main(
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    for command in extra:
+    for command in (*_builtin_commands(), *extra):
         if args.command == command.name:
             return command.run(args, out)
     if args.query:

@@ -118,3 +118,15 @@ def top_k_smallest(values: npt.NDArray[np.floating], k: int) -> npt.NDArray[np.i
 def top_k_largest(values: npt.NDArray[np.floating], k: int) -> npt.NDArray[np.intp]:
     """Indices of the ``k`` largest values, descending by value (see :func:`top_k_smallest`)."""
     return top_k_smallest(-values, k)
+
+
+def exact_distances(
+    rows: npt.NDArray[np.float32], query: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """Euclidean distances of ``rows`` (N, D) to ``query`` (D,), from the difference vectors
+    in float32. Every search re-ranks its candidates with this one function (the in-process
+    index and PostgreSQL's pgvector candidates alike), so the same two faces give the same
+    similarity on every backend."""
+    diff = rows - query
+    out: npt.NDArray[np.float32] = np.sqrt(np.einsum("ij,ij->i", diff, diff, dtype=np.float32))
+    return out

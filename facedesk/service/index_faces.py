@@ -271,6 +271,7 @@ def commit_index(
     response, record = prepared.response, prepared.record
     with ctx.db.unit_of_work() as uow:
         uow.collections.ensure(collection_id)
+        uow.index_records.lock_for_write(collection_id, image_id, external_image_id)
         # Another writer may have stored the same image meanwhile: theirs wins.
         again = uow.index_records.get(collection_id, image_id, external_image_id)
         if again is not None:

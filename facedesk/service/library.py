@@ -37,7 +37,8 @@ class Library:
 
     @property
     def database_path(self) -> str:
-        return self._ctx.database_url
+        """The library's file or URL, for display: a URL's password is masked."""
+        return _without_password(self._ctx.database_url)
 
     # -- collections ---------------------------------------------------------------------
     def collections(self) -> list[CollectionInfo]:
@@ -215,3 +216,15 @@ class Library:
         cancel: CancelToken | None = None,
     ) -> Iterator[ProgressEvent]:
         return iter_index_files(self._ctx, collection_id, paths, options or IndexOptions(), cancel)
+
+
+def _without_password(url: str) -> str:
+    """``postgresql+psycopg://me:secret@host/db`` -> ``postgresql+psycopg://me:***@host/db``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    at = rest.split("?", 1)[0].rfind("@")  # the host starts after the last '@'
+    if at < 0 or ":" not in rest[:at]:
+        return url
+    user = rest[:at].split(":", 1)[0]
+    return f"{scheme}://{user}:***{rest[at:]}"

@@ -60,6 +60,7 @@ from facedesk.service.index_faces import (
     existing_outcome,
     prepare_index,
 )
+from facedesk.service.work_claims import claim_image, release_job
 
 if TYPE_CHECKING:
     from facedesk.service.indexing import FileResult, IndexOptions
@@ -343,36 +344,53 @@ def run_pipeline(
 
         return run
 
+    def read_one(path: Path, wait_for_claim: bool) -> bool:
+        """Queue one file for analysis or answer it at once. False: claimed elsewhere (and
+        not waited for), or the run stopped."""
+        eid = external_image_id_for(path) if options.external_image_id_from_filename else None
+        try:
+            source = source_info(path)
+            if options.skip_unchanged:
+                skipped = unchanged_result(ctx, collection_id, source, options)
+                if skipped is not None:
+                    results.put(skipped)
+                    return True
+            data = path.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            image_id = ids.image_id(digest)
+            if not claim_image(claims, image_id, eid, stopped if wait_for_claim else None):
+                return False
+            try:
+                # Same image and ExternalImageId indexed before (maybe by the process
+                # that held the claim until now) with these settings: its stored answer.
+                # Indexed with other settings: analysed again and replaced (commit_index).
+                existing = existing_outcome(
+                    ctx, collection_id, image_id, eid, options.settings_key()
+                )
+            except BaseException:
+                claims.release(image_id, eid)
+                raise
+            if existing is not None:
+                claims.release(image_id, eid)
+                results.put(outcome_result(path, eid, existing))
+                return True
+        except Exception as exc:
+            results.put(error_result(path, eid, exc))
+            return True
+        return put(jobs, _Job(path, eid, source, data, digest))
+
     def reader() -> None:
         try:
+            # Files another process is analysing right now come back at the end, when
+            # its answer is stored (or, had it failed, to be analysed here).
+            deferred = []
             for path in largest_first(files):
                 if stopped():
                     return
-                eid = (
-                    external_image_id_for(path) if options.external_image_id_from_filename else None
-                )
-                try:
-                    source = source_info(path)
-                    if options.skip_unchanged:
-                        skipped = unchanged_result(ctx, collection_id, source, options)
-                        if skipped is not None:
-                            results.put(skipped)
-                            continue
-                    data = path.read_bytes()
-                    # Same image and ExternalImageId indexed before: its stored answer.
-                    digest = hashlib.sha256(data).hexdigest()
-                    image_id = ids.image_id(digest)
-                    # Indexed with other settings: analysed again and replaced (commit_index).
-                    existing = existing_outcome(
-                        ctx, collection_id, image_id, eid, options.settings_key()
-                    )
-                    if existing is not None:
-                        results.put(outcome_result(path, eid, existing))
-                        continue
-                except Exception as exc:
-                    results.put(error_result(path, eid, exc))
-                    continue
-                if not put(jobs, _Job(path, eid, source, data, digest)):
+                if not read_one(path, wait_for_claim=False):
+                    deferred.append(path)
+            for path in deferred:
+                if stopped() or not read_one(path, wait_for_claim=True):
                     return
         finally:
             for _ in range(n_workers):
@@ -402,6 +420,7 @@ def run_pipeline(
                             return
                         done = maybe
             except Exception as exc:
+                release_job(claims, job)
                 results.put(error_result(job.path, job.eid, exc))
                 continue
             if not put(prepared_q, _Prepared(job, done)):
@@ -424,10 +443,13 @@ def run_pipeline(
             except Exception as exc:
                 results.put(error_result(job.path, job.eid, exc))
                 continue
+            finally:
+                release_job(claims, job)
             results.put(outcome_result(job.path, job.eid, outcome))
 
     with ctx.db.unit_of_work(read_only=True) as uow:
         uow.collections.ensure(collection_id)
+    claims = ctx.db.work_claims(collection_id)
     ctx.analyzer  # noqa: B018 - create the shared analyzer before the threads race for it
 
     worker_threads = [
@@ -471,6 +493,7 @@ def run_pipeline(
         stop.set()
         for t in threads:
             t.join()
+        claims.close()  # what a cancelled run still held goes back to other processes
         if pool is not None:
             pool.shutdown()
     if closed:

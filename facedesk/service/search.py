@@ -60,13 +60,23 @@ def _matches(
     exclude: set[str] | None = None,
 ) -> list[dict[str, Any]]:
     k = min(max_faces or MAX_MATCHES, MAX_MATCHES)
-    hits = ctx.vectors(collection_id).search(
-        query, k, max_distance=float(distance_for_similarity(threshold)), exclude=exclude
-    )
-    if not hits:
-        return []
-    with ctx.db.unit_of_work(read_only=True) as uow:
-        faces = {f.face_id: f for f in uow.faces.get_many(collection_id, [fid for fid, _ in hits])}
+    max_distance = float(distance_for_similarity(threshold))
+    if ctx.db.is_postgresql:
+        # In the database (pgvector candidates, exact float32 re-rank): a collection never
+        # has to fit in this process's memory.
+        with ctx.db.unit_of_work(read_only=True) as uow:
+            hits = uow.faces.nearest(collection_id, query, k, max_distance, exclude)
+            faces = {f.face_id: f for f in uow.faces.get_many(collection_id, [h[0] for h in hits])}
+    else:
+        hits = ctx.vectors(collection_id).search(
+            query, k, max_distance=max_distance, exclude=exclude
+        )
+        if not hits:
+            return []
+        with ctx.db.unit_of_work(read_only=True) as uow:
+            faces = {
+                f.face_id: f for f in uow.faces.get_many(collection_id, [fid for fid, _ in hits])
+            }
     matches = []
     for fid, distance in hits:
         score = float(similarity(distance))

@@ -21,7 +21,7 @@ from facedesk.core.errors import (
     ResourceNotFoundException,
     ServiceQuotaExceededException,
 )
-from facedesk.core.similarity import similarity
+from facedesk.core.similarity import distance_for_similarity, similarity
 from facedesk.core.types import UserInfo
 from facedesk.service import pagination
 from facedesk.service.context import ServiceContext
@@ -231,6 +231,38 @@ def _user_centroids(uow: Any, cid: str) -> dict[str, npt.NDArray[np.float32]]:
         after = page[-1][0]
 
 
+def _user_centroid(uow: Any, cid: str, user_id: str) -> npt.NDArray[np.float32] | None:
+    ids = uow.users.face_ids(cid, user_id)
+    if not ids:
+        return None
+    return _centroid(np.stack([f.embedding for f in uow.faces.get_many(cid, ids)]))
+
+
+# Candidate users beyond MaxUsers, and the distance margin, for the database's float8 means.
+_USER_CANDIDATE_MARGIN = 16
+_MEAN_DISTANCE_SLACK = 1e-3
+
+
+def _candidate_centroids(
+    uow: Any, cid: str, query: npt.NDArray[np.float32], threshold: float, max_users: int
+) -> dict[str, npt.NDArray[np.float32]]:
+    """The centroids to score: every user's on SQLite; on PostgreSQL only those of the users
+    the database ranks nearest by their mean vector (a float8 mean, hence a margin in count
+    and distance), so the collection's faces never come into this process. Scores always
+    come from the same float32 centroids (``_centroid``): identical on both backends."""
+    max_distance = float(distance_for_similarity(threshold)) + _MEAN_DISTANCE_SLACK
+    limit = max_users + 1 + _USER_CANDIDATE_MARGIN  # +1: the searched user itself
+    candidates = uow.users.nearest_by_mean(cid, query, limit, max_distance)
+    if candidates is None:
+        return _user_centroids(uow, cid)
+    out: dict[str, npt.NDArray[np.float32]] = {}
+    for uid in candidates:
+        centroid = _user_centroid(uow, cid, uid)
+        if centroid is not None:
+            out[uid] = centroid
+    return out
+
+
 def _user_matches(
     centroids: dict[str, npt.NDArray[np.float32]],
     query: npt.NDArray[np.float32],
@@ -252,7 +284,6 @@ def search_users(ctx: ServiceContext, p: Params) -> Response:
     max_users = p.get("MaxUsers", DEFAULT_MAX_USERS)
     with ctx.db.unit_of_work(read_only=True) as uow:
         model_version = uow.collections.face_model_version(cid)
-        centroids = _user_centroids(uow, cid)
         if face_id is not None:
             face = uow.faces.get(cid, face_id)
             if face is None:
@@ -261,11 +292,13 @@ def search_users(ctx: ServiceContext, p: Params) -> Response:
         else:
             assert user_id is not None
             _require_user(uow, cid, user_id)
-            if user_id not in centroids:
+            own = _user_centroid(uow, cid, user_id)
+            if own is None:
                 raise InvalidParameterException(
                     f"The user id: {user_id} has no faces to search with."
                 )
-            query = centroids[user_id]
+            query = own
+        centroids = _candidate_centroids(uow, cid, query, threshold, max_users)
     out: Response = {
         "UserMatches": _user_matches(centroids, query, threshold, max_users, exclude=user_id),
         "FaceModelVersion": model_version,
@@ -293,14 +326,11 @@ def search_users_by_image(ctx: ServiceContext, p: Params) -> Response:
             {"FaceDetails": face_detail(f, frozenset()), "Reasons": ["FACE_NOT_LARGEST"]}
             for f in kept[1:]
         ] + unsearched
+        threshold = p.get("UserMatchThreshold", SEARCH_THRESHOLD)
+        max_users = p.get("MaxUsers", DEFAULT_MAX_USERS)
         with ctx.db.unit_of_work(read_only=True) as uow:
-            centroids = _user_centroids(uow, cid)
-        out["UserMatches"] = _user_matches(
-            centroids,
-            face.descriptor,
-            p.get("UserMatchThreshold", SEARCH_THRESHOLD),
-            p.get("MaxUsers", DEFAULT_MAX_USERS),
-        )
+            centroids = _candidate_centroids(uow, cid, face.descriptor, threshold, max_users)
+        out["UserMatches"] = _user_matches(centroids, face.descriptor, threshold, max_users)
         out["SearchedFace"] = {"FaceDetail": face_detail(face, frozenset())}
     out["UnsearchedFaces"] = unsearched  # empty lists are returned (README: "Wire shape")
     return out

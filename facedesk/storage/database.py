@@ -9,7 +9,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Column,
@@ -31,12 +31,18 @@ from sqlalchemy.pool import StaticPool
 from facedesk.storage.locking import retry_locked
 from facedesk.storage.unit_of_work import UnitOfWork
 
+if TYPE_CHECKING:
+    from facedesk.storage.claims import WorkClaims
+
 BUSY_TIMEOUT_MS = 30_000
 # The newest migration's revision. A database already there opens without Alembic, whose
 # import and script scan cost about 0.4 s: most of the app's wait for its first faces.
 # tests/reliability/test_upgrades.py checks it equals the migration scripts' head.
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 _BEGIN_OPTION = "facedesk_begin"
+# PostgreSQL: processes creating or migrating one database at once queue on this advisory
+# lock (SQLite's BEGIN IMMEDIATE does the same there). Any constant; "fdsk" in ASCII.
+_SCHEMA_LOCK_KEY = 0x6664736B
 _VERSION_QUERY = "SELECT version_num FROM alembic_version"
 # Alembic's own version table, as its migration context creates it.
 _ALEMBIC_VERSION = Table(
@@ -126,6 +132,7 @@ class Database:
         self.url: str = sa_url.render_as_string(hide_password=False)
         self.path: Path | None = _sqlite_file(sa_url)
         self._is_sqlite = sa_url.get_backend_name() == "sqlite"
+        self.dialect: str = sa_url.get_backend_name()
         with _private_umask() if self.path is not None else contextlib.nullcontext():
             if self.path is not None:
                 parent = self.path.parent
@@ -145,6 +152,11 @@ class Database:
             bind=self.engine.execution_options(**{_BEGIN_OPTION: "DEFERRED"}),
             expire_on_commit=False,
         )
+
+    @property
+    def is_postgresql(self) -> bool:
+        """True when searches run in the database (pgvector) instead of in process."""
+        return self.dialect == "postgresql"
 
     def _create_engine(self, sa_url: URL) -> Engine:
         if not self._is_sqlite:
@@ -196,12 +208,20 @@ class Database:
         from facedesk.storage.orm import Base
 
         with self.engine.begin() as conn:  # BEGIN IMMEDIATE: one creator at a time
+            self._lock_schema(conn)
             if inspect(conn).get_table_names():
                 return False
+            if self.is_postgresql:
+                conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS vector")
             Base.metadata.create_all(conn)
             _ALEMBIC_VERSION.create(conn)
             conn.execute(insert(_ALEMBIC_VERSION).values(version_num=HEAD_REVISION))
         return True
+
+    def _lock_schema(self, conn: Connection) -> None:
+        """PostgreSQL: one creator/migrator at a time, until this transaction ends."""
+        if self.is_postgresql:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK_KEY})
 
     def _migrate(self) -> None:
         if self._stored_revisions() == [HEAD_REVISION] or self._create_if_empty():
@@ -226,6 +246,7 @@ class Database:
                 )
             self.backup(self._backup_path(current))
         with self.engine.connect() as conn:
+            self._lock_schema(conn)
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
             conn.commit()
@@ -254,6 +275,15 @@ class Database:
     def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         """A fresh UnitOfWork. ``read_only`` starts a deferred (shared) transaction on SQLite."""
         return UnitOfWork(self._read_sessions if read_only else self._write_sessions)
+
+    def work_claims(self, collection_id: str) -> WorkClaims:
+        """Claims for one indexing batch into ``collection_id`` (see storage/claims.py);
+        close them when the batch ends."""
+        from facedesk.storage.claims import WorkClaims
+
+        with self.unit_of_work(read_only=True) as uow:
+            pk = uow.collections.pk(collection_id)
+        return WorkClaims(self.engine, pk)
 
     def dispose(self) -> None:
         self.engine.dispose()

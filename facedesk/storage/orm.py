@@ -1,6 +1,8 @@
 """SQLAlchemy 2 declarative tables. Rows never leave facedesk.storage (repositories map them).
 
-Every timestamp is stored as UTC and read back tz-aware. Embeddings are raw float32 bytes.
+Every timestamp is stored as UTC and read back tz-aware. Embeddings are raw float32 bytes in
+Python and on SQLite; on PostgreSQL they are a pgvector ``vector(128)`` column (float4, so the
+bytes round-trip exactly) with an HNSW index for nearest-neighbour search in the database.
 ``index_records.external_image_id`` stores '' for "no ExternalImageId" so the unique key also
 collides for None (Rekognition's ExternalImageId pattern never allows the empty string).
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -56,6 +59,54 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+EMBEDDING_DIM = 128
+
+
+class Embedding(TypeDecorator[bytes]):
+    """Little-endian float32 bytes in Python; BLOB on SQLite, ``vector(128)`` on PostgreSQL.
+
+    pgvector stores float4, the same precision as the bytes, so values (and therefore every
+    similarity) are identical on both backends. pgvector is imported only for PostgreSQL: it
+    is the optional ``postgres`` extra.
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "postgresql":
+            from pgvector.sqlalchemy import VECTOR
+
+            return dialect.type_descriptor(VECTOR(EMBEDDING_DIM))
+        return dialect.type_descriptor(LargeBinary())
+
+    def process_bind_param(self, value: bytes | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "postgresql":
+            return value
+        return np.frombuffer(value, dtype="<f4")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> bytes | None:
+        if value is None or dialect.name != "postgresql":
+            return value  # type: ignore[no-any-return]
+        return np.ascontiguousarray(value, dtype="<f4").tobytes()
+
+
+# PostgreSQL: one partial HNSW index per collection, ``ix_faces_embedding_hnsw_c<pk>``
+# (see repositories.py): pgvector 0.6 filters an index scan's results after the fact, so one
+# index over every collection would starve a small collection's search of candidates.
+HNSW_INDEX_PREFIX = "ix_faces_embedding_hnsw_c"
+
+
+def autogenerate_filter(dialect: str) -> Any:
+    """Alembic ``include_object``: leave out the per-collection HNSW indexes, which the
+    repositories create and drop with their collections (no metadata can list them)."""
+
+    def include(obj: Any, name: Any, type_: Any, _reflected: Any, _compare_to: Any) -> bool:
+        return not (type_ == "index" and str(name).startswith(HNSW_INDEX_PREFIX))
+
+    return include
 
 
 class Base(DeclarativeBase):
@@ -131,7 +182,7 @@ class FaceRow(Base):
     confidence: Mapped[float] = mapped_column(Float)
     model_version: Mapped[str] = mapped_column(String(32))
     user_pk: Mapped[int | None] = mapped_column(ForeignKey("users.pk", ondelete="SET NULL"))
-    embedding: Mapped[bytes]
+    embedding: Mapped[bytes] = mapped_column(Embedding())
     indexed_at: Mapped[datetime]
 
 

@@ -31,6 +31,8 @@ from facedesk.core.types import (
     StoredFace,
     UserInfo,
 )
+from facedesk.storage import postgres
+from facedesk.storage.claims import lock_image_for_write
 from facedesk.storage.orm import (
     CollectionRow,
     FaceRow,
@@ -75,6 +77,23 @@ def _collection_pk(session: Session, collection_id: str) -> int | None:
     )
 
 
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _insert_ignoring_duplicates(session: Session, table: Any) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING in the session's dialect (SQLite or PostgreSQL)."""
+    if _is_postgresql(session):
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    if session.get_bind().dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing()
+    return insert(table)
+
+
 def _require_pk(session: Session, collection_id: str) -> int:
     pk = _collection_pk(session, collection_id)
     if pk is None:
@@ -114,20 +133,25 @@ class CollectionRepository:
         )
 
     def add(self, info: CollectionInfo) -> None:
-        if _collection_pk(self._s, info.collection_id) is not None:
-            raise ResourceAlreadyExistsException(
-                f"The collection id: {info.collection_id} already exists."
-            )
-        self._s.add(
-            CollectionRow(
+        # ON CONFLICT DO NOTHING: two processes creating one collection at once get one row
+        # and one ResourceAlreadyExistsException, not an IntegrityError.
+        inserted = self._s.execute(
+            _insert_ignoring_duplicates(self._s, CollectionRow)
+            .values(
                 collection_id=info.collection_id,
                 face_model_version=info.face_model_version,
                 arn=info.arn,
                 created_at=info.created_at,
                 display_name=info.display_name,
             )
-        )
-        self._s.flush()
+            .returning(CollectionRow.pk)  # rowcount is not reliable with RETURNING
+        ).first()
+        if inserted is None:
+            raise ResourceAlreadyExistsException(
+                f"The collection id: {info.collection_id} already exists."
+            )
+        if _is_postgresql(self._s):
+            postgres.create_hnsw_index(self._s, _require_pk(self._s, info.collection_id))
 
     def set_display_name(self, collection_id: str, display_name: str | None) -> None:
         self.ensure(collection_id)
@@ -152,6 +176,10 @@ class CollectionRepository:
     def ensure(self, collection_id: str) -> None:
         """ResourceNotFoundException unless the collection exists (without counting faces)."""
         self.face_model_version(collection_id)
+
+    def pk(self, collection_id: str) -> int:
+        """The collection's row key (ResourceNotFoundException if there is none)."""
+        return _require_pk(self._s, collection_id)
 
     def face_model_version(self, collection_id: str) -> str:
         value = self._s.scalar(
@@ -183,6 +211,9 @@ class CollectionRepository:
 
     def delete(self, collection_id: str) -> bool:
         # Faces, thumbnails, users, index records and tokens go by ON DELETE CASCADE.
+        pk = _collection_pk(self._s, collection_id)
+        if pk is not None and _is_postgresql(self._s):
+            postgres.drop_hnsw_index(self._s, pk)
         result = self._s.execute(
             delete(CollectionRow).where(CollectionRow.collection_id == collection_id)
         )
@@ -207,8 +238,10 @@ class ImageRepository:
         self._s = session
 
     def upsert(self, info: ImageInfo) -> None:
-        self._s.merge(
-            ImageRow(
+        # ImageId is a function of the bytes, so a row already there (another process may
+        # have written it a moment ago) holds the same values: keep it.
+        self._s.execute(
+            _insert_ignoring_duplicates(self._s, ImageRow).values(
                 image_id=info.image_id,
                 sha256=info.sha256,
                 byte_size=info.byte_size,
@@ -217,7 +250,6 @@ class ImageRepository:
                 format=info.format,
             )
         )
-        self._s.flush()
 
     def get(self, image_id: str) -> ImageInfo | None:
         row = self._s.get(ImageRow, image_id)
@@ -367,7 +399,9 @@ class FaceRepository:
                         "indexed_at": f.indexed_at or now,
                     }
                 )
-        self._s.execute(insert(FaceRow), rows)
+        # FaceIds are functions of the image, the model and the box: a duplicate is the same
+        # face, already stored by a concurrent writer.
+        self._s.execute(_insert_ignoring_duplicates(self._s, FaceRow), rows)
         if thumbnails:
             pk_of = {f.face_id: by_collection[f.collection_id] for f in faces}
             thumbs = [
@@ -376,7 +410,7 @@ class FaceRepository:
                 if fid in pk_of
             ]
             if thumbs:
-                self._s.execute(insert(FaceThumbnailRow), thumbs)
+                self._s.execute(_insert_ignoring_duplicates(self._s, FaceThumbnailRow), thumbs)
 
     def get_many(self, collection_id: str, face_ids: Sequence[str]) -> list[StoredFace]:
         """The stored faces among ``face_ids``, in the order given (unknown ids are skipped)."""
@@ -535,6 +569,21 @@ class FaceRepository:
             raise RuntimeError("faces changed while their embeddings were read")
         return ids, matrix
 
+    def nearest(
+        self,
+        collection_id: str,
+        query: Embedding,
+        k: int,
+        max_distance: float | None = None,
+        exclude: set[str] | None = None,
+    ) -> list[tuple[str, float]]:
+        """PostgreSQL: the ``k`` nearest faces as (face_id, distance), searched in the
+        database (see facedesk.storage.postgres). Other backends search in process."""
+        if not _is_postgresql(self._s):
+            raise NotImplementedError("in-database search needs PostgreSQL with pgvector")
+        cpk = _require_pk(self._s, collection_id)
+        return postgres.nearest(self._s, cpk, np.asarray(query), k, max_distance, exclude)
+
     def thumbnail(self, collection_id: str, face_id: str) -> bytes | None:
         cpk = _require_pk(self._s, collection_id)
         return self._s.scalar(
@@ -620,6 +669,14 @@ class IndexRecordRepository:
                 IndexRecordRow.external_image_id == _to_db_external(external_image_id),
             )
         ).one_or_none()
+
+    def lock_for_write(
+        self, collection_id: str, image_id: str, external_image_id: str | None
+    ) -> None:
+        """Hold off other writers of this image until the transaction ends (PostgreSQL;
+        SQLite's BEGIN IMMEDIATE already serialises writers)."""
+        cpk = _require_pk(self._s, collection_id)
+        lock_image_for_write(self._s, cpk, image_id, external_image_id)
 
     def get(
         self, collection_id: str, image_id: str, external_image_id: str | None
@@ -953,6 +1010,16 @@ class UserRepository:
     def count(self, collection_id: str) -> int:
         cpk = _require_pk(self._s, collection_id)
         return int(self._s.scalar(select(func.count()).where(UserRow.collection_pk == cpk)) or 0)
+
+    def nearest_by_mean(
+        self, collection_id: str, query: Embedding, limit: int, max_distance: float
+    ) -> list[str] | None:
+        """PostgreSQL: candidate users ranked in the database by their mean vector (see
+        facedesk.storage.postgres). None on backends that rank users in process."""
+        if not _is_postgresql(self._s):
+            return None
+        cpk = _require_pk(self._s, collection_id)
+        return postgres.nearest_users_by_mean(self._s, cpk, np.asarray(query), limit, max_distance)
 
 
 class TokenRepository:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from facedesk.core.similarity import top_k_smallest
+from facedesk.core.similarity import exact_distances, top_k_smallest
 
 DESCRIPTOR_DIM = 128
 
@@ -358,8 +358,7 @@ def _select(
     else:
         picked = top_k_smallest(t, k)
     picked = picked[np.isfinite(t[picked])]
-    diff = snap.matrix[picked] - q
-    exact = np.sqrt(np.einsum("ij,ij->i", diff, diff, dtype=np.float32))
+    exact = exact_distances(snap.matrix[picked], q)
     order = np.lexsort((picked, exact))
     result: list[tuple[str, float]] = []
     for i in order.tolist():

@@ -11,6 +11,9 @@ import pytest
 
 import facedesk
 from facedesk import errors
+from tests.conftest import ALL_BACKENDS
+
+BACKENDS = ALL_BACKENDS  # the API tests run on SQLite and on PostgreSQL
 
 
 def test_create_describe_list_delete(client: Any) -> None:

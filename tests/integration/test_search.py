@@ -9,6 +9,9 @@ import pytest
 
 from facedesk import errors
 from facedesk.core.similarity import similarity
+from tests.conftest import ALL_BACKENDS
+
+BACKENDS = ALL_BACKENDS  # the API tests run on SQLite and on PostgreSQL
 
 OBAMA = [
     "real/face_recognition/obama.jpg",

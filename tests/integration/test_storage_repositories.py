@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,13 +24,15 @@ from facedesk.core.types import (
     UserInfo,
 )
 from facedesk.storage.database import Database
+from tests.conftest import ALL_BACKENDS
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+BACKENDS = ALL_BACKENDS
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(tmp_path / "facedesk.db")
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
     yield database
     database.dispose()
 

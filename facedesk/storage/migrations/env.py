@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from facedesk.storage.orm import Base
+from facedesk.storage.orm import Base, autogenerate_filter
 
 target_metadata = Base.metadata
 
@@ -16,6 +16,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies tables
         compare_type=True,
+        include_object=autogenerate_filter(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,180 @@
+"""Benchmark: ways to make the in-process SearchFacesByImage step fast at 1M faces, side by side
+in one run against today's exact float32 scan (VectorIndex), on bench/search.py's dlib-like data.
+
+Run:  PYTHONPATH=. python bench/search_ann.py [--faces 1000000] [--queries 200] [--out FILE.md]
+
+Each candidate returns up to 64 candidates which are re-ranked exactly in float32
+(facedesk.core.similarity.exact_distances on rows of the float32 matrix), so its distances are
+the exact ones; what differs is only which faces are candidates. Per candidate: build (or train)
+time, p50/p99 per query (one query at a time, k=10), recall@10 against the exact scan, whether
+the matches above the default threshold (distance 0.6, similarity 80) are identical to the
+exact scan's for every query, and the memory the structure adds (its own bytes; the float32
+matrix for the re-rank is shared and listed once). Load average printed with every row.
+
+- exact: VectorIndex.search (today), one BLAS GEMV over 488 MiB;
+- faiss SQ8 scan: IndexScalarQuantizer (8 bits per dimension, 122 MiB), SIMD scan;
+- faiss SQfp16 scan: the same in float16 (244 MiB);
+- faiss HNSW32 + SQ8: graph over 8-bit vectors (efSearch 128);
+- usearch HNSW i8 / f16: usearch's graph (connectivity 16, expansion_search 128).
+hnswlib is left out: PyPI has only its source (a C++ build); usearch and faiss cover HNSW.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.search import Population, rss_mib
+from facedesk.core.similarity import distance_for_similarity, exact_distances
+from facedesk.storage.vector_index import VectorIndex
+
+CANDIDATES = 64
+K = 10
+
+
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def pct(v: list[float], p: float) -> float:
+    return float(np.percentile(v, p))
+
+
+def rerank(data: np.ndarray, q: np.ndarray, cand: np.ndarray, k: int, max_d: float | None):
+    cand = cand[cand >= 0]
+    d = exact_distances(data[cand], q)
+    order = np.lexsort((cand, d))
+    out = [(int(cand[i]), float(d[i])) for i in order]
+    if max_d is not None:
+        out = [h for h in out if h[1] <= max_d]
+    return out[:k]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--faces", type=int, default=1_000_000)
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--skip", default="", help="comma-separated candidates to leave out")
+    ap.add_argument("--out", type=Path)
+    args = ap.parse_args()
+    n, nq = args.faces, args.queries
+    skip = set(filter(None, args.skip.split(",")))
+    lines: list[str] = []
+
+    def say(s: str) -> None:
+        print(s, flush=True)
+        lines.append(s)
+
+    import faiss
+
+    faiss.omp_set_num_threads(1)  # one query at a time on one core, like the BLAS GEMV below
+    rng = np.random.default_rng(5)
+    pop = Population(rng, max(1, n // 5))
+    who = rng.integers(0, pop.centres.shape[0], n)
+    data = pop.photos(who)
+    queries = pop.photos(who[rng.integers(0, n, nq)])
+    thr = float(distance_for_similarity(80.0))
+    ids = [str(i) for i in range(n)]
+    exact = VectorIndex(lambda: (ids, data))
+    len(exact)
+    truth = [[(int(f), d) for f, d in exact.search(q, K)] for q in queries]
+    truth_thr = [[(int(f), d) for f, d in exact.search(q, 4096, max_distance=thr)] for q in queries]
+    say(f"## In-process search at {n:,} faces, k={K}, {nq} queries (load {load()})")
+    say("")
+    say("| method | build s | p50 ms | p99 ms | x exact p50 | recall@10 | "
+        "matches >= 80 identical | added MiB | load |")  # fmt: skip
+    say("|---|---|---|---|---|---|---|---|---|")
+
+    def measure(name: str, build_s: float, cand: Callable[[np.ndarray], np.ndarray],
+                added_mib: float, base: float | None) -> float:  # fmt: skip
+        def run(q: np.ndarray, max_d: float | None, k: int):
+            return rerank(data, q, cand(q), k, max_d)
+
+        run(queries[0], None, K)
+        times, rec, same = [], [], 0
+        for q, want, want_thr in zip(queries, truth, truth_thr, strict=True):
+            t = time.perf_counter_ns()
+            got = run(q, None, K)
+            times.append((time.perf_counter_ns() - t) / 1e6)
+            rec.append(len({f for f, _ in got} & {f for f, _ in want}) / K)
+            same += run(q, thr, 4096) == want_thr
+        p50 = pct(times, 50)
+        ratio = "1.00" if base is None else f"{base / p50:.1f}x faster"
+        say(f"| {name} | {build_s:.1f} | {p50:.2f} | {pct(times, 99):.2f} | {ratio} | "
+            f"{np.mean(rec):.4f} | {same}/{nq} | {added_mib:.0f} | {load()} |")  # fmt: skip
+        return p50
+
+    def exact_cand(q: np.ndarray) -> np.ndarray:
+        return np.array([int(f) for f, _ in exact.search(q, CANDIDATES)], dtype=np.int64)
+
+    # Exact: the list is the truth itself; the threshold column uses k=4096 on the index.
+    times = []
+    for q in queries:
+        t = time.perf_counter_ns()
+        exact.search(q, K)
+        times.append((time.perf_counter_ns() - t) / 1e6)
+    base = pct(times, 50)
+    say(f"| exact float32 scan (VectorIndex, today) | 0 | {base:.2f} | {pct(times, 99):.2f} | "
+        f"1.00 | 1.0000 | {nq}/{nq} | {exact.nbytes() / 2**20:.0f} | {load()} |")  # fmt: skip
+
+    def faiss_index(name: str, index: object, train: bool) -> None:
+        if name in skip:
+            return
+        t = time.perf_counter()
+        if train:
+            index.train(data[: min(n, 200_000)])  # type: ignore[attr-defined]
+        index.add(data)  # type: ignore[attr-defined]
+        build = time.perf_counter() - t
+        before = rss_mib()
+
+        def cand(q: np.ndarray) -> np.ndarray:
+            _, idx = index.search(q[None, :], CANDIDATES)  # type: ignore[attr-defined]
+            return idx[0]
+
+        size = faiss.serialize_index(index).nbytes / 2**20
+        measure(name, build, cand, size, base)
+        del before
+
+    faiss_index("faiss SQ8 scan + re-rank",
+                faiss.IndexScalarQuantizer(128, faiss.ScalarQuantizer.QT_8bit), True)  # fmt: skip
+    faiss_index("faiss SQfp16 scan + re-rank",
+                faiss.IndexScalarQuantizer(128, faiss.ScalarQuantizer.QT_fp16), True)  # fmt: skip
+    hnsw = faiss.IndexHNSWSQ(128, faiss.ScalarQuantizer.QT_8bit, 32)
+    hnsw.hnsw.efConstruction = 64
+    hnsw.hnsw.efSearch = 128
+    faiss.omp_set_num_threads(2)  # building may use both cores
+    faiss_index("faiss HNSW32 over SQ8 + re-rank", hnsw, True)
+    faiss.omp_set_num_threads(1)
+
+    from usearch.index import Index
+
+    for dtype in ("i8", "f16"):
+        name = f"usearch HNSW {dtype} + re-rank"
+        if name in skip:
+            continue
+        ui = Index(ndim=128, metric="l2sq", dtype=dtype, connectivity=16,
+                   expansion_add=64, expansion_search=128)  # fmt: skip
+        t = time.perf_counter()
+        ui.add(np.arange(n, dtype=np.uint64), data, threads=2)
+        build = time.perf_counter() - t
+
+        def ucand(q: np.ndarray, ui: Index = ui) -> np.ndarray:
+            return np.asarray(ui.search(q, CANDIDATES, threads=1).keys, dtype=np.int64)
+
+        measure(name, build, ucand, ui.memory_usage / 2**20, base)
+    say("")
+    say(f"RSS at the end {rss_mib():.0f} MiB (all structures at once, plus the data)")
+    if args.out:
+        args.out.write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -32,6 +32,7 @@ EXIT_SERVICE_ERROR = 254
 EXIT_USAGE = 252
 EXIT_ERROR = 255  # AWS CLI v2: any other failure
 BATCH_COMMAND = "index"
+REINDEX_COMMAND = "reindex"
 
 # Members whose list holds several values given after one flag (AWS CLI style).
 _AGGREGATE_KEYS = {
@@ -54,7 +55,7 @@ def command_names() -> dict[str, str]:
 
 def is_cli_invocation(argv: Sequence[str]) -> bool:
     """True when argv names a subcommand (the app opens the GUI otherwise)."""
-    commands = set(command_names()) | {BATCH_COMMAND}
+    commands = set(command_names()) | {BATCH_COMMAND, REINDEX_COMMAND}
     return any(arg in commands for arg in argv) or any(
         arg in ("--version", "-h", "--help") for arg in argv
     )
@@ -129,6 +130,12 @@ def _add_operation(sub: Any, command: str, operation: str) -> None:
                 )
         else:
             parser.add_argument(flag, dest=dest, metavar="VALUE")
+    if command == "create-collection":  # facedesk's extension: the engine to create it on
+        parser.add_argument(
+            "--face-model-version",
+            choices=["1.0", "7.0"],
+            help="1.0: dlib HOG; 7.0: libfacedetection CNN (default: the newest installed)",
+        )
     if command in _AGGREGATE_KEYS:
         parser.add_argument(
             "--no-paginate",
@@ -162,6 +169,19 @@ def _add_batch(sub: Any) -> None:
     p.add_argument("--no-progress", action="store_true")
 
 
+def _add_reindex(sub: Any) -> None:
+    p = sub.add_parser(
+        REINDEX_COMMAND,
+        help="index a collection's photos again, from their stored paths, into a new "
+        "collection with the current face model; prints the photos it cannot find",
+    )
+    p.set_defaults(command=REINDEX_COMMAND)
+    p.add_argument("--from-collection", required=True)
+    p.add_argument("--to-collection", required=True)
+    p.add_argument("--face-model-version", choices=["1.0", "7.0"])
+    p.add_argument("--no-progress", action="store_true")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from facedesk.service.client import operation_names
 
@@ -181,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_operation(sub, _kebab(operation), operation)
         del method
     _add_batch(sub)
+    _add_reindex(sub)
     return parser
 
 
@@ -279,6 +300,27 @@ def _run_batch(client: Any, args: argparse.Namespace, out: TextIO) -> int:
     return 1 if errors else 0
 
 
+def _run_reindex(client: Any, args: argparse.Namespace, out: TextIO) -> int:
+    events = client.library.iter_reindex(
+        args.from_collection, args.to_collection, model_version=args.face_model_version
+    )
+    progress: _Progress | None = None
+    errors = 0
+    try:
+        for event in events:
+            if progress is None:
+                enabled = sys.stderr.isatty() and not args.no_progress
+                progress = _Progress(event.total or 0, enabled=enabled)
+            errors += event.result.status == "error"
+            _print_json(event.result.to_dict(), out, indent=None)
+            out.flush()
+            progress.update(event.done, errors)
+    finally:
+        if progress is not None:
+            progress.close()
+    return 1 if errors else 0
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     import facedesk
 
@@ -288,10 +330,16 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    client = facedesk.client(database=args.database, store_thumbnails=args.command == BATCH_COMMAND)
+    client = facedesk.client(
+        database=args.database,
+        store_thumbnails=args.command in (BATCH_COMMAND, REINDEX_COMMAND),
+        face_model_version=getattr(args, "face_model_version", None),
+    )
     try:
         if args.command == BATCH_COMMAND:
             return _run_batch(client, args, out)
+        if args.command == REINDEX_COMMAND:
+            return _run_reindex(client, args, out)
         return _run_operation(client, args.command, args, out)
     except ClientError as exc:
         sys.stderr.write(f"\n{exc}\n")

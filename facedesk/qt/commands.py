@@ -176,9 +176,9 @@ class Commands:
 
     def about(self) -> None:
         try:
-            from facedesk.engine import MODEL_VERSION
+            from facedesk.engine.versions import default_model_version
 
-            version = str(MODEL_VERSION)
+            version = default_model_version()
         except ImportError:
             version = "unknown"
         show_about(self.w, version)

@@ -132,3 +132,19 @@ class Library:
         cancel: CancelToken | None = None,
     ) -> Iterator[ProgressEvent]:
         return iter_index_files(self._ctx, collection_id, paths, options or IndexOptions(), cancel)
+
+    def iter_reindex(
+        self,
+        source_collection: str,
+        target_collection: str,
+        options: IndexOptions | None = None,
+        cancel: CancelToken | None = None,
+        model_version: str | None = None,
+    ) -> Iterator[ProgressEvent]:
+        """Index the source collection's photos again, from their stored paths, into a
+        new collection on ``model_version`` (default: the newest); see service.reindex."""
+        from facedesk.service.reindex import iter_reindex
+
+        return iter_reindex(
+            self._ctx, source_collection, target_collection, options, cancel, model_version
+        )

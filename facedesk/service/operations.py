@@ -38,15 +38,21 @@ def decode_request_image(image: Params) -> DecodedImage:
     return decode_image(image["Bytes"], STRICT_LIMITS)
 
 
-def create_collection(ctx: ServiceContext, p: Params) -> Response:
-    from facedesk.engine import MODEL_VERSION
+def create_collection(ctx: ServiceContext, p: Params, model_version: str | None = None) -> Response:
+    """A new collection on ``model_version`` (facedesk's extension; default: the context's
+    version, which is the engine's newest unless the client chose one)."""
+    from facedesk.engine.versions import check_version
 
+    try:
+        version = check_version(model_version) if model_version else ctx.default_version()
+    except ValueError as exc:
+        raise InvalidParameterException(str(exc)) from None
     cid = p["CollectionId"]
-    info = CollectionInfo(cid, MODEL_VERSION, collection_arn(cid), datetime.now(UTC))
+    info = CollectionInfo(cid, version, collection_arn(cid), datetime.now(UTC))
     with ctx.db.unit_of_work() as uow:
         uow.collections.add(info)
         uow.commit()
-    return {"StatusCode": 200, "CollectionArn": info.arn, "FaceModelVersion": MODEL_VERSION}
+    return {"StatusCode": 200, "CollectionArn": info.arn, "FaceModelVersion": version}
 
 
 def delete_collection(ctx: ServiceContext, p: Params) -> Response:
@@ -89,14 +95,14 @@ def describe_collection(ctx: ServiceContext, p: Params) -> Response:
 
 def index_faces(ctx: ServiceContext, p: Params) -> Response:
     cid = p["CollectionId"]
-    with ctx.db.unit_of_work(read_only=True) as uow:  # unknown collection: fail before decoding
-        uow.collections.ensure(cid)
+    version = ctx.collection_version(cid)  # unknown collection: fail before decoding
     image = decode_request_image(p["Image"])
     request = IndexRequest(
         external_image_id=p.get("ExternalImageId"),
         max_faces=p.get("MaxFaces"),
         quality_filter=p.get("QualityFilter", "AUTO"),
         detection_attributes=tuple(p.get("DetectionAttributes", ["DEFAULT"])),
+        model_version=version,
     )
     outcome = index_image(ctx, cid, image, request)
     return outcome.response
@@ -160,6 +166,6 @@ def delete_faces(ctx: ServiceContext, p: Params) -> Response:
 def detect_faces(ctx: ServiceContext, p: Params) -> Response:
     image = decode_request_image(p["Image"])
     attributes = expand_attributes(p.get("Attributes", ["DEFAULT"]))
-    faces = ctx.analyzer.analyze(image, attributes=attributes, descriptors=False)
+    faces = ctx.analyze(image, attributes=attributes, descriptors=False)
     faces = sorted(faces, key=lambda f: f.bounding_box.area, reverse=True)[:MAX_FACES_PER_IMAGE]
     return {"FaceDetails": [face_detail(f, attributes) for f in faces]}

@@ -72,8 +72,28 @@ class Commands:
             "",
         )
         cid = clean_collection_id(text) if ok else ""
-        if cid:
-            self.c.create_collection(cid)
+        if not cid:
+            return
+        version = self._choose_model_version()
+        if version:
+            self.c.create_collection(cid, model_version=version)
+
+    def _choose_model_version(self) -> str:
+        """The FaceModelVersion for a new collection: the newest unless the user picks
+        another; "" when cancelled. A collection keeps its version for good."""
+        from facedesk.engine.versions import CNN_VERSION, HOG_VERSION, default_model_version
+
+        default = default_model_version()
+        if default == HOG_VERSION:
+            return HOG_VERSION  # no CNN wheel on this platform: nothing to choose
+        choices = {
+            f"{CNN_VERSION}: CNN, finds turned, tilted, small and rotated faces": CNN_VERSION,
+            f"{HOG_VERSION}: HOG, the first engine (frontal faces)": HOG_VERSION,
+        }
+        item, ok = QInputDialog.getItem(
+            self.w, "New collection", "Face model:", list(choices), 0, False
+        )
+        return choices[item] if ok else ""
 
     def delete_collection(self, collection_id: str = "") -> None:
         cid = collection_id or self.c.current_collection

@@ -194,7 +194,12 @@ class MainController(QObject):
 
         return self._run(load, done=done, failed_title="Could not list collections")
 
-    def create_collection(self, collection_id: str, then: Callable[[], None] | None = None) -> None:
+    def create_collection(
+        self,
+        collection_id: str,
+        then: Callable[[], None] | None = None,
+        model_version: str | None = None,
+    ) -> None:
         def done(_resp: Any) -> None:
             self.status_posted.emit(f"Created collection “{collection_id}”")
             self.refresh_collections(select=collection_id)
@@ -202,7 +207,7 @@ class MainController(QObject):
                 then()
 
         self._run(
-            lambda: self.client.create_collection(CollectionId=collection_id),
+            lambda: self.library.create_collection(collection_id, model_version),
             done=done,
             failed_title="Could not create the collection",
         )

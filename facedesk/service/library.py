@@ -123,6 +123,14 @@ class Library:
         with self._ctx.db.unit_of_work(read_only=True) as uow:
             return uow.faces.thumbnails(collection_id, face_ids)
 
+    # -- collections ---------------------------------------------------------------------
+    def create_collection(self, collection_id: str, model_version: str | None = None) -> str:
+        """Create a collection on ``model_version`` (default: the newest); its version."""
+        from facedesk.service.operations import create_collection
+
+        response = create_collection(self._ctx, {"CollectionId": collection_id}, model_version)
+        return str(response["FaceModelVersion"])
+
     # -- batches -------------------------------------------------------------------------
     def iter_index_files(
         self,

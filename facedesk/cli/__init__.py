@@ -67,8 +67,9 @@ class Subcommand(Protocol):
 def _builtin_commands() -> tuple[Subcommand, ...]:
     """facedesk's own commands beside Rekognition's, each in its module."""
     from facedesk.cli.migrate import MIGRATE
+    from facedesk.cli.reindex import REINDEX
 
-    return (MIGRATE,)
+    return (MIGRATE, REINDEX)
 
 
 class _UsageError(Exception):
@@ -164,6 +165,12 @@ def _add_operation(sub: Any, command: str, operation: str) -> None:
         choices=["input", "output"],
         help="print a JSON skeleton of the request (or 'output': of the response) and exit",
     )
+    if command == "create-collection":  # facedesk's extension: the engine to create it on
+        parser.add_argument(
+            "--face-model-version",
+            choices=["1.0", "7.0"],
+            help="1.0: dlib HOG; 7.0: libfacedetection CNN (default: the newest installed)",
+        )
     if command in _AGGREGATE_KEYS:
         parser.add_argument(
             "--no-paginate",
@@ -303,7 +310,11 @@ def main(
         except ValueError as exc:
             sys.stderr.write(f"facedesk: error: {exc}\n")
             return EXIT_USAGE
-    client = facedesk.client(database=args.database, store_thumbnails=args.command == BATCH_COMMAND)
+    client = facedesk.client(
+        database=args.database,
+        store_thumbnails=args.command == BATCH_COMMAND,
+        face_model_version=getattr(args, "face_model_version", None),
+    )
     try:
         if args.command == BATCH_COMMAND:
             return run_batch(client, args, out)

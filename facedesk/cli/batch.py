@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import json
 import sys
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 from facedesk.core.errors import ResourceNotFoundException
@@ -29,7 +30,12 @@ def add_batch(sub: Any) -> None:
         "--quality-filter", default="AUTO", choices=["NONE", "AUTO", "LOW", "MEDIUM", "HIGH"]
     )
     p.add_argument("--detection-attributes", nargs="+", default=["DEFAULT"])
-    p.add_argument("--detector", choices=["hog", "cnn"], default="hog")
+    p.add_argument(
+        "--detector",
+        choices=["hog", "cnn"],
+        default="hog",
+        help="detector of FaceModelVersion 1.0 collections (7.0 ones always use their CNN)",
+    )
     p.add_argument(
         "--no-external-image-id",
         action="store_true",
@@ -47,8 +53,6 @@ def add_batch(sub: Any) -> None:
 
 
 def run_batch(client: Any, args: argparse.Namespace, out: TextIO) -> int:
-    from tqdm import tqdm
-
     from facedesk.service.indexing import IndexOptions, expand_paths
 
     if args.create_collection:
@@ -70,24 +74,34 @@ def run_batch(client: Any, args: argparse.Namespace, out: TextIO) -> int:
         external_image_id_from_filename=not args.no_external_image_id,
         skip_unchanged=not args.reindex,
     )
-    total = len(expand_paths(args.paths))
+    events = client.library.iter_index_files(args.collection_id, args.paths, options)
+    errors = write_events(events, len(expand_paths(args.paths)), out, args.no_progress)
+    return EXIT_FILES_FAILED if errors else 0
+
+
+def write_events(events: Iterable[Any], total: int, out: TextIO, no_progress: bool) -> int:
+    """One JSON line per file result, under a tqdm bar on a terminal; the error count."""
+    from tqdm import tqdm
+
     errors = 0
     bar = tqdm(
         total=total,
         unit="img",
         file=sys.stderr,
-        disable=args.no_progress or not sys.stderr.isatty(),
+        disable=no_progress or not sys.stderr.isatty(),
         leave=False,  # the bar is gone when the batch ends; the JSON lines stay
         dynamic_ncols=True,
     )
     with bar:
-        for event in client.library.iter_index_files(args.collection_id, args.paths, options):
+        for event in events:
             result = event.result
             errors += result.status == "error"
             line = json.dumps(result.to_dict(), ensure_ascii=False)
             with bar.external_write_mode(file=sys.stderr):
                 out.write(line + "\n")
                 out.flush()
+            if event.total is not None and bar.total != event.total:
+                bar.total = event.total
             bar.set_postfix(errors=errors, refresh=False)
             bar.update(event.done - bar.n)
-    return EXIT_FILES_FAILED if errors else 0
+    return errors

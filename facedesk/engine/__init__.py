@@ -15,9 +15,10 @@ if TYPE_CHECKING:
     from facedesk.engine.decode import decode_image
     from facedesk.engine.thumbnail import face_thumbnail_jpeg
 
-# facedesk's face model: dlib HOG (or MMOD CNN) detector, 68-point shape predictor,
-# ResNet v1 128-d descriptor. Stored per collection and per face; bump it when any of
-# these (or how they are fed) changes, since descriptors of different versions do not mix.
+# The first face model: dlib HOG (or MMOD CNN) detector, 68-point shape predictor, ResNet
+# v1 128-d descriptor. Versions are stored per collection and per face; a new engine is a
+# new version (``versions``: 7.0 detects with libfacedetection), and a collection keeps
+# the one it was created with. New code asks ``versions.default_model_version()``.
 MODEL_VERSION: str = "1.0"
 
 __all__ = [

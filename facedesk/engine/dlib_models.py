@@ -82,5 +82,6 @@ def prepare_worker_process(detector: str = "hog") -> None:
     import cv2
 
     cv2.setNumThreads(1)
-    for name in ("mmod" if detector == "cnn" else "hog", "sp68", "sp5", "resnet"):
+    first = {"cnn": ("mmod",), "hog": ("hog",)}.get(detector, ())
+    for name in (*first, "sp68", "sp5", "resnet"):
         get(name)

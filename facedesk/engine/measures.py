@@ -42,6 +42,17 @@ def calibrated_confidence(score: float) -> float:
     return 100.0 / (1.0 + math.exp(z))
 
 
+# libfacedetection scores 0..100 (kept faces >= 80): 80 reads as 90, 90 as 99, the
+# threshold of QualityFilter HIGH, so a face the CNN is sure of passes every filter.
+CNN_CONF_MID: Final = 70.0
+CNN_CONF_SLOPE: Final = math.log(9.0) / 10.0
+
+
+def calibrated_cnn_confidence(score: float) -> float:
+    """0..100 from libfacedetection's 0..100 score, monotone."""
+    return 100.0 / (1.0 + math.exp(-CNN_CONF_SLOPE * (score - CNN_CONF_MID)))
+
+
 def _crop(rgb: npt.NDArray[np.uint8], box: PixelBox) -> npt.NDArray[np.uint8]:
     h, w = rgb.shape[:2]
     x0 = min(max(math.floor(box.left), 0), w - 1)

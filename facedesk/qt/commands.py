@@ -66,9 +66,9 @@ class Commands:
 
     def new_collection(self) -> None:
         taken = [c.collection_id for c in self.c.collections.collections()]
-        dialog = CollectionNameDialog(taken, self.w)
+        dialog = CollectionNameDialog(taken, self.w, versions=_model_choices())
         if dialog.exec() and dialog.display_name():
-            self.c.create_named_collection(dialog.display_name())
+            self.c.create_named_collection(dialog.display_name(), dialog.model_version())
 
     def rename_collection(self, collection_id: str = "") -> None:
         cid = collection_id or self.c.current_collection
@@ -197,9 +197,9 @@ class Commands:
 
     def about(self) -> None:
         try:
-            from facedesk.engine import MODEL_VERSION
+            from facedesk.engine.versions import default_model_version
 
-            version = str(MODEL_VERSION)
+            version = default_model_version()
         except ImportError:
             version = "unknown"
         show_about(self.w, version)
@@ -218,6 +218,18 @@ class Commands:
 
     def _last_dir(self) -> str:
         return str(self.settings.value("last_dir", "") or "")
+
+
+def _model_choices() -> list[tuple[str, str]]:
+    """The face models a new collection can be created on, the newest (default) first."""
+    from facedesk.engine.versions import CNN_VERSION, HOG_VERSION, default_model_version
+
+    if default_model_version() == HOG_VERSION:
+        return []  # no CNN wheel on this platform: nothing to choose
+    return [
+        (CNN_VERSION, "CNN, finds turned, tilted, small and rotated faces"),
+        (HOG_VERSION, "HOG, the first engine (frontal faces)"),
+    ]
 
 
 def confirm_close_while_indexing(window: MainWindow) -> bool:

@@ -203,7 +203,12 @@ class MainController(QObject):
 
         return self._run(load, done=done, failed_title="Could not list collections")
 
-    def create_collection(self, collection_id: str, then: Callable[[], None] | None = None) -> None:
+    def create_collection(
+        self,
+        collection_id: str,
+        then: Callable[[], None] | None = None,
+        model_version: str | None = None,
+    ) -> None:
         def done(_resp: Any) -> None:
             self.status_posted.emit(f"Created collection “{collection_id}”")
             self.refresh_collections(select=collection_id)
@@ -211,12 +216,14 @@ class MainController(QObject):
                 then()
 
         self._run(
-            lambda: self.client.create_collection(CollectionId=collection_id),
+            lambda: self.library.create_collection(
+                collection_id=collection_id, model_version=model_version
+            ),
             done=done,
             failed_title="Could not create the collection",
         )
 
-    def create_named_collection(self, display_name: str) -> None:
+    def create_named_collection(self, display_name: str, model_version: str | None = None) -> None:
         """A collection called ``display_name``; its CollectionId is made from the name."""
 
         def done(info: CollectionInfo) -> None:
@@ -226,8 +233,7 @@ class MainController(QObject):
             self.refresh_collections(select=info.collection_id)
 
         self._run(
-            self.library.create_collection,
-            display_name,
+            lambda: self.library.create_collection(display_name, model_version=model_version),
             done=done,
             failed_title="Could not create the collection",
         )

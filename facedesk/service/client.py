@@ -83,13 +83,23 @@ class Client:
         *,
         detector: str = "hog",
         store_thumbnails: bool = False,
+        face_model_version: str | None = None,
     ) -> None:
+        """``face_model_version``: facedesk's extension, the FaceModelVersion of the
+        collections this client creates and of DetectFaces/CompareFaces ("1.0" HOG or
+        "7.0" libfacedetection); default the newest this installation runs. Collections
+        always keep the version they were created with."""
+        if face_model_version is not None:
+            from facedesk.engine.versions import check_version
+
+            check_version(face_model_version)
         if detector not in ("hog", "cnn"):
             raise ValueError(f"detector must be 'hog' or 'cnn', not {detector!r}")
         self._ctx = ServiceContext(
             database_url=str(database or default_database()),
             detector=detector,
             store_thumbnails=store_thumbnails,
+            model_version=face_model_version,
         )
         self._ops = _operations()
         self._library: Library | None = None

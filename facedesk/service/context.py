@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from facedesk.core.types import StoredFace
+from facedesk.core.types import DecodedImage, DetectedFace, StoredFace
 
 if TYPE_CHECKING:
     from facedesk.engine import FaceAnalyzer
@@ -46,8 +46,11 @@ class ServiceContext:
     per operation and the analyzer keeps its dlib models per thread."""
 
     database_url: str
-    detector: str = "hog"
+    detector: str = "hog"  # FaceModelVersion 1.0's detector: "hog" or dlib's MMOD "cnn"
     store_thumbnails: bool = False
+    # The FaceModelVersion of new collections and of DetectFaces/CompareFaces (which have
+    # no collection); None: the engine's default (7.0 where its wheel installs).
+    model_version: str | None = None
     _db: Database | None = field(default=None, repr=False)
     _analyzer: FaceAnalyzer | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -71,6 +74,37 @@ class ServiceContext:
 
                     self._analyzer = FaceAnalyzer(detector=self.detector)
         return self._analyzer
+
+    def default_version(self) -> str:
+        from facedesk.engine.versions import check_version, default_model_version
+
+        return check_version(self.model_version or default_model_version())
+
+    def collection_version(self, collection_id: str) -> str:
+        """The FaceModelVersion the collection was created with (ResourceNotFound if none)."""
+        with self.db.unit_of_work(read_only=True) as uow:
+            return uow.collections.face_model_version(collection_id)
+
+    def detector_for(self, version: str | None = None, requested: str | None = None) -> str:
+        from facedesk.engine.versions import detector_for
+
+        return detector_for(version or self.default_version(), requested or self.detector)
+
+    def analyze(
+        self,
+        image: DecodedImage,
+        version: str | None = None,
+        *,
+        attributes: frozenset[str] = frozenset(),
+        descriptors: bool = True,
+    ) -> list[DetectedFace]:
+        """Faces in ``image`` as the engine of ``version`` (default: ours) finds them."""
+        return self.analyzer.analyze(
+            image,
+            detector=self.detector_for(version),
+            attributes=attributes,
+            descriptors=descriptors,
+        )
 
     def vectors(self, collection_id: str) -> VectorIndex:
         """The collection's in-memory search matrix, current with the database.

@@ -100,7 +100,7 @@ def draw_face(
     ctx: ServiceContext, collection_id: str, image_id: str, ext: str | None, box: BoundingBox
 ) -> dict[str, Any]:
     """Store the face inside ``box`` (ratios of the photo as shown); returns its FaceRecord."""
-    from facedesk.engine import MODEL_VERSION, face_thumbnail_jpeg
+    from facedesk.engine import face_thumbnail_jpeg
 
     inside = BoundingBox(
         left=max(box.left, 0.0),
@@ -117,7 +117,8 @@ def draw_face(
         face = ctx.analyzer.measure_box(image, box, attributes=attributes)
     except ValueError as e:
         raise InvalidParameterException(f"No face could be measured there: {e}.") from e
-    face_id = ids.face_id(image.sha256, MODEL_VERSION, ext, box)
+    version = ctx.collection_version(collection_id)  # a drawn face joins the collection's model
+    face_id = ids.face_id(image.sha256, version, ext, box)
     for known in record.response.get("FaceRecords", []):
         if _iou(BoundingBox.from_dict(known["Face"]["BoundingBox"]), box) > 0.5:
             raise InvalidParameterException("That face is already stored.")
@@ -128,7 +129,7 @@ def draw_face(
         external_image_id=ext,
         bounding_box=box,
         confidence=face.confidence,
-        model_version=MODEL_VERSION,
+        model_version=version,
         embedding=face.descriptor,
         indexed_at=datetime.now(UTC),
     )

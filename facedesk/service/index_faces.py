@@ -78,7 +78,8 @@ class IndexRequest:
     max_faces: int | None = None
     quality_filter: str = "AUTO"
     detection_attributes: tuple[str, ...] = ("DEFAULT",)
-    detector: str | None = None  # None: the client's detector
+    detector: str | None = None  # None: the client's detector (FaceModelVersion 1.0 only)
+    model_version: str | None = None  # the collection's; None: the context's default
 
     @property
     def attributes(self) -> frozenset[str]:
@@ -149,12 +150,13 @@ def prepare_index(
     source: SourceInfo | None = None,
 ) -> PreparedIndex:
     """Detect, measure and plan one image; touches no database (safe on any thread)."""
-    from facedesk.engine import MODEL_VERSION, face_thumbnail_jpeg
+    from facedesk.engine import face_thumbnail_jpeg
 
+    model_version = request.model_version or ctx.default_version()
     external_image_id = request.external_image_id
     quality_filter, attributes = request.quality_filter, request.attributes
     image_id = ids.image_id(image.sha256)
-    detector = request.detector or ctx.detector
+    detector = ctx.detector_for(model_version, request.detector)
     faces = ctx.analyzer.analyze(image, detector=detector, attributes=attributes)
     planned = plan(faces, image.width, image.height, quality_filter, request.max_faces)
     now = datetime.now(UTC)
@@ -169,7 +171,7 @@ def prepare_index(
         face_id = None
         if p.indexed:
             face_id = ids.face_id(
-                image.sha256, MODEL_VERSION, external_image_id, p.face.bounding_box
+                image.sha256, model_version, external_image_id, p.face.bounding_box
             )
             sf = StoredFace(
                 face_id=face_id,
@@ -178,7 +180,7 @@ def prepare_index(
                 external_image_id=external_image_id,
                 bounding_box=p.face.bounding_box,
                 confidence=p.face.confidence,
-                model_version=MODEL_VERSION,
+                model_version=model_version,
                 embedding=p.face.descriptor,
                 indexed_at=now,
             )
@@ -206,7 +208,7 @@ def prepare_index(
     # Rekognition returns both lists, empty ones included (README: "Wire shape").
     response: dict[str, Any] = {
         "FaceRecords": face_records,
-        "FaceModelVersion": MODEL_VERSION,
+        "FaceModelVersion": model_version,
         "UnindexedFaces": unindexed,
     }
 
@@ -217,6 +219,9 @@ def prepare_index(
         response=response,
         settings={
             **request.settings(detector),
+            # Pixels turned without EXIF: the turn (degrees counter-clockwise) that found
+            # the faces; absent when the picture was analysed as stored.
+            **_turn(faces),
             "Image": {
                 "Width": image.width,
                 "Height": image.height,
@@ -246,6 +251,11 @@ def prepare_index(
         tuple(stored),
         thumbnails,
     )
+
+
+def _turn(faces: Sequence[DetectedFace]) -> dict[str, float]:
+    turns = {f.extras["turn"] for f in faces if "turn" in f.extras}
+    return {"Turn": turns.pop()} if turns else {}
 
 
 def same_settings(stored: Mapping[str, Any], wanted: Mapping[str, object]) -> bool:

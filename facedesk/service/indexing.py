@@ -34,7 +34,8 @@ class IndexOptions:
     max_faces: int | None = None
     quality_filter: str = "AUTO"
     detection_attributes: tuple[str, ...] = ("DEFAULT",)
-    detector: str = "hog"
+    detector: str = "hog"  # FaceModelVersion 1.0's detector; 7.0 collections use theirs
+    model_version: str | None = None  # set by the pipeline from the collection
     external_image_id_from_filename: bool = True
     skip_unchanged: bool = True
     workers: int | None = None  # analysis threads; None = one per core
@@ -50,6 +51,7 @@ class IndexOptions:
             quality_filter=self.quality_filter,
             detection_attributes=self.detection_attributes,
             detector=self.detector,
+            model_version=self.model_version,
         )
 
     def settings_key(self) -> dict[str, object]:

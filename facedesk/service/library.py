@@ -46,13 +46,19 @@ class Library:
         with self._ctx.db.unit_of_work(read_only=True) as uow:
             return uow.collections.list_page(None, 1_000_000)
 
-    def create_collection(self, display_name: str) -> CollectionInfo:
-        """A new collection named ``display_name`` (any text); its CollectionId is made
-        from the name, readable and unique."""
-        name = normalise_display_name(display_name)
-        if not name:
+    def create_collection(
+        self,
+        display_name: str | None = None,
+        *,
+        collection_id: str | None = None,
+        model_version: str | None = None,
+    ) -> CollectionInfo:
+        """A new collection on ``model_version`` (default: the newest). Named in words, its
+        CollectionId is made from the name, readable and unique; or given its id."""
+        name = normalise_display_name(display_name or "") or None
+        if name is None and not collection_id:
             raise InvalidParameterException("A collection needs a name.")
-        return add_collection(self._ctx, None, name)
+        return add_collection(self._ctx, collection_id, name, model_version)
 
     def rename_collection(self, collection_id: str, display_name: str) -> None:
         """Show the collection under another name; its CollectionId does not change."""
@@ -216,6 +222,22 @@ class Library:
         cancel: CancelToken | None = None,
     ) -> Iterator[ProgressEvent]:
         return iter_index_files(self._ctx, collection_id, paths, options or IndexOptions(), cancel)
+
+    def iter_reindex(
+        self,
+        source_collection: str,
+        target_collection: str,
+        options: IndexOptions | None = None,
+        cancel: CancelToken | None = None,
+        model_version: str | None = None,
+    ) -> Iterator[ProgressEvent]:
+        """Index the source collection's photos again, from their stored paths, into a
+        new collection on ``model_version`` (default: the newest); see service.reindex."""
+        from facedesk.service.reindex import iter_reindex
+
+        return iter_reindex(
+            self._ctx, source_collection, target_collection, options, cancel, model_version
+        )
 
 
 def _without_password(url: str) -> str:

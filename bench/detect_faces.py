@@ -1,0 +1,76 @@
+"""DetectFaces on 2-megapixel photos, warm, FaceModelVersion 1.0 (HOG) vs 7.0 (CNN).
+
+    PYTHONPATH=. python bench/detect_faces.py [--repeats 5]
+
+The photos: the testdata's obama_and_biden (2000x1428) and bald_guys (1986x1545) as they
+are, and solvay (1280x926) upscaled to 1920x1389. Each is sent as JPEG bytes through the
+client (decode, detection, landmarks, pose, quality; no descriptors), after one warm-up
+call per version. Prints medians, the ratio measured in the same run, and the load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image
+
+import facedesk
+
+TESTDATA = Path(__file__).resolve().parents[1].parent / "shared" / "testdata"
+
+
+def photos() -> dict[str, bytes]:
+    out = {}
+    for rel in ("real/face_recognition/obama_and_biden.jpg", "real/dlib/bald_guys.jpg"):
+        out[Path(rel).name] = (TESTDATA / rel).read_bytes()
+    im = Image.open(TESTDATA / "real/visp/solvay_conference_1927.png").convert("RGB")
+    im = im.resize((1920, round(1920 * im.height / im.width)), Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    im.save(buf, format="JPEG", quality=90)
+    out["solvay_1920.jpg"] = buf.getvalue()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=5)
+    args = ap.parse_args()
+    data = photos()
+    print(f"load before {os.getloadavg()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        clients = {
+            v: facedesk.client(database=str(Path(tmp) / f"{v}.db"), face_model_version=v)
+            for v in ("1.0", "7.0")
+        }
+        for c in clients.values():
+            c.detect_faces(Image={"Bytes": next(iter(data.values()))})  # models loaded
+        print(f"{'photo':22s} {'1.0 ms':>8s} {'7.0 ms':>8s} {'x':>5s}  faces 1.0/7.0")
+        for name, blob in data.items():
+            ms: dict[str, float] = {}
+            faces: dict[str, int] = {}
+            for v, c in clients.items():
+                times = []
+                for _ in range(args.repeats):
+                    t = time.perf_counter()
+                    r = c.detect_faces(Image={"Bytes": blob})
+                    times.append(time.perf_counter() - t)
+                ms[v] = statistics.median(times) * 1000
+                faces[v] = len(r["FaceDetails"])
+            ratio = ms["1.0"] / ms["7.0"]
+            print(
+                f"{name:22s} {ms['1.0']:8.0f} {ms['7.0']:8.0f} {ratio:5.1f}  "
+                f"{faces['1.0']}/{faces['7.0']}"
+            )
+        for c in clients.values():
+            c.close()
+    print(f"load after {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()

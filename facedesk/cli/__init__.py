@@ -303,7 +303,11 @@ def main(
         return EXIT_USAGE
     for command in (*_builtin_commands(), *extra):
         if args.command == command.name:
-            return command.run(args, out)
+            try:
+                return command.run(args, out)
+            except ClientError as exc:  # as for Rekognition's own commands
+                sys.stderr.write(f"\n{exc}\n")
+                return EXIT_SERVICE_ERROR
     if args.query:
         try:
             output.compile_query(args.query)

@@ -15,7 +15,7 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -188,51 +188,57 @@ def read_regions(path: Path) -> RegionSet:
 # -- writing -------------------------------------------------------------------------------
 
 
-def _regions_changes(
-    regions: Iterable[Region], applied_to: tuple[int, int], mp_names_only: bool = False
-) -> dict[str, Any]:
-    """exiv2 keys for both notations; each struct and bag is declared before its members."""
-    ch: dict[str, Any] = {
-        MWG: 'type="Struct"',
-        f"{MWG}/mwg-rs:AppliedToDimensions": 'type="Struct"',
-        f"{MWG}/mwg-rs:AppliedToDimensions/stDim:w": str(applied_to[0]),
-        f"{MWG}/mwg-rs:AppliedToDimensions/stDim:h": str(applied_to[1]),
-        f"{MWG}/mwg-rs:AppliedToDimensions/stDim:unit": "pixel",
-        _MWG_LIST: 'type="Bag"',
-        MP: 'type="Struct"',
-        _MP_LIST: 'type="Bag"',
-    }
-    mp_index = 0
+def _regions_changes(regions: Sequence[Region], applied_to: tuple[int, int]) -> dict[str, Any]:
+    """exiv2 keys for both notations; each struct and bag is declared before its members.
+    No regions: no keys (an empty RegionList reads back as an empty string in exiftool)."""
+    mwg: dict[str, Any] = {}
+    mp: dict[str, Any] = {}
+    people = 0
     for i, region in enumerate(regions, start=1):
         if region.name and _TYPE_PREFIX.match(region.name):
             raise XmpError(f"a person name cannot start with 'type=': {region.name!r}")
         item = f"{_MWG_LIST}[{i}]"
-        x, y, w, h = mwg_area(region.box)
-        ch[item] = 'type="Struct"'
-        ch[f"{item}/mwg-rs:Area"] = 'type="Struct"'
-        for key, value in zip("xywh", (x, y, w, h), strict=True):
-            ch[f"{item}/mwg-rs:Area/stArea:{key}"] = f"{value:.6f}"
-        ch[f"{item}/mwg-rs:Area/stArea:unit"] = "normalized"
-        ch[f"{item}/mwg-rs:Type"] = region.type
+        mwg[item] = 'type="Struct"'
+        mwg[f"{item}/mwg-rs:Area"] = 'type="Struct"'
+        for key, value in zip("xywh", mwg_area(region.box), strict=True):
+            mwg[f"{item}/mwg-rs:Area/stArea:{key}"] = f"{value:.6f}"
+        mwg[f"{item}/mwg-rs:Area/stArea:unit"] = "normalized"
+        mwg[f"{item}/mwg-rs:Type"] = region.type
         if region.name:
-            ch[f"{item}/mwg-rs:Name"] = region.name
+            mwg[f"{item}/mwg-rs:Name"] = region.name
         # Microsoft's schema has people regions only; other region types stay MWG-only.
-        if region.type != "Face" or (mp_names_only and not region.name):
+        if region.type != "Face":
             continue
-        mp_index += 1
-        mp_item = f"{_MP_LIST}[{mp_index}]"
-        ch[mp_item] = 'type="Struct"'
-        ch[f"{mp_item}/MPReg:Rectangle"] = mp_rectangle(region.box)
+        people += 1
+        mp_item = f"{_MP_LIST}[{people}]"
+        mp[mp_item] = 'type="Struct"'
+        mp[f"{mp_item}/MPReg:Rectangle"] = mp_rectangle(region.box)
         if region.name:
-            ch[f"{mp_item}/MPReg:PersonDisplayName"] = region.name
-    return ch
+            mp[f"{mp_item}/MPReg:PersonDisplayName"] = region.name
+    changes: dict[str, Any] = {}
+    if mwg:
+        changes[MWG] = 'type="Struct"'
+        dims = f"{MWG}/mwg-rs:AppliedToDimensions"
+        changes[dims] = 'type="Struct"'
+        changes[f"{dims}/stDim:w"] = str(applied_to[0])
+        changes[f"{dims}/stDim:h"] = str(applied_to[1])
+        changes[f"{dims}/stDim:unit"] = "pixel"
+        changes[_MWG_LIST] = 'type="Bag"'
+        changes.update(mwg)
+    if mp:
+        changes[MP] = 'type="Struct"'
+        changes[_MP_LIST] = 'type="Bag"'
+        changes.update(mp)
+    return changes
 
 
 def _apply(img: Any, regions: tuple[Region, ...], applied_to: tuple[int, int]) -> None:
     old = [k for k in img.read_xmp() if k.startswith((MWG, MP))]
     if old:  # drop the previous regions whole, then write the merged list
         img.modify_xmp(dict.fromkeys(old))
-    img.modify_xmp(_regions_changes(regions, applied_to))
+    changes = _regions_changes(regions, applied_to)
+    if changes:
+        img.modify_xmp(changes)
 
 
 def _blank_jpeg() -> bytes:

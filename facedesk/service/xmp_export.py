@@ -135,6 +135,9 @@ def _export_one(photo: _Photo, names: dict[str, str], options: ExportOptions) ->
     target = photo.path if options.target == "embed" else sidecar_path(photo.path, options.target)
     theirs = read_regions(target).regions if target.exists() else ()
     regions, kept = merged_regions(ours, theirs)
+    if not regions and not target.exists():
+        # Nothing to say and nothing to correct: no empty sidecar is made.
+        return {**result, "Status": "skipped", "Reason": "no faces to export", "Regions": 0}
     applied_to = (facts.width, facts.height)
     if options.target == "embed":
         write_embedded(photo.path, tuple(regions), applied_to)

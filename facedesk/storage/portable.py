@@ -11,13 +11,14 @@ through the users' UserIds.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import DateTime, LargeBinary, Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from facedesk.core.errors import ResourceAlreadyExistsException
-from facedesk.storage.orm import Base, ImageRow, IndexRecordRow, UserRow
+from facedesk.storage.orm import Base, ImageRow, IndexRecordRow, UserRow, UTCDateTime
 from facedesk.storage.repositories import _require_pk, _to_db_external
 
 if TYPE_CHECKING:
@@ -65,6 +66,80 @@ def table_columns() -> dict[str, list[str]]:
     return {n: [c.name for c in t.columns] for n in names if (t := _table(n)) is not None}
 
 
+def _is_binary(column: Any) -> bool:
+    return isinstance(column.type, LargeBinary)
+
+
+def _is_datetime(column: Any) -> bool:
+    return isinstance(column.type, UTCDateTime | DateTime)
+
+
+def encode(
+    rows: Mapping[str, Sequence[Row]],
+) -> tuple[dict[str, list[Row]], dict[str, list[bytes]]]:
+    """Dumped rows -> (JSON-able rows, binary columns).
+
+    Timestamps become ISO 8601 text with their UTC offset (microseconds kept). Every binary
+    column (face descriptors, thumbnails) is taken out of its rows into ``blobs["table.col"]``,
+    one entry per row in row order, so the file format can store them as arrays and files.
+    """
+    out: dict[str, list[Row]] = {}
+    blobs: dict[str, list[bytes]] = {}
+    for name, items in rows.items():
+        table = _required(name)
+        binary = [c.name for c in table.columns if _is_binary(c) and c.name in _first(items)]
+        stamps = [c.name for c in table.columns if _is_datetime(c)]
+        plain = []
+        for item in items:
+            row = dict(item)
+            for col in binary:
+                blobs.setdefault(f"{name}.{col}", []).append(bytes(row.pop(col)))
+            for col in stamps:
+                if row.get(col) is not None:
+                    row[col] = row[col].isoformat()
+            plain.append(row)
+        out[name] = plain
+    return out, blobs
+
+
+def decode(
+    rows: Mapping[str, Sequence[Row]], blobs: Mapping[str, Sequence[bytes]]
+) -> dict[str, list[Row]]:
+    """The inverse of ``encode``. Unknown tables or columns (a bundle from a newer
+    facedesk) raise ValueError naming them, before anything is written."""
+    out: dict[str, list[Row]] = {}
+    for name, items in rows.items():
+        table = _table(name)
+        if table is None:
+            raise ValueError(f"the bundle has a table this facedesk does not know: {name}")
+        known = {c.name for c in table.columns} | ({"user_id"} if name == "faces" else set())
+        binary = [c.name for c in table.columns if _is_binary(c)]
+        stamps = [c.name for c in table.columns if _is_datetime(c)]
+        decoded = []
+        for i, item in enumerate(items):
+            unknown = set(item) - known
+            if unknown:
+                raise ValueError(
+                    f"the bundle's {name} rows have columns this facedesk does not know: "
+                    + ", ".join(sorted(unknown))
+                )
+            row = dict(item)
+            for col in binary:
+                key = f"{name}.{col}"
+                if key in blobs:
+                    row[col] = bytes(blobs[key][i])
+            for col in stamps:
+                if isinstance(row.get(col), str):
+                    row[col] = datetime.fromisoformat(row[col])
+            decoded.append(row)
+        out[name] = decoded
+    return out
+
+
+def _first(items: Sequence[Row]) -> Row:
+    return items[0] if items else {}
+
+
 class PortableRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
@@ -74,27 +149,27 @@ class PortableRepository:
         """All rows of one collection: {"collections": [one], "images": [...], table: [...]}.
 
         ``collection_pk`` is dropped everywhere; ``faces.user_pk`` becomes ``user_id``.
-        Rows come in a stable order (by their natural keys) so two dumps compare equal.
+        Rows come in primary-key order, so two dumps of equal collections compare equal.
         """
         cpk = _require_pk(self._s, collection_id)
         out: dict[str, list[Row]] = {}
         ctable = _required("collections")
         crow = self._s.execute(select(ctable).where(ctable.c.pk == cpk)).mappings().one()
         out["collections"] = [_plain(ctable, crow, ("pk",))]
-        user_ids = dict(
-            self._s.execute(select(UserRow.pk, UserRow.user_id).where(UserRow.collection_pk == cpk))
-            .tuples()
-            .all()
-        )
+        user_ids = {
+            int(pk): str(uid)
+            for pk, uid in self._s.execute(
+                select(UserRow.pk, UserRow.user_id).where(UserRow.collection_pk == cpk)
+            )
+        }
         for name in COLLECTION_TABLES:
             table = _table(name)
             if table is None:
                 continue
             drop = ("collection_pk", *_LOCAL_KEYS.get(name, ()))
-            order = [c for c in table.primary_key.columns if c.name not in drop] or [
-                table.c.image_id,
-                table.c.external_image_id,
-            ]
+            # By primary key, local keys included: users and index records come out (and
+            # go back in) in creation order, which ListUsers and the photo grid show.
+            order = list(table.primary_key.columns)
             rows = self._s.execute(
                 select(table).where(table.c.collection_pk == cpk).order_by(*order)
             ).mappings()

@@ -133,19 +133,26 @@ def _free_id(wanted: str, taken: set[str]) -> str:
 def _collection_rows(zf: zipfile.ZipFile, folder: str) -> dict[str, list[dict[str, Any]]]:
     from facedesk.storage.portable import decode
 
-    rows = json.loads(zf.read(f"{folder}/rows.json"))
-    matrix = np.load(io.BytesIO(zf.read(f"{folder}/embeddings.npy")), allow_pickle=False)
+    try:
+        rows = json.loads(zf.read(f"{folder}/rows.json"))
+        matrix = np.load(io.BytesIO(zf.read(f"{folder}/embeddings.npy")), allow_pickle=False)
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile) as exc:
+        raise InvalidParameterException(f"the bundle's {folder} is damaged: {exc}") from exc
     faces = rows.get("faces", [])
     if matrix.shape[0] != len(faces):
         raise InvalidParameterException(
             f"{folder}: {matrix.shape[0]} descriptors for {len(faces)} faces"
         )
-    blobs: dict[str, list[bytes]] = {
-        _EMBEDDING: [np.ascontiguousarray(v, dtype="<f4").tobytes() for v in matrix],
-        _THUMBNAIL: [
+    try:
+        thumbnails = [
             zf.read(f"{folder}/thumbnails/{row['face_id']}.jpg")
             for row in rows.get("face_thumbnails", [])
-        ],
+        ]
+    except KeyError as exc:
+        raise InvalidParameterException(f"the bundle's {folder} misses a thumbnail: {exc}") from exc
+    blobs: dict[str, list[bytes]] = {
+        _EMBEDDING: [np.ascontiguousarray(v, dtype="<f4").tobytes() for v in matrix],
+        _THUMBNAIL: thumbnails,
     }
     try:
         return decode(rows, blobs)

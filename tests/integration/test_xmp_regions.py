@@ -69,7 +69,7 @@ def index(client: Any, folder: Path) -> None:
 
 
 def faces_of(client: Any, photo: Path) -> list[Any]:
-    record = client.library._ctx.db
+    record = client.context.db
     with record.unit_of_work(read_only=True) as uow:
         rec = uow.index_records.find_by_source(CID, str(photo))
         assert rec is not None
@@ -79,7 +79,7 @@ def faces_of(client: Any, photo: Path) -> list[Any]:
 def names_by_face(client: Any) -> dict[tuple[Any, ...], str]:
     """{(photo, box): name}. Not by FaceId: embedding regions changes a file's bytes, and
     with them its ImageId and FaceIds, but not its faces."""
-    ctx = client.library._ctx
+    ctx = client.context
     with ctx.db.unit_of_work(read_only=True) as uow:
         names = {uid: display or uid for uid, display in uow.people.names(CID)}
         return {
@@ -100,7 +100,7 @@ def library(testdata: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     photos = copy_photos(testdata, folder)
     client = facedesk.client(database=str(root / "lib.db"))
     index(client, folder)
-    ctx = client.library._ctx
+    ctx = client.context
     for name, display in NAMES.items():
         (face,) = faces_of(client, photos[name])
         person = person_for_name(ctx, CID, display)
@@ -110,7 +110,7 @@ def library(testdata: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 def export(client: Any, paths: list[Path], **options: Any) -> list[dict[str, Any]]:
-    ctx = client.library._ctx
+    ctx = client.context
     return [e.result for e in iter_export_xmp(ctx, CID, paths, ExportOptions(**options))]
 
 
@@ -235,7 +235,7 @@ def test_round_trip_into_a_new_library(library: Any, tmp_path: Path) -> None:
     try:
         index(other, other_folder)
         receipt = ImportReceipt(CID)
-        ctx = other.library._ctx
+        ctx = other.context
         results = [e.result for e in iter_import_xmp(ctx, CID, [other_folder], receipt)]
         assert {r["Status"] for r in results} == {"imported"}, results
         assert all(not r["Unmatched"] and not r["Conflicts"] for r in results)
@@ -266,7 +266,7 @@ def test_import_of_regions_exiftool_wrote_as_digikam_does(testdata: Path, tmp_pa
                 f"W={b.width * grow},H={b.height * grow},Unit=normalized"
             )
 
-        person_for_name(client.library._ctx, CID, "Joe Biden")  # exists already: reused
+        person_for_name(client.context, CID, "Joe Biden")  # exists already: reused
         exiftool(
             "-q",
             "-o",
@@ -279,7 +279,7 @@ def test_import_of_regions_exiftool_wrote_as_digikam_does(testdata: Path, tmp_pa
             str(photos["two_people.jpg"]),
         )
         receipt = ImportReceipt(CID)
-        ctx = client.library._ctx
+        ctx = client.context
         (result,) = [
             e.result for e in iter_import_xmp(ctx, CID, [photos["two_people.jpg"]], receipt)
         ]

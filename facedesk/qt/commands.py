@@ -89,9 +89,16 @@ class Commands:
             0,
             False,
         )
-        if ok:
-            target = next(k for k, v in TARGET_LABELS.items() if v == label)
-            self._xmp().start_export(cid, target, include_unnamed=True)
+        if not ok:
+            return
+        target = next(k for k, v in TARGET_LABELS.items() if v == label)
+        unnamed = QMessageBox.question(
+            self.w,
+            "Export face regions",
+            "Also write regions for faces that have no name yet?",
+        )
+        include = unnamed == QMessageBox.StandardButton.Yes
+        self._xmp().start_export(cid, target, include_unnamed=include)
 
     def import_xmp(self) -> None:
         cid = self.c.current_collection

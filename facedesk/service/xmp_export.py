@@ -29,7 +29,7 @@ from facedesk.core.regions import (
     stored_size,
     to_stored,
 )
-from facedesk.core.types import BoundingBox, IndexRecord, StoredFace
+from facedesk.core.types import BoundingBox, ImageSummary, StoredFace
 from facedesk.service.context import ServiceContext
 
 TARGETS = ("digikam", "lightroom", "embed")
@@ -62,10 +62,8 @@ def sidecar_path(photo: Path, target: str) -> Path:
 @dataclass(frozen=True)
 class _Photo:
     path: Path
-    record: IndexRecord
+    record: ImageSummary  # width and height: of the oriented image, as facedesk measured it
     faces: tuple[StoredFace, ...]
-    width: int  # of the oriented image, as facedesk measured it
-    height: int
 
 
 def _under(path: Path, roots: Sequence[Path]) -> bool:
@@ -80,8 +78,9 @@ def _photos(
     with ctx.db.unit_of_work(read_only=True) as uow:
         uow.collections.ensure(collection_id)
         names = {uid: display or uid for uid, display in uow.people.names(collection_id)}
-        latest: dict[str, IndexRecord] = {}
-        for record in uow.index_records.list_for_collection(collection_id):
+        latest: dict[str, ImageSummary] = {}
+        # Summaries, not records: the stored IndexFaces responses are not needed here.
+        for record in uow.index_records.summaries(collection_id):
             if record.source_path is None:
                 continue
             if roots and not _under(Path(record.source_path), roots):
@@ -91,10 +90,8 @@ def _photos(
                 latest[record.source_path] = record
         photos = []
         for source, record in sorted(latest.items()):
-            image = uow.images.get(record.image_id)
             faces = uow.faces.by_image(collection_id, record.image_id, record.external_image_id)
-            width, height = (image.width, image.height) if image else (0, 0)
-            photos.append(_Photo(Path(source), record, tuple(faces), width, height))
+            photos.append(_Photo(Path(source), record, tuple(faces)))
     return photos, names
 
 
@@ -120,7 +117,8 @@ def _export_one(photo: _Photo, names: dict[str, str], options: ExportOptions) ->
     if photo.record.external_image_id is not None:
         result["ExternalImageId"] = photo.record.external_image_id
     facts = photo_facts(photo.path)
-    if stored_size(photo.width, photo.height, facts.orientation) != (facts.width, facts.height):
+    size = (photo.record.width, photo.record.height)
+    if stored_size(*size, facts.orientation) != (facts.width, facts.height):
         raise ValueError(
             f"{photo.path} is {facts.width}x{facts.height} px now, not the picture that was "
             "indexed: index it again before exporting its faces"

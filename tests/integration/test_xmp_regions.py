@@ -20,6 +20,7 @@ import pytest
 from PIL import Image, ImageOps
 
 import facedesk
+from facedesk.core.regions import to_stored
 from facedesk.core.types import BoundingBox
 from facedesk.service.indexing import IndexOptions
 from facedesk.service.people import person_for_name
@@ -292,6 +293,25 @@ def test_import_of_regions_exiftool_wrote_as_digikam_does(testdata: Path, tmp_pa
         }
         assert [u["Name"] for u in result["Unmatched"]] == ["Nobody Here"]
         assert result["CreatedUsers"] == ["Barack_Obama"], "Joe Biden was reused"
+
+        # Windows Photo Gallery style: Microsoft regions only, embedded in a photo stored
+        # turned (orientation 6), the rectangle on the stored pixels.
+        biden = photos["biden6.jpg"]
+        (face,) = faces_of(client, biden)
+        box = to_stored(face.bounding_box, 6)
+        rect = "|, ".join(f"{v:.6f}" for v in (box.left, box.top, box.width, box.height))
+        exiftool(
+            "-q",
+            "-overwrite_original",
+            f"-XMP-MP:RegionInfoMP={{Regions=[{{PersonDisplayName=Joe Biden,Rectangle={rect}}}]}}",
+            str(biden),
+        )
+        (result,) = [e.result for e in iter_import_xmp(ctx, CID, [biden], receipt)]
+        assert result["Source"] == str(biden)
+        assert [(a["FaceId"], a["UserId"]) for a in result["Assigned"]] == [
+            (face.face_id, "Joe_Biden")
+        ]
+        assert result["Assigned"][0]["IoU"] > 0.95
     finally:
         client.close()
 

@@ -318,25 +318,37 @@ def test_import_of_regions_exiftool_wrote_as_digikam_does(testdata: Path, tmp_pa
 
 def _as_unprivileged(fn: Any, *args: Any) -> Any:
     """Run ``fn`` where file permissions apply: root ignores them (CI runs as root), so a
-    forked child drops to nobody first. Everything it needs is imported before the fork."""
+    forked child drops to nobody first. What it needs is loaded before the fork (nobody may
+    not be able to read the venv)."""
     if os.geteuid() != 0:
         return fn(*args)
     import multiprocessing
+    import traceback
 
+    import pyexiv2  # noqa: F401 - loaded (with its libexiv2) before the fork
+
+    from facedesk.engine import xmp_files
+
+    xmp_files._blank_jpeg()  # loads Pillow's JPEG writer
     mp = multiprocessing.get_context("fork")
     queue = mp.Queue()
 
     def child() -> None:
-        os.setgid(65534)
-        os.setuid(65534)
-        queue.put(fn(*args))
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            queue.put(("ok", fn(*args)))
+        except BaseException:
+            queue.put(("error", traceback.format_exc()))
 
     proc = mp.Process(target=child)
     proc.start()
     try:
-        return queue.get(timeout=300)
+        status, value = queue.get(timeout=300)
     finally:
         proc.join(30)
+    assert status == "ok", value
+    return value
 
 
 def _export_all(db: str, folder: str, target: str) -> list[dict[str, Any]]:

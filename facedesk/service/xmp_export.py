@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from facedesk.core.errors import InvalidParameterException
+from facedesk.core.errors import ClientError, InvalidParameterException
 from facedesk.core.progress import CancelToken, ProgressEvent
 from facedesk.core.regions import (
     Region,
@@ -184,7 +184,7 @@ def iter_export_xmp(
             return
         try:
             result = _export_one(photo, names, options)
-        except (XmpError, OSError, ValueError) as exc:
+        except (XmpError, OSError, ValueError, ClientError) as exc:  # this photo only
             result = {"File": str(photo.path), "Status": "error", "Error": str(exc)}
         if options.target == "embed" and result["Status"] == "exported":
             _record_new_source(ctx, collection_id, photo)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from facedesk.core.errors import ClientError
 from facedesk.core.progress import CancelToken, ProgressEvent
 from facedesk.core.regions import (
     applied_to_oriented,
@@ -168,7 +169,7 @@ def iter_import_xmp(
             return
         try:
             result = _import_one(ctx, collection_id, photo, receipt)
-        except (XmpError, OSError, ValueError) as exc:
+        except (XmpError, OSError, ValueError, ClientError) as exc:  # this photo only
             result = {"File": str(photo), "Status": "error", "Error": str(exc)}
         yield ProgressEvent(done=done, total=len(files), item=str(photo), result=result)
 

@@ -390,3 +390,40 @@ def test_read_only_folder_errors_per_file_and_loses_nothing(testdata: Path, tmp_
     finally:
         os.chmod(base / "photos", 0o755)
         shutil.rmtree(base)
+
+
+def test_a_bad_name_fails_its_photo_only(library: Any, tmp_path: Path) -> None:
+    client, folder = library
+    photo = folder / "two_people.jpg"
+    sidecar = tmp_path / "saved.xmp"
+    digikam = folder / "two_people.jpg.xmp"
+    had = digikam.exists()
+    if had:
+        shutil.copyfile(digikam, sidecar)
+    left = min(faces_of(client, photo), key=lambda f: f.bounding_box.left).bounding_box
+    area = (
+        f"X={left.left + left.width / 2},Y={left.top + left.height / 2},"
+        f"W={left.width},H={left.height},Unit=normalized"
+    )
+    long_name = "x" * 600
+    digikam.unlink(missing_ok=True)  # exiftool -o never overwrites
+    try:
+        exiftool(
+            "-q",
+            "-o",
+            str(digikam),
+            f"-XMP-mwg-rs:RegionInfo={{RegionList=[{{Area={{{area}}},Name={long_name},Type=Face}}]}}",
+            str(photo),
+        )
+        receipt = ImportReceipt(CID)
+        results = [
+            e.result
+            for e in iter_import_xmp(client.context, CID, [photo, folder / "obama3.jpg"], receipt)
+        ]
+        assert results[0]["Status"] == "error" and "at most 512" in results[0]["Error"]
+        assert results[1]["Status"] == "imported", "the next photo still imports"
+        assert receipt.created_users == [] and receipt.assigned == []
+    finally:
+        digikam.unlink(missing_ok=True)
+        if had:
+            shutil.copyfile(sidecar, digikam)

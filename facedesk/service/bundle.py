@@ -51,15 +51,18 @@ def export_library(
     """Write the library (or the named collections) to ``path``; returns the manifest.
 
     Written to a temporary file beside ``path`` and renamed, so a failed export leaves no
-    half-written bundle behind."""
+    half-written bundle behind; the file is readable by its owner only."""
     from facedesk.storage.portable import encode, table_columns
 
     target = Path(path)
     entries = []
     tmp = target.with_name(f".{target.name}.tmp")
     try:
+        # Readable by its owner only, like the database: it holds every face descriptor.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with (
-            zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf,
+            os.fdopen(fd, "wb") as fh,
+            zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf,
             ctx.db.unit_of_work(read_only=True) as uow,  # one snapshot of the whole library
         ):
             ids = list(collection_ids) or uow.collections.ids()

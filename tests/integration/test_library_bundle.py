@@ -54,6 +54,8 @@ def test_round_trip_into_an_empty_library_is_exact(source: Any, tmp_path: Path) 
     bundle = tmp_path / "library.facedesk.zip"
     manifest = export_library(source.context, bundle)
     assert [c["CollectionId"] for c in manifest["Collections"]] == ["family", "work"]
+    assert bundle.stat().st_mode & 0o077 == 0, "private, like the database"
+    assert [p.name for p in tmp_path.iterdir()] == [bundle.name], "no temporary file left"
     with zipfile.ZipFile(bundle) as zf:
         names = zf.namelist()
         assert json.loads(zf.read("manifest.json"))["Format"] == "facedesk-library"

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from facedesk import __version__
-from facedesk.cli import output, params
+from facedesk.cli import output, params, xmp
 from facedesk.cli.batch import BATCH_COMMAND, add_batch, run_batch
 from facedesk.core.errors import ClientError
 
@@ -232,6 +232,7 @@ def build_parser(extra: Sequence[Subcommand] = ()) -> argparse.ArgumentParser:
         _add_operation(sub, _kebab(operation), operation)
         del method
     add_batch(sub)
+    xmp.add_commands(sub)
     for command in (*_builtin_commands(), *extra):
         p = sub.add_parser(command.name, help=command.help, description=command.description)
         p.set_defaults(command=command.name)
@@ -322,6 +323,8 @@ def main(
     try:
         if args.command == BATCH_COMMAND:
             return run_batch(client, args, out)
+        if args.command in xmp.COMMANDS:
+            return xmp.run(client, args, out)
         return _run_operation(client, args.command, args, out)
     except ClientError as exc:
         sys.stderr.write(f"\n{exc}\n")

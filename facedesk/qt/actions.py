@@ -26,6 +26,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("add_folder", "&File", "Add a &folder…", ("Ctrl+Shift+O",), "add_folder"),
     ActionSpec("index_options", "&File", "Indexing &options…", (), "edit_index_options"),
     ActionSpec(
+        "export_xmp",
+        "&File",
+        "&Export face regions (XMP)…",
+        (),
+        "export_xmp",
+        separator_before=True,
+    ),
+    ActionSpec("import_xmp", "&File", "&Import face regions (XMP)…", (), "import_xmp"),
+    ActionSpec(
         "new_collection",
         "&File",
         "&New collection…",

@@ -15,6 +15,7 @@ from facedesk.qt.settings import AppSettings
 from facedesk.qt.views.about_dialog import show_about
 from facedesk.qt.views.collection_name_dialog import CollectionNameDialog
 from facedesk.qt.views.index_options_dialog import IndexOptionsDialog
+from facedesk.qt.xmp_transfer import TARGET_LABELS, XmpTransfer, show_summary
 
 if TYPE_CHECKING:
     from facedesk.qt.main_window import MainWindow
@@ -63,6 +64,54 @@ class Commands:
         dialog = IndexOptionsDialog(self.settings.index_settings(), self.w)
         if dialog.exec():
             self.settings.set_index_settings(dialog.settings())
+
+    def _xmp(self) -> XmpTransfer:
+        transfer = getattr(self, "_xmp_transfer", None)
+        if transfer is None:
+            transfer = self._xmp_transfer = XmpTransfer(self.c, self.w)
+            transfer.done.connect(self._xmp_done)
+        return transfer
+
+    def _xmp_done(self, kind: str, results: list[dict[str, object]]) -> None:
+        if kind == "import":
+            self.c.refresh_people()
+        show_summary(self.w, self._xmp(), kind, results)
+
+    def export_xmp(self) -> None:
+        cid = self.c.current_collection
+        if not cid:
+            return
+        labels = list(TARGET_LABELS.values())
+        label, ok = QInputDialog.getItem(
+            self.w,
+            "Export face regions",
+            f"Write the faces and names of “{cid}” to:",
+            labels,
+            0,
+            False,
+        )
+        if not ok:
+            return
+        target = next(k for k, v in TARGET_LABELS.items() if v == label)
+        unnamed = QMessageBox.question(
+            self.w,
+            "Export face regions",
+            "Also write regions for faces that have no name yet?",
+        )
+        include = unnamed == QMessageBox.StandardButton.Yes
+        self._xmp().start_export(cid, target, include_unnamed=include)
+
+    def import_xmp(self) -> None:
+        cid = self.c.current_collection
+        folder = (
+            QFileDialog.getExistingDirectory(
+                self.w, "Import face regions from a folder", self._last_dir()
+            )
+            if cid
+            else ""
+        )
+        if folder:
+            self._xmp().start_import(cid, [folder])
 
     def new_collection(self) -> None:
         taken = [c.collection_id for c in self.c.collections.collections()]

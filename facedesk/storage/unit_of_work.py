@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from facedesk.storage.people import PeopleRepository
+from facedesk.storage.portable import PortableRepository
 from facedesk.storage.repositories import (
     CollectionRepository,
     FaceRepository,
@@ -35,6 +36,7 @@ class UnitOfWork:
     users: UserRepository
     tokens: TokenRepository
     people: PeopleRepository
+    portable: PortableRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -58,6 +60,7 @@ class UnitOfWork:
         self.users = UserRepository(session)
         self.tokens = TokenRepository(session)
         self.people = PeopleRepository(session)
+        self.portable = PortableRepository(session)
         return self
 
     def __exit__(

@@ -206,11 +206,26 @@ class IndexRecord:
 
 @dataclass(frozen=True)
 class UserInfo:
+    """A Rekognition user, which facedesk shows as a person.
+
+    ``display_name`` is any Unicode text (the UserId pattern allows no spaces or accents);
+    None shows the UserId. ``hidden`` people stay out of the People view; ``cover_face_id``
+    is the face chosen as the person's picture (None: facedesk picks one).
+    """
+
     collection_id: str
     user_id: str
     status: str = "ACTIVE"
     face_count: int = 0
     created_at: datetime | None = None
+    display_name: str | None = None
+    hidden: bool = False
+    cover_face_id: str | None = None
+
+    @property
+    def name(self) -> str:
+        """What to show: the display name, else the UserId."""
+        return self.display_name or self.user_id
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ BUSY_TIMEOUT_MS = 30_000
 # The newest migration's revision. A database already there opens without Alembic, whose
 # import and script scan cost about 0.4 s: most of the app's wait for its first faces.
 # tests/reliability/test_upgrades.py checks it equals the migration scripts' head.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 _BEGIN_OPTION = "facedesk_begin"
 _VERSION_QUERY = "SELECT version_num FROM alembic_version"
 # Alembic's own version table, as its migration context creates it.

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -99,6 +101,12 @@ class UserRow(Base):
     user_id: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
+    # facedesk's own person data beside the Rekognition user (revision 0002): any Unicode
+    # name (the UserId pattern allows no spaces), hidden from the People view, and the face
+    # shown as the person's picture (a plain id: a deleted face just falls back to another).
+    display_name: Mapped[str | None] = mapped_column(String(512))
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    cover_face_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class FaceRow(Base):
@@ -173,4 +181,59 @@ class RequestTokenRow(Base):
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
     params_hash: Mapped[str] = mapped_column(String(64))
     response: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class FaceRejectionRow(Base):
+    """ "This face is not <user>": never suggest the pair again. Keyed by the UserId text so
+    a person deleted and restored by undo keeps its rejections; gone with the face."""
+
+    __tablename__ = "face_rejections"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["collection_pk", "face_id"],
+            ["faces.collection_pk", "faces.face_id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    collection_pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    face_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    created_at: Mapped[datetime]
+
+
+class FaceGroupRow(Base):
+    """Derived: the candidate person (group) of an unnamed face, kept current incrementally
+    so that a restart or another process (the CLI) sees the same GroupIds."""
+
+    __tablename__ = "face_groups"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["collection_pk", "face_id"],
+            ["faces.collection_pk", "faces.face_id"],
+            ondelete="CASCADE",
+        ),
+        Index("ix_face_groups_collection_pk_group_id", "collection_pk", "group_id"),
+    )
+
+    collection_pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    face_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(36))
+
+
+class PeopleJournalRow(Base):
+    """One people action (name, assign, merge, ...) with the state before and after it, so
+    undo and redo survive a restart. ``undone`` entries are the redo stack."""
+
+    __tablename__ = "people_journal"
+    __table_args__ = (Index("ix_people_journal_collection_pk_pk", "collection_pk", "pk"),)
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collection_pk: Mapped[int] = mapped_column(ForeignKey("collections.pk", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(String(1024))
+    before: Mapped[dict[str, Any]]
+    after: Mapped[dict[str, Any]]
+    undone: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime]

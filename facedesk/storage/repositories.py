@@ -828,9 +828,16 @@ class UserRepository:
             .correlate(UserRow)
             .scalar_subquery()
         )
-        stmt = select(UserRow.pk, UserRow.user_id, UserRow.status, UserRow.created_at, faces).where(
-            UserRow.collection_pk == cpk
-        )
+        stmt = select(
+            UserRow.pk,
+            UserRow.user_id,
+            UserRow.status,
+            UserRow.created_at,
+            faces,
+            UserRow.display_name,
+            UserRow.hidden,
+            UserRow.cover_face_id,
+        ).where(UserRow.collection_pk == cpk)
         return stmt
 
     @staticmethod
@@ -841,6 +848,9 @@ class UserRepository:
             status=row[2],
             face_count=int(row[4]),
             created_at=row[3],
+            display_name=row[5],
+            hidden=bool(row[6]),
+            cover_face_id=row[7],
         )
 
     def add(self, info: UserInfo) -> None:
@@ -856,6 +866,9 @@ class UserRepository:
                 user_id=info.user_id,
                 status=info.status,
                 created_at=info.created_at or _now(),
+                display_name=info.display_name,
+                hidden=info.hidden,
+                cover_face_id=info.cover_face_id,
             )
         )
         self._s.flush()

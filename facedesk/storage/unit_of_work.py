@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from facedesk.storage.people import PeopleRepository
 from facedesk.storage.repositories import (
     CollectionRepository,
     FaceRepository,
@@ -33,6 +34,7 @@ class UnitOfWork:
     index_records: IndexRecordRepository
     users: UserRepository
     tokens: TokenRepository
+    people: PeopleRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -55,6 +57,7 @@ class UnitOfWork:
         self.index_records = IndexRecordRepository(session)
         self.users = UserRepository(session)
         self.tokens = TokenRepository(session)
+        self.people = PeopleRepository(session)
         return self
 
     def __exit__(

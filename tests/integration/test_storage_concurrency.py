@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from facedesk.core.types import BoundingBox, CollectionInfo, ImageInfo, StoredFace
-from facedesk.storage.database import Database
+from facedesk.storage.database import HEAD_REVISION, Database
 
 IMAGE = ImageInfo("img-0", "0" * 64, 10, 4, 3, "JPEG")
 
@@ -118,7 +118,7 @@ def test_processes_opening_a_new_database_at_once(tmp_path: Path) -> None:
     assert [p.exitcode for p in procs] == [0, 0]
     db = Database(path)
     try:
-        assert db.current_revision() == "0001"
+        assert db.current_revision() == HEAD_REVISION
     finally:
         db.dispose()
 

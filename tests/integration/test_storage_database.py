@@ -18,11 +18,12 @@ from facedesk.storage.database import Database, DatabaseVersionError
 from facedesk.storage.orm import Base
 from tests.support.migrations import ship_revision
 
-EXTRA_REVISION = """
+# A later revision as a future facedesk would ship it, on top of today's head.
+EXTRA_REVISION = f"""
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "9000_test"
+down_revision = "{database_module.HEAD_REVISION}"
 branch_labels = None
 depends_on = None
 
@@ -78,7 +79,7 @@ def test_files_are_private(tmp_path: Path) -> None:
 def test_migrated_schema_matches_orm(tmp_path: Path) -> None:
     db = Database(tmp_path / "schema.db")
     try:
-        assert db.current_revision() == "0001"
+        assert db.current_revision() == database_module.HEAD_REVISION
         with db.engine.connect() as conn:
             context = MigrationContext.configure(
                 conn, opts={"compare_type": True, "compare_server_default": True}
@@ -119,15 +120,16 @@ def test_backup_before_migrating_and_refuse_newer(
         uow.commit()
     db.dispose()
 
-    ship_revision(monkeypatch, tmp_path / "migrations", EXTRA_REVISION, "0002")
+    head = database_module.HEAD_REVISION
+    ship_revision(monkeypatch, tmp_path / "migrations", EXTRA_REVISION, "9000_test")
     upgraded = Database(path)
     try:
-        assert upgraded.current_revision() == "0002"
+        assert upgraded.current_revision() == "9000_test"
     finally:
         upgraded.dispose()
-    backup = tmp_path / "m.db.bak-0001"
+    backup = tmp_path / f"m.db.bak-{head}"
     with sqlite3.connect(backup) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (head,)
         assert conn.execute("SELECT collection_id FROM collections").fetchall() == [("before",)]
     conn.close()
     if sys.platform != "win32":
@@ -154,9 +156,37 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _definition_parts(sql: str) -> frozenset[str]:
+    """The comma-separated parts of a CREATE statement at bracket depth 0 and 1 (columns and
+    constraints), whitespace-normalised: SQLite keeps the CREATE text, and ALTER TABLE ADD
+    COLUMN appends a column after the last one on the same line, so neither order nor line
+    breaks are meaning."""
+    parts: list[str] = []
+    depth, current = 0, list[str]()
+    for char in sql:
+        if char == "(":
+            depth += 1
+            if depth == 1:
+                parts.append("".join(current))
+                current = []
+                continue
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                parts.append("".join(current))
+                current = []
+                continue
+        elif char == "," and depth == 1:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current))
+    return frozenset(" ".join(p.split()) for p in parts if p.strip())
+
+
 def _schema(path: Path) -> dict[str, tuple[str, frozenset[str]]]:
-    """Every table and index: its kind and the set of its definition's lines (SQLite keeps
-    the CREATE text; constraint order is not meaning)."""
+    """Every table and index: its kind and the set of its definition's parts."""
     conn = sqlite3.connect(path)
     try:
         rows = conn.execute(
@@ -164,10 +194,7 @@ def _schema(path: Path) -> dict[str, tuple[str, frozenset[str]]]:
         ).fetchall()
     finally:
         conn.close()
-    return {
-        name: (kind, frozenset(part.strip(" ,\n\t()") for part in (sql or "").split("\n")))
-        for kind, name, sql in rows
-    }
+    return {name: (kind, _definition_parts(sql or "")) for kind, name, sql in rows}
 
 
 def test_new_database_is_created_as_the_migrations_would_make_it(tmp_path: Path) -> None:

@@ -6,15 +6,24 @@ of work. Speaks in UserInfo and plain values, never ORM rows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from facedesk.core.errors import ResourceNotFoundException
 from facedesk.core.names import same_name
-from facedesk.storage.orm import UserRow
-from facedesk.storage.repositories import _require_pk
+from facedesk.core.types import Embedding
+from facedesk.storage.orm import (
+    FaceGroupRow,
+    FaceRejectionRow,
+    FaceRow,
+    PeopleJournalRow,
+    UserRow,
+)
+from facedesk.storage.repositories import _chunks, _now, _require_pk, embedding_from_bytes
 
 
 class PeopleRepository:
@@ -59,3 +68,253 @@ class PeopleRepository:
             if display is not None and same_name(display, name):
                 return user_id
         return None
+
+
+class FaceGroupRepository:
+    """The derived face groups of unnamed faces (``face_groups``), see service/groups.py."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def pending(self, collection_id: str) -> list[tuple[str, str]]:
+        """(FaceId, ImageId) of unnamed faces not grouped yet, in FaceId order."""
+        cpk = _require_pk(self._s, collection_id)
+        stmt = (
+            select(FaceRow.face_id, FaceRow.image_id)
+            .outerjoin(
+                FaceGroupRow,
+                (FaceGroupRow.collection_pk == FaceRow.collection_pk)
+                & (FaceGroupRow.face_id == FaceRow.face_id),
+            )
+            .where(
+                FaceRow.collection_pk == cpk,
+                FaceRow.user_pk.is_(None),
+                FaceGroupRow.face_id.is_(None),
+            )
+            .order_by(FaceRow.face_id)
+        )
+        return [(str(r[0]), str(r[1])) for r in self._s.execute(stmt)]
+
+    def face_info(
+        self, collection_id: str, face_ids: Sequence[str]
+    ) -> dict[str, tuple[str, bool, str | None]]:
+        """FaceId -> (ImageId, unnamed, GroupId or None) for the faces that exist."""
+        cpk = _require_pk(self._s, collection_id)
+        out: dict[str, tuple[str, bool, str | None]] = {}
+        for chunk in _chunks(list(dict.fromkeys(face_ids))):
+            rows = self._s.execute(
+                select(FaceRow.face_id, FaceRow.image_id, FaceRow.user_pk, FaceGroupRow.group_id)
+                .outerjoin(
+                    FaceGroupRow,
+                    (FaceGroupRow.collection_pk == FaceRow.collection_pk)
+                    & (FaceGroupRow.face_id == FaceRow.face_id),
+                )
+                .where(FaceRow.collection_pk == cpk, FaceRow.face_id.in_(chunk))
+            )
+            for fid, image_id, user_pk, group_id in rows:
+                out[str(fid)] = (str(image_id), user_pk is None, group_id)
+        return out
+
+    def members(
+        self, collection_id: str, group_ids: Sequence[str]
+    ) -> dict[str, list[tuple[str, str, Embedding]]]:
+        """GroupId -> [(FaceId, ImageId, embedding)] of its unnamed faces."""
+        cpk = _require_pk(self._s, collection_id)
+        out: dict[str, list[tuple[str, str, Embedding]]] = {}
+        for chunk in _chunks(list(dict.fromkeys(group_ids))):
+            rows = self._s.execute(
+                select(FaceGroupRow.group_id, FaceRow.face_id, FaceRow.image_id, FaceRow.embedding)
+                .join(
+                    FaceRow,
+                    (FaceGroupRow.collection_pk == FaceRow.collection_pk)
+                    & (FaceGroupRow.face_id == FaceRow.face_id),
+                )
+                .where(
+                    FaceGroupRow.collection_pk == cpk,
+                    FaceGroupRow.group_id.in_(chunk),
+                    FaceRow.user_pk.is_(None),
+                )
+                .order_by(FaceRow.face_id)
+            )
+            for gid, fid, image_id, blob in rows:
+                out.setdefault(str(gid), []).append(
+                    (str(fid), str(image_id), embedding_from_bytes(blob))
+                )
+        return out
+
+    def assign(self, collection_id: str, labels: Mapping[str, str]) -> None:
+        """Set the group of these faces (FaceId -> GroupId), replacing any they had."""
+        cpk = _require_pk(self._s, collection_id)
+        ids = list(labels)
+        self.forget(collection_id, ids)
+        for chunk in _chunks(ids):
+            self._s.execute(
+                insert(FaceGroupRow),
+                [{"collection_pk": cpk, "face_id": f, "group_id": labels[f]} for f in chunk],
+            )
+
+    def forget(self, collection_id: str, face_ids: Sequence[str]) -> None:
+        """Drop these faces from their groups (named now, or to be grouped again)."""
+        cpk = _require_pk(self._s, collection_id)
+        for chunk in _chunks(list(face_ids)):
+            self._s.execute(
+                delete(FaceGroupRow).where(
+                    FaceGroupRow.collection_pk == cpk, FaceGroupRow.face_id.in_(chunk)
+                )
+            )
+
+    def clear(self, collection_id: str) -> None:
+        cpk = _require_pk(self._s, collection_id)
+        self._s.execute(delete(FaceGroupRow).where(FaceGroupRow.collection_pk == cpk))
+
+    def listing(self, collection_id: str) -> list[tuple[str, str, str]]:
+        """(GroupId, FaceId, ImageId) of every grouped unnamed face."""
+        cpk = _require_pk(self._s, collection_id)
+        rows = self._s.execute(
+            select(FaceGroupRow.group_id, FaceRow.face_id, FaceRow.image_id)
+            .join(
+                FaceRow,
+                (FaceGroupRow.collection_pk == FaceRow.collection_pk)
+                & (FaceGroupRow.face_id == FaceRow.face_id),
+            )
+            .where(FaceGroupRow.collection_pk == cpk, FaceRow.user_pk.is_(None))
+            .order_by(FaceGroupRow.group_id, FaceRow.face_id)
+        )
+        return [(str(g), str(f), str(i)) for g, f, i in rows]
+
+    def named_faces(self, collection_id: str) -> list[tuple[str, str, str, Embedding]]:
+        """(UserId, FaceId, ImageId, embedding) of every face that belongs to a person."""
+        cpk = _require_pk(self._s, collection_id)
+        rows = self._s.execute(
+            select(UserRow.user_id, FaceRow.face_id, FaceRow.image_id, FaceRow.embedding)
+            .join(UserRow, UserRow.pk == FaceRow.user_pk)
+            .where(FaceRow.collection_pk == cpk)
+            .order_by(UserRow.user_id, FaceRow.face_id)
+        )
+        return [(str(u), str(f), str(i), embedding_from_bytes(b)) for u, f, i, b in rows]
+
+
+class RejectionRepository:
+    """ "This face is not that person" (``face_rejections``)."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, collection_id: str, pairs: Sequence[tuple[str, str]]) -> None:
+        """Record (FaceId, UserId) pairs; pairs already recorded are kept as they are."""
+        cpk = _require_pk(self._s, collection_id)
+        for face_id, user_id in dict.fromkeys(pairs):
+            if self._s.get(FaceRejectionRow, (cpk, face_id, user_id)) is None:
+                self._s.add(
+                    FaceRejectionRow(
+                        collection_pk=cpk, face_id=face_id, user_id=user_id, created_at=_now()
+                    )
+                )
+        self._s.flush()
+
+    def remove(self, collection_id: str, pairs: Sequence[tuple[str, str]]) -> None:
+        cpk = _require_pk(self._s, collection_id)
+        for face_id, user_id in pairs:
+            self._s.execute(
+                delete(FaceRejectionRow).where(
+                    FaceRejectionRow.collection_pk == cpk,
+                    FaceRejectionRow.face_id == face_id,
+                    FaceRejectionRow.user_id == user_id,
+                )
+            )
+
+    def all(self, collection_id: str) -> dict[str, set[str]]:
+        """FaceId -> the UserIds it was rejected for."""
+        cpk = _require_pk(self._s, collection_id)
+        out: dict[str, set[str]] = {}
+        rows = self._s.execute(
+            select(FaceRejectionRow.face_id, FaceRejectionRow.user_id).where(
+                FaceRejectionRow.collection_pk == cpk
+            )
+        )
+        for face_id, user_id in rows:
+            out.setdefault(str(face_id), set()).add(str(user_id))
+        return out
+
+
+class JournalRepository:
+    """The people undo journal: entries in order; ``undone`` ones form the redo stack."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(
+        self,
+        collection_id: str,
+        action: str,
+        summary: str,
+        before: Mapping[str, Any],
+        after: Mapping[str, Any],
+    ) -> int:
+        """Append an entry; a new action drops the redo stack (as every editor does)."""
+        cpk = _require_pk(self._s, collection_id)
+        self._s.execute(
+            delete(PeopleJournalRow).where(
+                PeopleJournalRow.collection_pk == cpk, PeopleJournalRow.undone.is_(True)
+            )
+        )
+        row = PeopleJournalRow(
+            collection_pk=cpk,
+            action=action,
+            summary=summary[:1024],
+            before=dict(before),
+            after=dict(after),
+            undone=False,
+            created_at=_now(),
+        )
+        self._s.add(row)
+        self._s.flush()
+        return int(row.pk)
+
+    def _edge(self, collection_id: str, undone: bool) -> PeopleJournalRow | None:
+        cpk = _require_pk(self._s, collection_id)
+        order = PeopleJournalRow.pk.desc() if not undone else PeopleJournalRow.pk.asc()
+        return self._s.scalars(
+            select(PeopleJournalRow)
+            .where(PeopleJournalRow.collection_pk == cpk, PeopleJournalRow.undone.is_(undone))
+            .order_by(order)
+            .limit(1)
+        ).first()
+
+    def last_done(self, collection_id: str) -> JournalEntry | None:
+        row = self._edge(collection_id, undone=False)
+        return None if row is None else _entry(row)
+
+    def first_undone(self, collection_id: str) -> JournalEntry | None:
+        row = self._edge(collection_id, undone=True)
+        return None if row is None else _entry(row)
+
+    def mark(self, entry_id: int, undone: bool) -> None:
+        self._s.execute(
+            update(PeopleJournalRow).where(PeopleJournalRow.pk == entry_id).values(undone=undone)
+        )
+
+    def entries(self, collection_id: str) -> list[JournalEntry]:
+        cpk = _require_pk(self._s, collection_id)
+        rows = self._s.scalars(
+            select(PeopleJournalRow)
+            .where(PeopleJournalRow.collection_pk == cpk)
+            .order_by(PeopleJournalRow.pk)
+        )
+        return [_entry(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    entry_id: int
+    action: str
+    summary: str
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
+    undone: bool
+
+
+def _entry(row: PeopleJournalRow) -> JournalEntry:
+    return JournalEntry(
+        int(row.pk), row.action, row.summary, dict(row.before), dict(row.after), bool(row.undone)
+    )

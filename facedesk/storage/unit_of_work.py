@@ -5,7 +5,12 @@ from __future__ import annotations
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from facedesk.storage.people import PeopleRepository
+from facedesk.storage.people import (
+    FaceGroupRepository,
+    JournalRepository,
+    PeopleRepository,
+    RejectionRepository,
+)
 from facedesk.storage.repositories import (
     CollectionRepository,
     FaceRepository,
@@ -35,6 +40,9 @@ class UnitOfWork:
     users: UserRepository
     tokens: TokenRepository
     people: PeopleRepository
+    groups: FaceGroupRepository
+    rejections: RejectionRepository
+    journal: JournalRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -58,6 +66,9 @@ class UnitOfWork:
         self.users = UserRepository(session)
         self.tokens = TokenRepository(session)
         self.people = PeopleRepository(session)
+        self.groups = FaceGroupRepository(session)
+        self.rejections = RejectionRepository(session)
+        self.journal = JournalRepository(session)
         return self
 
     def __exit__(

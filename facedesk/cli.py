@@ -54,7 +54,9 @@ def command_names() -> dict[str, str]:
 
 def is_cli_invocation(argv: Sequence[str]) -> bool:
     """True when argv names a subcommand (the app opens the GUI otherwise)."""
-    commands = set(command_names()) | {BATCH_COMMAND}
+    from facedesk.cli_people import COMMANDS as PEOPLE_COMMANDS
+
+    commands = set(command_names()) | {BATCH_COMMAND, *PEOPLE_COMMANDS}
     return any(arg in commands for arg in argv) or any(
         arg in ("--version", "-h", "--help") for arg in argv
     )
@@ -181,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
         _add_operation(sub, _kebab(operation), operation)
         del method
     _add_batch(sub)
+    from facedesk.cli_people import add_people_commands
+
+    add_people_commands(sub)
     return parser
 
 
@@ -292,6 +297,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     try:
         if args.command == BATCH_COMMAND:
             return _run_batch(client, args, out)
+        from facedesk.cli_people import COMMANDS as PEOPLE_COMMANDS
+        from facedesk.cli_people import run_people_command
+
+        if args.command in PEOPLE_COMMANDS:
+            return run_people_command(client, args, out)
         return _run_operation(client, args.command, args, out)
     except ClientError as exc:
         sys.stderr.write(f"\n{exc}\n")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -255,3 +256,16 @@ def person_suggestions(
         if found.user_id == user_id and found.similarity >= threshold:
             out.append(FaceSuggestion(face_id, found.similarity))
     return sorted(out, key=lambda s: (-s.similarity, s.face_id))
+
+
+def group_faces_response(listing: GroupListing) -> dict[str, Any]:
+    """The ``group-faces`` JSON: groups largest first, SuggestedUserId and Similarity only
+    when a named person matches, then the unnamed faces in no group."""
+    groups: list[dict[str, Any]] = []
+    for group in listing.groups:
+        entry: dict[str, Any] = {"GroupId": group.group_id, "FaceIds": list(group.face_ids)}
+        if group.suggestion is not None:
+            entry["SuggestedUserId"] = group.suggestion.user_id
+            entry["Similarity"] = round(group.suggestion.similarity, 4)
+        groups.append(entry)
+    return {"FaceGroups": groups, "UngroupedFaceIds": list(listing.ungrouped)}

@@ -217,3 +217,79 @@ def test_people_are_users_the_client_sees_with_readable_ids(lab: Any) -> None:
     assert {f["FaceId"] for f in listed} == set(listing.groups[0].face_ids)
     with pytest.raises(ResourceNotFoundException):
         people.name_group(CID, "no-such-group", user_id="x")
+
+
+def test_cli_group_faces_and_name_face_group(lab: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from facedesk import cli
+
+    client, _, _ = lab
+    db = client.context.database_url
+    assert cli.main(["--database", db, "group-faces", "--collection-id", CID]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"FaceGroups", "UngroupedFaceIds"}
+    sizes = [len(g["FaceIds"]) for g in out["FaceGroups"]]
+    assert sizes == sorted(sizes, reverse=True) and min(sizes) >= 2
+    assert all(set(g) == {"GroupId", "FaceIds"} for g in out["FaceGroups"])  # nobody named yet
+    first = out["FaceGroups"][0]
+
+    code = cli.main(
+        [
+            "--database",
+            db,
+            "name-face-group",
+            "--collection-id",
+            CID,
+            "--group-id",
+            first["GroupId"],
+            "--user-id",
+            "dwayne",
+            "--display-name",
+            "Dwayne Johnson",
+        ]
+    )
+    assert code == 0
+    named = json.loads(capsys.readouterr().out)
+    assert named == {
+        "UserId": "dwayne",
+        "FaceCount": len(first["FaceIds"]),
+        "DisplayName": "Dwayne Johnson",
+    }
+    listed = client.list_faces(CollectionId=CID, UserId="dwayne")["Faces"]
+    assert {f["FaceId"] for f in listed} == set(first["FaceIds"])
+
+    assert cli.main(["--database", db, "group-faces", "--collection-id", CID]) == 0
+    again = json.loads(capsys.readouterr().out)
+    listed_ids = {f for g in again["FaceGroups"] for f in g["FaceIds"]}
+    assert not listed_ids & set(first["FaceIds"])  # named faces are not listed
+    assert len(again["FaceGroups"]) == len(out["FaceGroups"]) - 1
+
+    bad = [
+        "--database",
+        db,
+        "name-face-group",
+        "--collection-id",
+        CID,
+        "--group-id",
+        "nope",
+        "--user-id",
+        "x",
+    ]
+    assert cli.main(bad) == cli.EXIT_SERVICE_ERROR
+    assert "does not exist" in capsys.readouterr().err
+    spaces = [
+        "--database",
+        db,
+        "name-face-group",
+        "--collection-id",
+        CID,
+        "--group-id",
+        again["FaceGroups"][0]["GroupId"],
+        "--user-id",
+        "has space",
+    ]
+    assert cli.main(spaces) == cli.EXIT_SERVICE_ERROR
+    assert cli.main(["--database", db, "undo-people", "--collection-id", CID]) == 0
+    assert json.loads(capsys.readouterr().out)["Action"] == "name"
+    assert client.list_users(CollectionId=CID)["Users"] == []

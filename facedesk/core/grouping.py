@@ -35,7 +35,7 @@ class GroupingSettings:
 
     max_distance: float = 0.55  # an edge: two faces this close (similarity ~85)
     merge_distance: float = 0.6  # two groups' centroids at most this far apart
-    neighbours: int = 24  # nearest faces asked of the vector index per face
+    neighbours: int = 12  # nearest faces asked of the vector index per face
     min_faces: int = 2  # smaller groups are "ungrouped" faces
 
 
@@ -116,6 +116,28 @@ class Grouper:
             if edge.a not in self._parent or edge.b not in self._parent:
                 continue
             ra, rb = self.find(edge.a), self.find(edge.b)
+            if ra != rb and self.can_join(ra, rb):
+                self._union(ra, rb)
+
+    def add_pairs(
+        self,
+        ids: Sequence[str],
+        first: npt.NDArray[np.int64],
+        second: npt.NDArray[np.int64],
+        distances: npt.NDArray[np.float32],
+    ) -> None:
+        """``add_edges`` for edges given as index arrays into ``ids`` (no objects per edge:
+        a from-scratch grouping has millions)."""
+        limit = self._settings.max_distance
+        order = np.lexsort((second, first, distances))
+        parent = self._parent
+        for k in order.tolist():
+            if distances[k] > limit:
+                break
+            a, b = ids[first[k]], ids[second[k]]
+            if a not in parent or b not in parent:
+                continue
+            ra, rb = self.find(a), self.find(b)
             if ra != rb and self.can_join(ra, rb):
                 self._union(ra, rb)
 

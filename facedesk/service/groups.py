@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from facedesk.core.grouping import Edge, Grouper, GroupingSettings
+from facedesk.core.neighbours import near_pairs
 from facedesk.core.similarity import similarity
 from facedesk.service.context import ServiceContext
 
@@ -74,50 +75,91 @@ def refresh_groups(
     ctx: ServiceContext, collection_id: str, settings: GroupingSettings | None = None
 ) -> RefreshResult:
     """Group the unnamed faces that have no group yet (incremental; from scratch when none
-    has). One write transaction, so two processes never group the same faces twice."""
+    has). One write transaction, so two processes never group the same faces twice.
+
+    A few pending faces (a photo or a batch just indexed) ask the vector index for their
+    exact nearest neighbours; many (a first grouping, a big import) use the inverted-file
+    self-join of ``facedesk.core.neighbours`` over the unnamed faces' rows of the same index.
+    """
     cfg = settings or GroupingSettings()
     with ctx.db.unit_of_work(read_only=True) as uow:
-        pending = uow.groups.pending(collection_id)
-    if not pending:
-        return RefreshResult(0, 0)
+        if not uow.groups.has_pending(collection_id):
+            return RefreshResult(0, 0)
     index = ctx.vectors(collection_id)
-    pending_ids = [f for f, _ in pending]
-    queries = np.stack([index.vector(f) for f in pending_ids])
-    found = index.search_many(queries, cfg.neighbours + 1, max_distance=cfg.max_distance)
-    with ctx.db.unit_of_work() as uow:
-        still = dict(uow.groups.pending(collection_id))  # under the write lock now
-        neighbour_ids = {n for hits in found for n, _ in hits}
-        info = uow.groups.face_info(collection_id, sorted(neighbour_ids | set(still)))
-        seeds = sorted(
-            {
-                g
-                for f, (_, unnamed, g) in info.items()
-                if unnamed and g is not None and f not in still
-            }
-        )
-        members = uow.groups.members(collection_id, seeds)
+    with ctx.db.unit_of_work() as uow:  # the write lock first: one grouper at a time
+        pending = dict(uow.groups.pending(collection_id))
+        if not pending:
+            return RefreshResult(0, 0)
         grouper = Grouper(cfg)
-        for group_id in seeds:
-            grouper.seed_group(group_id, members.get(group_id, []))
-        for face_id in pending_ids:
-            if face_id in still:
-                grouper.add_face(face_id, still[face_id], index.vector(face_id))
-        edges: list[Edge] = []
-        for face_id, hits in zip(pending_ids, found, strict=True):
-            if face_id not in still:
-                continue
-            for other, distance in hits:
-                if other == face_id:
-                    continue
-                facts = info.get(other)
-                if facts is None or not facts[1]:
-                    continue  # gone, or named: named faces make suggestions, not groups
-                edges.append(Edge(face_id, other, distance))
-        grouper.add_edges(edges)
-        labels = _changed_labels(grouper, set(still))
+        if len(pending) <= EXACT_PENDING:
+            _exact_edges(uow, collection_id, index, pending, grouper, cfg)
+        else:
+            _batch_edges(uow, collection_id, index, pending, grouper, cfg)
+        labels = _changed_labels(grouper, set(pending))
         uow.groups.assign(collection_id, labels)
         uow.commit()
-    return RefreshResult(len(still), len(labels))
+    return RefreshResult(len(pending), len(labels))
+
+
+# Up to this many pending faces are grouped with exact vector-index queries.
+EXACT_PENDING = 2000
+
+
+def _seed(uow: Any, collection_id: str, grouper: Grouper, group_ids: set[str]) -> None:
+    members = uow.groups.members(collection_id, sorted(group_ids))
+    for group_id in sorted(members):
+        grouper.seed_group(group_id, members[group_id])
+
+
+def _exact_edges(
+    uow: Any,
+    collection_id: str,
+    index: Any,
+    pending: dict[str, str],
+    grouper: Grouper,
+    cfg: GroupingSettings,
+) -> None:
+    ids = sorted(pending)
+    queries = np.stack([index.vector(f) for f in ids])
+    found = index.search_many(queries, cfg.neighbours + 1, max_distance=cfg.max_distance)
+    neighbour_ids = {n for hits in found for n, _ in hits} - set(pending)
+    info = uow.groups.face_info(collection_id, sorted(neighbour_ids))
+    unnamed = {f for f, (_, is_unnamed, _) in info.items() if is_unnamed}
+    _seed(uow, collection_id, grouper, {info[f][2] for f in unnamed if info[f][2] is not None})
+    for face_id, vector in zip(ids, queries, strict=True):
+        grouper.add_face(face_id, pending[face_id], vector)
+    edges = [
+        Edge(face_id, other, distance)
+        for face_id, hits in zip(ids, found, strict=True)
+        for other, distance in hits
+        if other != face_id and (other in unnamed or other in pending)
+    ]
+    grouper.add_edges(edges)
+
+
+def _batch_edges(
+    uow: Any,
+    collection_id: str,
+    index: Any,
+    pending: dict[str, str],
+    grouper: Grouper,
+    cfg: GroupingSettings,
+) -> None:
+    rows = uow.groups.unnamed(collection_id)  # (FaceId, ImageId, GroupId or None)
+    ids = [f for f, _, _ in rows]
+    vectors = np.stack([index.vector(f) for f in ids])
+    wanted = np.array([f in pending for f in ids], dtype=bool)
+    first, second, distances = near_pairs(vectors, cfg.max_distance, cfg.neighbours, wanted=wanted)
+    touched = set(first.tolist()) | set(second.tolist())
+    _seed(
+        uow,
+        collection_id,
+        grouper,
+        {rows[i][2] for i in touched if rows[i][2] is not None},
+    )
+    for i in np.flatnonzero(wanted).tolist():
+        grouper.add_face(ids[i], rows[i][1], vectors[i])
+    grouper.add_pairs(ids, first, second, distances)
 
 
 def _changed_labels(grouper: Grouper, pending: set[str]) -> dict[str, str]:

@@ -79,7 +79,11 @@ class FaceGroupRepository:
     def pending(self, collection_id: str) -> list[tuple[str, str]]:
         """(FaceId, ImageId) of unnamed faces not grouped yet, in FaceId order."""
         cpk = _require_pk(self._s, collection_id)
-        stmt = (
+        stmt = self._pending_select(cpk).order_by(FaceRow.face_id)
+        return [(str(r[0]), str(r[1])) for r in self._s.execute(stmt)]
+
+    def _pending_select(self, cpk: int) -> Any:
+        return (
             select(FaceRow.face_id, FaceRow.image_id)
             .outerjoin(
                 FaceGroupRow,
@@ -91,9 +95,26 @@ class FaceGroupRepository:
                 FaceRow.user_pk.is_(None),
                 FaceGroupRow.face_id.is_(None),
             )
+        )
+
+    def has_pending(self, collection_id: str) -> bool:
+        cpk = _require_pk(self._s, collection_id)
+        return self._s.execute(self._pending_select(cpk).limit(1)).first() is not None
+
+    def unnamed(self, collection_id: str) -> list[tuple[str, str, str | None]]:
+        """(FaceId, ImageId, GroupId or None) of every unnamed face."""
+        cpk = _require_pk(self._s, collection_id)
+        rows = self._s.execute(
+            select(FaceRow.face_id, FaceRow.image_id, FaceGroupRow.group_id)
+            .outerjoin(
+                FaceGroupRow,
+                (FaceGroupRow.collection_pk == FaceRow.collection_pk)
+                & (FaceGroupRow.face_id == FaceRow.face_id),
+            )
+            .where(FaceRow.collection_pk == cpk, FaceRow.user_pk.is_(None))
             .order_by(FaceRow.face_id)
         )
-        return [(str(r[0]), str(r[1])) for r in self._s.execute(stmt)]
+        return [(str(f), str(i), g) for f, i, g in rows]
 
     def face_info(
         self, collection_id: str, face_ids: Sequence[str]
@@ -147,9 +168,10 @@ class FaceGroupRepository:
         cpk = _require_pk(self._s, collection_id)
         ids = list(labels)
         self.forget(collection_id, ids)
-        for chunk in _chunks(ids):
+        table = FaceGroupRow.metadata.tables[FaceGroupRow.__tablename__]
+        for chunk in _chunks(ids, 5000):  # Core executemany: no ORM objects per row
             self._s.execute(
-                insert(FaceGroupRow),
+                insert(table),
                 [{"collection_pk": cpk, "face_id": f, "group_id": labels[f]} for f in chunk],
             )
 

@@ -293,3 +293,17 @@ def test_cli_group_faces_and_name_face_group(lab: Any, capsys: pytest.CaptureFix
     assert cli.main(["--database", db, "undo-people", "--collection-id", CID]) == 0
     assert json.loads(capsys.readouterr().out)["Action"] == "name"
     assert client.list_users(CollectionId=CID)["Users"] == []
+
+
+def test_batch_grouping_matches_the_exact_path(lab: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many pending faces go through the inverted-file self-join instead of one exact query
+    per face; on the labelled photos both give the same pure, complete groups."""
+    from facedesk.service import groups as groups_module
+
+    _, people, labels = lab
+    exact = {frozenset(g.face_ids) for g in people.groups(CID).groups}
+    monkeypatch.setattr(groups_module, "EXACT_PENDING", 0)
+    people.regroup(CID)
+    batch = {frozenset(g.face_ids) for g in people.groups(CID).groups}
+    assert batch == exact
+    assert all(len({labels[f] for f in g}) == 1 for g in batch)

@@ -2,7 +2,7 @@
 
 ``facedesk`` with no subcommand opens the app; ``facedesk <subcommand> ...`` (the AWS CLI's
 names) is handed to ``facedesk.cli``. GUI options: ``--database``, and the screenshot mode
-``--screenshot OUT.png [--collection C] [--view photos|faces] [--image EXTERNAL_IMAGE_ID]``.
+``--screenshot OUT.png [--collection C] [--view photos|faces|people] [--image EXTERNAL_IMAGE_ID]``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def gui_parser() -> argparse.ArgumentParser:
         help="render the window offscreen at 1400x900, save it, exit",
     )
     p.add_argument("--collection", help="collection to select (screenshot mode)")
-    p.add_argument("--view", choices=("photos", "faces"), default="photos")
+    p.add_argument("--view", choices=("photos", "faces", "people"), default="photos")
     p.add_argument("--image", metavar="EXTERNAL_IMAGE_ID", help="photo to open in the viewer")
     return p
 

@@ -35,6 +35,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec("delete_collection", "&File", "Delete collection…", (), "delete_collection"),
     ActionSpec("quit", "&File", "&Quit", ("Ctrl+Q",), "quit", separator_before=True),
+    ActionSpec("undo", "&Edit", "&Undo people action", ("Ctrl+Z",), "undo"),
+    ActionSpec("redo", "&Edit", "&Redo people action", ("Ctrl+Shift+Z", "Ctrl+Y"), "redo"),
     ActionSpec(
         "delete_faces", "&Edit", "&Delete selected faces…", ("Delete",), "delete_selected_faces"
     ),
@@ -51,6 +53,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("show_photos", "&View", "&Photos", ("Ctrl+1",), "show_photos"),
     ActionSpec("show_faces", "&View", "&Faces", ("Ctrl+2",), "show_faces"),
     ActionSpec("show_viewer", "&View", "Photo &viewer", ("Ctrl+3",), "show_viewer"),
+    ActionSpec("show_people", "&View", "P&eople", ("Ctrl+4",), "show_people"),
     ActionSpec(
         "zoom_in", "&View", "Zoom &in", ("+", "=", "Ctrl++"), "zoom_in", separator_before=True
     ),

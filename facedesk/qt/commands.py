@@ -132,15 +132,29 @@ class Commands:
             self.w.search_panel.search(path)
 
     def new_person(self) -> None:
-        ids = self.w.faces_view.selected_face_ids()
+        ids = self.w.faces_view.selected_face_ids() if self.w.current_view() == "faces" else []
+        if not ids:
+            # An empty person could not be removed from here: ask for faces first.
+            self.w.statusBar().showMessage("Select the faces of the new person first", 4000)
+            return
         text, ok = QInputDialog.getText(
             self.w,
             "New person",
             f"Name for this person ({len(ids)} selected face{'s' if len(ids) != 1 else ''}):",
         )
-        user_id = clean_collection_id(text) if ok else ""
-        if user_id:
-            self.c.create_person(user_id, ids)
+        name = text.strip() if ok else ""
+        if name:  # any text: the UserId is derived from it, the name is kept as typed
+            self.c.create_person(name, ids)
+
+    def undo(self) -> None:
+        self.w.people_controller.undo()
+
+    def redo(self) -> None:
+        self.w.people_controller.redo()
+
+    def show_people(self) -> None:
+        self.w.show_view("people")
+        self.w.people_view.start_triage()
 
     def assign_to(self, user_id: str) -> None:
         ids = self.w.faces_view.selected_face_ids()

@@ -11,6 +11,7 @@ from facedesk.qt.commands import Commands, confirm_close_while_indexing
 from facedesk.qt.controller import MainController
 from facedesk.qt.documents import PhotoDocument
 from facedesk.qt.errors import show_error
+from facedesk.qt.people_controller import PeopleController
 from facedesk.qt.settings import AppSettings
 from facedesk.qt.views.collection_panel import CollectionPanel
 from facedesk.qt.views.drops import local_paths
@@ -18,12 +19,13 @@ from facedesk.qt.views.faces_view import FacesView
 from facedesk.qt.views.indexing_panel import IndexingPanel
 from facedesk.qt.views.inspector import Inspector
 from facedesk.qt.views.people_panel import PeoplePanel
+from facedesk.qt.views.people_view import PeopleView
 from facedesk.qt.views.photo_viewer import PhotoViewer
 from facedesk.qt.views.photos_view import PhotosView
 from facedesk.qt.views.search_panel import SearchPanel
 from facedesk.qt.views.welcome_view import WelcomeView
 
-VIEWS = ("photos", "faces", "viewer")
+VIEWS = ("photos", "faces", "viewer", "people")
 
 
 class MainWindow(QMainWindow):
@@ -43,11 +45,14 @@ class MainWindow(QMainWindow):
         self.photos_view = PhotosView(c.photos)
         self.faces_view = FacesView(c.faces)
         self.viewer = PhotoViewer()
+        self.people_controller = PeopleController(c.client, c.pool, self)
+        self.people_view = PeopleView(self.people_controller)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.photos_view, "Photos")
         self.tabs.addTab(self.faces_view, "Faces")
         self.tabs.addTab(self.viewer, "Photo")
+        self.tabs.addTab(self.people_view, "People")
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.tabs)
@@ -125,6 +130,12 @@ class MainWindow(QMainWindow):
         self.people_panel.new_person_requested.connect(cmd.new_person)
         self.people_panel.assign_requested.connect(cmd.assign_to)
         self.people_panel.person_activated.connect(c.open_person)
+        p = self.people_controller
+        c.collection_loaded.connect(p.load)
+        p.changed.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        p.changed.connect(lambda _text: c.refresh_people())
+        p.failed.connect(lambda title, msg: show_error(self, title, msg))
+        self.people_view.person_activated.connect(c.open_person)
 
     # -- views ---------------------------------------------------------------------------
     def current_view(self) -> str:
@@ -205,5 +216,6 @@ class MainWindow(QMainWindow):
         self.settings.set_window_state(self.saveGeometry(), self.saveState())
         self.statusBar().showMessage("Finishing the current photo…")
         self.controller.shutdown()
+        self.people_controller.shutdown()
         self.viewer.loader.shutdown()
         event.accept()

@@ -1,0 +1,211 @@
+"""People work for the GUI: loads the People view and runs people actions off the GUI
+thread through the service's People API (every action journalled, so undo/redo work)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtGui import QImage
+
+from facedesk.qt.models.people_tile_model import PeopleTile, PeopleTileModel
+from facedesk.qt.workers.runner import ErrorInfo, TaskRunner
+
+
+@dataclass(frozen=True)
+class PeopleSnapshot:
+    collection_id: str
+    people: list[PeopleTile]
+    groups: list[PeopleTile]  # groups largest first, then lone faces
+
+
+def _image(jpeg: bytes | None) -> QImage | None:
+    if not jpeg:
+        return None
+    image = QImage()
+    image.loadFromData(jpeg)
+    return image
+
+
+def load_snapshot(client: Any, collection_id: str) -> PeopleSnapshot:
+    """Everything the People view shows, read in a worker thread (QImage, not QPixmap)."""
+    people_api = client.people
+    persons = people_api.people(collection_id, include_hidden=False)
+    listing = people_api.groups(collection_id)
+    names = {p.user_id: p.name for p in people_api.people(collection_id)}
+    covers: dict[str, str] = {}
+    for person in persons:
+        if person.face_count:
+            cover = person.cover_face_id
+            if cover is None:
+                page, _ = client.library.faces_page(collection_id, None, 1, user_id=person.user_id)
+                cover = page[0].face_id if page else None
+            if cover is not None:
+                covers[person.user_id] = cover
+    firsts = [g.face_ids[0] for g in listing.groups] + list(listing.ungrouped)
+    thumbs = client.library.face_thumbnails(collection_id, [*covers.values(), *firsts])
+    people_tiles = [
+        PeopleTile(
+            "person",
+            p.user_id,
+            p.name,
+            (),
+            p.face_count,
+            image=_image(thumbs.get(covers.get(p.user_id, ""))),
+        )
+        for p in sorted(persons, key=lambda p: (-p.face_count, p.name.casefold()))
+    ]
+    group_tiles: list[PeopleTile] = []
+    for g in listing.groups:
+        s = g.suggestion
+        group_tiles.append(
+            PeopleTile(
+                "group",
+                g.group_id,
+                "Unnamed",
+                g.face_ids,
+                len(g.face_ids),
+                s.user_id if s else None,
+                names.get(s.user_id) if s else None,
+                s.similarity if s else None,
+                _image(thumbs.get(g.face_ids[0])),
+            )
+        )
+    from facedesk.service.groups import new_group_id
+
+    for face_id in listing.ungrouped:
+        s = listing.ungrouped_suggestions.get(face_id)
+        group_tiles.append(
+            PeopleTile(
+                "group",
+                new_group_id(face_id),
+                "Unnamed",
+                (face_id,),
+                1,
+                s.user_id if s else None,
+                names.get(s.user_id) if s else None,
+                s.similarity if s else None,
+                _image(thumbs.get(face_id)),
+            )
+        )
+    return PeopleSnapshot(collection_id, people_tiles, group_tiles)
+
+
+class PeopleController(QObject):
+    loaded = Signal(object)  # PeopleSnapshot
+    changed = Signal(str)  # what was done (status text); the faces and people changed
+    failed = Signal(str, str)
+
+    def __init__(self, client: Any, pool: QThreadPool | None = None, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.client = client
+        self.pool = pool or QThreadPool.globalInstance()
+        self.people = PeopleTileModel(self)
+        self.groups = PeopleTileModel(self)
+        self.collection_id = ""
+        self._runners: set[TaskRunner] = set()
+        self.actions_done = 0  # people actions the user took (the GUI test counts them)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._runners)
+
+    def _run(self, fn: Callable[[], Any], done: Callable[[Any], None], title: str) -> None:
+        runner = TaskRunner(fn)
+        runner.signals.succeeded.connect(done)
+        runner.signals.failed.connect(
+            lambda info: (
+                self.failed.emit(title, f"{info.message}\n\n({info.code})")
+                if isinstance(info, ErrorInfo)
+                else None
+            )
+        )
+        runner.signals.finished.connect(lambda: self._runners.discard(runner))
+        self._runners.add(runner)
+        runner.start(self.pool)
+
+    def load(self, collection_id: str) -> None:
+        self.collection_id = collection_id
+        if not collection_id:
+            self.people.set_tiles([])
+            self.groups.set_tiles([])
+            return
+        client = self.client
+
+        def done(snapshot: PeopleSnapshot) -> None:
+            if snapshot.collection_id == self.collection_id:
+                self.people.set_tiles(snapshot.people)
+                self.groups.set_tiles(snapshot.groups)
+                self.loaded.emit(snapshot)
+
+        self._run(lambda: load_snapshot(client, collection_id), done, "Could not list people")
+
+    def _act(self, what: str, fn: Callable[[Any, str], Any]) -> None:
+        cid, api = self.collection_id, self.client.people
+        if not cid:
+            return
+        self.actions_done += 1
+
+        def done(_: Any) -> None:
+            self.changed.emit(what)
+            self.load(cid)
+
+        self._run(lambda: fn(api, cid), done, "Could not change people")
+
+    # -- actions (each one undoable) ----------------------------------------------------------
+    def name_faces(self, face_ids: Sequence[str], name: str) -> None:
+        ids = list(face_ids)
+        self._act(f"Named {len(ids)} face(s) “{name}”", lambda a, c: a.name_faces(c, ids, name))
+
+    def accept(self, face_ids: Sequence[str], user_id: str, name: str) -> None:
+        ids = list(face_ids)
+        self._act(f"{len(ids)} face(s) are {name}", lambda a, c: a.accept(c, ids, user_id))
+
+    def reject(self, face_ids: Sequence[str], user_id: str, name: str) -> None:
+        ids = list(face_ids)
+        self._act(f"{len(ids)} face(s) are not {name}", lambda a, c: a.reject(c, ids, user_id))
+
+    def assign(self, face_ids: Sequence[str], user_id: str) -> None:
+        ids = list(face_ids)
+        self._act(f"Moved {len(ids)} face(s)", lambda a, c: a.assign(c, ids, user_id))
+
+    def take_out(self, face_ids: Sequence[str]) -> None:
+        ids = list(face_ids)
+        self._act(f"Took {len(ids)} face(s) out", lambda a, c: a.take_out(c, ids))
+
+    def rename(self, user_id: str, name: str) -> None:
+        self._act(f"Renamed to “{name}”", lambda a, c: a.rename(c, user_id, name))
+
+    def merge(self, source: str, target: str) -> None:
+        self._act("Merged two people", lambda a, c: a.merge(c, source, target))
+
+    def hide(self, user_id: str) -> None:
+        self._act("Hid a person", lambda a, c: a.hide(c, user_id))
+
+    def delete(self, user_id: str) -> None:
+        self._act("Deleted a person (faces kept)", lambda a, c: a.delete(c, user_id))
+
+    def set_cover(self, user_id: str, face_id: str) -> None:
+        self._act("New picture", lambda a, c: a.set_cover(c, user_id, face_id))
+
+    def undo(self) -> None:
+        self._history("Undo", lambda a, c: a.undo(c))
+
+    def redo(self) -> None:
+        self._history("Redo", lambda a, c: a.redo(c))
+
+    def _history(self, verb: str, fn: Callable[[Any, str], Any]) -> None:
+        cid, api = self.collection_id, self.client.people
+        if not cid:
+            return
+
+        def done(entry: Any) -> None:
+            self.changed.emit(f"{verb}: {entry.summary}" if entry else f"Nothing to {verb.lower()}")
+            self.load(cid)
+
+        self._run(lambda: fn(api, cid), done, f"Could not {verb.lower()}")
+
+    def shutdown(self) -> None:
+        self.pool.waitForDone()

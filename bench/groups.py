@@ -278,7 +278,7 @@ def main() -> int:
     print(f"machine: {os.cpu_count()} cores, load {_load()}")
     if not args.scale_only:
         print(
-            "| method | groups | precision | recall | pure | complete | groups with 2 faces of a photo |"
+            "| method | groups | precision | recall | pure | complete | 2 faces of a photo |"
         )
         print("|---|---|---|---|---|---|---|")
         for name, r in quality(work):

@@ -93,8 +93,32 @@ def load_snapshot(client: Any, collection_id: str) -> PeopleSnapshot:
     return PeopleSnapshot(collection_id, people_tiles, group_tiles)
 
 
+def load_person_page(
+    client: Any, collection_id: str, user_id: str
+) -> tuple[str, list[PeopleTile], int]:
+    """A person's faces, least like the person first, and how many faces are suggested."""
+    from facedesk.service.person_page import person_faces
+
+    scored = person_faces(client.context, collection_id, user_id)
+    thumbs = client.library.face_thumbnails(collection_id, [s.face_id for s in scored])
+    tiles = [
+        PeopleTile(
+            "face",
+            s.face_id,
+            f"{s.similarity:.0f} % like",
+            (s.face_id,),
+            1,
+            image=_image(thumbs.get(s.face_id)),
+        )
+        for s in scored
+    ]
+    suggested = len(client.people.suggestions(collection_id, user_id))
+    return user_id, tiles, suggested
+
+
 class PeopleController(QObject):
     loaded = Signal(object)  # PeopleSnapshot
+    person_loaded = Signal(str, int)  # user id, suggested faces
     changed = Signal(str)  # what was done (status text); the faces and people changed
     failed = Signal(str, str)
 
@@ -104,6 +128,8 @@ class PeopleController(QObject):
         self.pool = pool or QThreadPool.globalInstance()
         self.people = PeopleTileModel(self)
         self.groups = PeopleTileModel(self)
+        self.person_faces = PeopleTileModel(self)
+        self.person_id = ""  # the person whose page is open ("" = none)
         self.collection_id = ""
         self._runners: set[TaskRunner] = set()
         self.actions_done = 0  # people actions the user took (the GUI test counts them)
@@ -141,6 +167,30 @@ class PeopleController(QObject):
                 self.loaded.emit(snapshot)
 
         self._run(lambda: load_snapshot(client, collection_id), done, "Could not list people")
+        if self.person_id:
+            self.open_person(self.person_id)
+
+    def open_person(self, user_id: str) -> None:
+        """Load a person's page (``person_loaded`` follows); "" closes it."""
+        self.person_id = user_id
+        cid, client = self.collection_id, self.client
+        if not user_id or not cid:
+            self.person_faces.set_tiles([])
+            return
+
+        def done(result: tuple[str, list[PeopleTile], int]) -> None:
+            uid, tiles, suggested = result
+            if uid == self.person_id:
+                self.person_faces.set_tiles(tiles)
+                self.person_loaded.emit(uid, suggested)
+
+        self._run(lambda: load_person_page(client, cid, user_id), done, "Could not open person")
+
+    def accept_all(self, user_id: str, min_similarity: float) -> None:
+        self._act(
+            f"Accepted suggestions above {min_similarity:.0f} %",
+            lambda a, c: a.accept_all(c, user_id, min_similarity),
+        )
 
     def _act(self, what: str, fn: Callable[[Any, str], Any]) -> None:
         cid, api = self.collection_id, self.client.people

@@ -237,6 +237,10 @@ def best_person(
     return None
 
 
+# People scored closely per group (nearest by the group's mean first).
+CANDIDATES = 8
+
+
 def list_groups(
     ctx: ServiceContext, collection_id: str, *, refresh: bool = True, suggest: bool = True
 ) -> GroupListing:
@@ -247,8 +251,8 @@ def list_groups(
         refresh_groups(ctx, collection_id)
     with ctx.db.unit_of_work(read_only=True) as uow:
         rows = uow.groups.listing(collection_id)
-        named = uow.groups.named_faces(collection_id)
-        rejected = uow.rejections.all(collection_id)
+        named = uow.groups.named_faces(collection_id) if suggest else []
+        rejected = uow.rejections.all(collection_id) if suggest else {}
     members: dict[str, list[tuple[str, str]]] = {}
     for group_id, face_id, image_id in rows:
         members.setdefault(group_id, []).append((face_id, image_id))
@@ -266,7 +270,13 @@ def list_groups(
         for face_id, image_id in faces:
             excluded |= rejected.get(face_id, set()) | people_in.get(image_id, set())
         vectors = np.stack([index.vector(f) for f, _ in faces])
-        return best_person(vectors, users, centroids, excluded)
+        if len(users) <= CANDIDATES:
+            return best_person(vectors, users, centroids, excluded)
+        # Score only the few people nearest the faces' mean: the per-face median below costs
+        # faces x people, and thousands of people would make that the whole wait.
+        near = np.linalg.norm(centroids - vectors.mean(axis=0), axis=1)
+        pick = np.argpartition(near, CANDIDATES - 1)[:CANDIDATES]
+        return best_person(vectors, [users[i] for i in pick], centroids[pick], excluded)
 
     groups: list[FaceGroup] = []
     ungrouped: list[str] = []

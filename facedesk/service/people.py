@@ -121,6 +121,15 @@ class People:
                 after = page[-1][0]
         return out
 
+    def covers(self, collection_id: str) -> dict[str, str]:
+        """UserId -> the face to show for the person: the chosen cover, else its first face."""
+        with self._ctx.db.unit_of_work(read_only=True) as uow:
+            first: dict[str, str] = uow.people.first_faces(collection_id)
+        for person in self.people(collection_id):
+            if person.cover_face_id is not None and person.face_count:
+                first[person.user_id] = person.cover_face_id
+        return first
+
     def person(self, collection_id: str, user_id: str) -> UserInfo:
         with self._ctx.db.unit_of_work(read_only=True) as uow:
             return _require(uow, collection_id, user_id)

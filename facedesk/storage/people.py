@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from facedesk.core.errors import ResourceNotFoundException
@@ -60,6 +60,9 @@ class PeopleRepository:
             .order_by(UserRow.pk)
         )
         return [(str(r[0]), r[1]) for r in rows]
+
+    def first_faces(self, collection_id: str) -> dict[str, str]:
+        return first_faces(self._s, collection_id)
 
     def find_by_name(self, collection_id: str, name: str) -> str | None:
         """The UserId whose display name is ``name`` without regard to case or spacing
@@ -340,3 +343,15 @@ def _entry(row: PeopleJournalRow) -> JournalEntry:
     return JournalEntry(
         int(row.pk), row.action, row.summary, dict(row.before), dict(row.after), bool(row.undone)
     )
+
+
+def first_faces(session: Session, collection_id: str) -> dict[str, str]:
+    """UserId -> its smallest FaceId, for every person with faces (one GROUP BY)."""
+    cpk = _require_pk(session, collection_id)
+    rows = session.execute(
+        select(UserRow.user_id, func.min(FaceRow.face_id))
+        .join(FaceRow, FaceRow.user_pk == UserRow.pk)
+        .where(UserRow.collection_pk == cpk)
+        .group_by(UserRow.user_id)
+    )
+    return {str(u): str(f) for u, f in rows}

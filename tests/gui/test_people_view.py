@@ -108,3 +108,12 @@ def test_naming_everyone_by_keyboard_takes_one_action_per_person(
     assert {t.title for t in people_tiles} == set(NAMES.values())
     assert all(t.image is not None for t in people_tiles)  # every person shows a face
     window.grab().save(str(path.parent / "people-view.png"))
+
+    # A person's page: faces least like the person first.
+    with qtbot.waitSignal(p.person_loaded, timeout=30_000):
+        view.open_person(obama.user_id)
+    page = [t.key for t in p.person_faces.tiles()]
+    assert len(page) == 6 and view.lower_stack.currentWidget() is view.page
+    assert "Barack Obama: 6 faces" in view.page_label.text()
+    window.grab().save(str(path.parent / "person-page.png"))
+    _wait_people(qtbot, window)

@@ -307,3 +307,20 @@ def test_batch_grouping_matches_the_exact_path(lab: Any, monkeypatch: pytest.Mon
     batch = {frozenset(g.face_ids) for g in people.groups(CID).groups}
     assert batch == exact
     assert all(len({labels[f] for f in g}) == 1 for g in batch)
+
+
+def test_person_page_puts_the_outlier_first(lab: Any) -> None:
+    from facedesk.service.person_page import person_faces
+
+    client, people, labels = lab
+    by_label = {labels[g.face_ids[0]]: g for g in people.groups(CID).groups}
+    wrong = by_label["D"].face_ids[0]
+    person = people.name_faces(CID, [*by_label["V"].face_ids, wrong], "Vin Diesel")
+    page = person_faces(client.context, CID, person.user_id)
+    assert len(page) == 7 and page[0].face_id == wrong
+    assert [s.similarity for s in page] == sorted(s.similarity for s in page)
+    assert people.covers(CID) == {person.user_id: min(person_faces_ids(page))}
+
+
+def person_faces_ids(page: Any) -> list[str]:
+    return [s.face_id for s in page]

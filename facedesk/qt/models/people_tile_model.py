@@ -31,6 +31,8 @@ class PeopleTile:
 
     @property
     def subtitle(self) -> str:
+        if self.kind == "face":
+            return ""
         faces = f"{self.count} face{'s' if self.count != 1 else ''}"
         if self.suggested_name is not None and self.similarity is not None:
             return f"{faces} · Is this {self.suggested_name}? {self.similarity:.0f} %"
@@ -53,7 +55,7 @@ class PeopleTileModel(QAbstractListModel):
             return None
         tile = self._items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{tile.title}\n{tile.subtitle}"
+            return f"{tile.title}\n{tile.subtitle}" if tile.subtitle else tile.title
         if role == Qt.ItemDataRole.DecorationRole:
             return self._pixmap(index.row(), tile)
         if role == Qt.ItemDataRole.ToolTipRole:

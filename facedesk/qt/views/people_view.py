@@ -13,11 +13,15 @@ from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QSize, Qt, Sign
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QInputDialog,
     QLabel,
     QLineEdit,
     QListView,
     QMenu,
+    QPushButton,
+    QSpinBox,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -37,7 +41,7 @@ def _grid(view: QListView, icon: int) -> None:
     view.setResizeMode(QListView.ResizeMode.Adjust)
     view.setMovement(QListView.Movement.Static)
     view.setIconSize(QSize(icon, icon))
-    view.setGridSize(QSize(icon + 70, icon + 48))
+    view.setGridSize(QSize(icon + 90, icon + 56))
     view.setWordWrap(True)
     view.setSpacing(4)
     view.setUniformItemSizes(True)
@@ -53,9 +57,9 @@ class PeopleView(QWidget):
         self.people_label = QLabel("People")
         self.people_label.setObjectName("banner")
         self.people_list = QListView()
-        _grid(self.people_list, 72)
+        _grid(self.people_list, 96)
         self.people_list.setModel(people.people)
-        self.people_list.setMaximumHeight(300)
+        self.people_list.setMaximumHeight(340)
         self.people_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.groups_label = QLabel("Unnamed faces, largest group first")
         self.groups_label.setObjectName("banner")
@@ -64,6 +68,10 @@ class PeopleView(QWidget):
         self.groups_list.setModel(people.groups)
         self.groups_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.name_edit = QLineEdit(placeholderText="Name for the selected group (Enter)")
+        self.page = self._person_page()
+        self.lower_stack = QStackedWidget()
+        self.lower_stack.addWidget(self.groups_list)
+        self.lower_stack.addWidget(self.page)
         self.hint = QLabel(HINT)
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
@@ -72,7 +80,7 @@ class PeopleView(QWidget):
         layout.addWidget(self.people_label)
         layout.addWidget(self.people_list)
         layout.addWidget(self.groups_label)
-        layout.addWidget(self.groups_list, 1)
+        layout.addWidget(self.lower_stack, 1)
         layout.addWidget(self.name_edit)
         layout.addWidget(self.hint)
         self.groups_list.installEventFilter(self)
@@ -80,6 +88,82 @@ class PeopleView(QWidget):
         self.people_list.activated.connect(self._on_person_activated)
         self.people_list.customContextMenuRequested.connect(self._on_people_menu)
         people.loaded.connect(lambda _snapshot: self._after_load())
+        people.person_loaded.connect(self._on_person_loaded)
+
+    # -- a person's page ----------------------------------------------------------------------
+    def _person_page(self) -> QWidget:
+        page = QWidget()
+        self.back_button = QPushButton("← All groups")
+        self.page_label = QLabel()
+        self.accept_spin = QSpinBox(minimum=75, maximum=100, value=90, suffix=" %")
+        self.accept_button = QPushButton("Accept all suggestions above")
+        self.person_list = QListView()
+        _grid(self.person_list, 96)
+        self.person_list.setModel(self.controller.person_faces)
+        self.person_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.person_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        bar = QHBoxLayout()
+        bar.addWidget(self.back_button)
+        bar.addWidget(self.page_label, 1)
+        bar.addWidget(self.accept_button)
+        bar.addWidget(self.accept_spin)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.person_list, 1)
+        self.back_button.clicked.connect(self.close_person)
+        self.accept_button.clicked.connect(self._on_accept_all)
+        self.person_list.customContextMenuRequested.connect(self._on_face_menu)
+        return page
+
+    def open_person(self, user_id: str) -> None:
+        self.controller.open_person(user_id)
+
+    def close_person(self) -> None:
+        self.controller.open_person("")
+        self.lower_stack.setCurrentWidget(self.groups_list)
+        self.groups_label.show()
+
+    def _on_person_loaded(self, user_id: str, suggested: int) -> None:
+        tile = next((t for t in self.controller.people.tiles() if t.key == user_id), None)
+        name = tile.title if tile is not None else user_id
+        n = self.controller.person_faces.rowCount()
+        self.page_label.setText(f"{name}: {n} faces, least alike first · {suggested} suggested")
+        self.accept_button.setEnabled(suggested > 0)
+        self.lower_stack.setCurrentWidget(self.page)
+
+    def selected_person_faces(self) -> list[str]:
+        rows = sorted(i.row() for i in self.person_list.selectionModel().selectedIndexes())
+        tiles = [self.controller.person_faces.tile(r) for r in rows]
+        return [t.key for t in tiles if t is not None]
+
+    def _on_accept_all(self) -> None:
+        if self.controller.person_id:
+            self.controller.accept_all(self.controller.person_id, self.accept_spin.value())
+
+    def _on_face_menu(self, pos: QPoint) -> None:
+        ids = self.selected_person_faces()
+        user_id = self.controller.person_id
+        if not ids or not user_id:
+            return
+        menu = QMenu(self)
+        menu.addAction(
+            f"Not this person ({len(ids)})", lambda: self.controller.reject(ids, user_id, "")
+        )
+        menu.addAction(f"Take out ({len(ids)})", lambda: self.controller.take_out(ids))
+        menu.addAction("Move to…", lambda: self._move(ids))
+        if len(ids) == 1:
+            menu.addAction("Use as picture", lambda: self.controller.set_cover(user_id, ids[0]))
+        menu.exec(self.person_list.viewport().mapToGlobal(pos))
+
+    def _move(self, ids: list[str]) -> None:
+        others = [t for t in self.controller.people.tiles() if t.key != self.controller.person_id]
+        if not others:
+            return
+        labels = [f"{t.title} ({t.count})" for t in others]
+        choice, ok = QInputDialog.getItem(self, "Move faces", "Move to:", labels, 0, False)
+        if ok:
+            self.controller.assign(ids, others[labels.index(choice)].key)
 
     # -- triage -------------------------------------------------------------------------------
     def current_tile(self) -> PeopleTile | None:
@@ -160,14 +244,15 @@ class PeopleView(QWidget):
     def _on_person_activated(self, index: QModelIndex) -> None:
         tile = self._person_at(index)
         if tile is not None:
-            self.person_activated.emit(tile.key)
+            self.open_person(tile.key)
 
     def _on_people_menu(self, pos: QPoint) -> None:
         tile = self._person_at(self.people_list.indexAt(pos))
         if tile is None:
             return
         menu = QMenu(self)
-        menu.addAction("Show faces", lambda: self.person_activated.emit(tile.key))
+        menu.addAction("Open", lambda: self.open_person(tile.key))
+        menu.addAction("Show in Faces", lambda: self.person_activated.emit(tile.key))
         menu.addAction("Rename…", lambda: self._rename(tile))
         menu.addAction("Merge into…", lambda: self._merge(tile))
         menu.addAction("Hide", lambda: self.controller.hide(tile.key))

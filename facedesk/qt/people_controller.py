@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
-from PySide6.QtGui import QImage
 
 from facedesk.qt.models.people_tile_model import PeopleTile, PeopleTileModel
 from facedesk.qt.workers.runner import ErrorInfo, TaskRunner
@@ -21,29 +20,18 @@ class PeopleSnapshot:
     groups: list[PeopleTile]  # groups largest first, then lone faces
 
 
-def _image(jpeg: bytes | None) -> QImage | None:
-    if not jpeg:
-        return None
-    image = QImage()
-    image.loadFromData(jpeg)
-    return image
+def load_snapshot(client: Any, collection_id: str, suggest: bool = True) -> PeopleSnapshot:
+    """Everything the People view shows, read in a worker thread (JPEG bytes, no QPixmap).
+    Without ``suggest`` the groups come without "Is this ...?" (much faster with thousands
+    of people: the view shows first, the suggestions follow)."""
+    from facedesk.service.groups import list_groups
 
-
-def load_snapshot(client: Any, collection_id: str) -> PeopleSnapshot:
-    """Everything the People view shows, read in a worker thread (QImage, not QPixmap)."""
     people_api = client.people
-    persons = people_api.people(collection_id, include_hidden=False)
-    listing = people_api.groups(collection_id)
-    names = {p.user_id: p.name for p in people_api.people(collection_id)}
-    covers: dict[str, str] = {}
-    for person in persons:
-        if person.face_count:
-            cover = person.cover_face_id
-            if cover is None:
-                page, _ = client.library.faces_page(collection_id, None, 1, user_id=person.user_id)
-                cover = page[0].face_id if page else None
-            if cover is not None:
-                covers[person.user_id] = cover
+    everyone = people_api.people(collection_id)
+    persons = [p for p in everyone if not p.hidden]
+    listing = list_groups(client.context, collection_id, suggest=suggest)
+    names = {p.user_id: p.name for p in everyone}
+    covers = people_api.covers(collection_id)
     firsts = [g.face_ids[0] for g in listing.groups] + list(listing.ungrouped)
     thumbs = client.library.face_thumbnails(collection_id, [*covers.values(), *firsts])
     people_tiles = [
@@ -53,7 +41,7 @@ def load_snapshot(client: Any, collection_id: str) -> PeopleSnapshot:
             p.name,
             (),
             p.face_count,
-            image=_image(thumbs.get(covers.get(p.user_id, ""))),
+            jpeg=thumbs.get(covers.get(p.user_id, "")),
         )
         for p in sorted(persons, key=lambda p: (-p.face_count, p.name.casefold()))
     ]
@@ -70,7 +58,7 @@ def load_snapshot(client: Any, collection_id: str) -> PeopleSnapshot:
                 s.user_id if s else None,
                 names.get(s.user_id) if s else None,
                 s.similarity if s else None,
-                _image(thumbs.get(g.face_ids[0])),
+                thumbs.get(g.face_ids[0]),
             )
         )
     from facedesk.service.groups import new_group_id
@@ -87,7 +75,7 @@ def load_snapshot(client: Any, collection_id: str) -> PeopleSnapshot:
                 s.user_id if s else None,
                 names.get(s.user_id) if s else None,
                 s.similarity if s else None,
-                _image(thumbs.get(face_id)),
+                thumbs.get(face_id),
             )
         )
     return PeopleSnapshot(collection_id, people_tiles, group_tiles)
@@ -108,7 +96,7 @@ def load_person_page(
             f"{s.similarity:.0f} % like",
             (s.face_id,),
             1,
-            image=_image(thumbs.get(s.face_id)),
+            jpeg=thumbs.get(s.face_id),
         )
         for s in scored
     ]
@@ -117,7 +105,7 @@ def load_person_page(
 
 
 class PeopleController(QObject):
-    loaded = Signal(object)  # PeopleSnapshot
+    loaded = Signal(object)  # PeopleSnapshot (first without suggestions, then with them)
     person_loaded = Signal(str, int)  # user id, suggested faces
     changed = Signal(str)  # what was done (status text); the faces and people changed
     failed = Signal(str, str)
@@ -132,6 +120,7 @@ class PeopleController(QObject):
         self.person_id = ""  # the person whose page is open ("" = none)
         self.collection_id = ""
         self._runners: set[TaskRunner] = set()
+        self._generation = 0  # bumped per load: a late answer of an older load is dropped
         self.actions_done = 0  # people actions the user took (the GUI test counts them)
 
     @property
@@ -160,13 +149,27 @@ class PeopleController(QObject):
             return
         client = self.client
 
+        self._generation += 1
+        generation = self._generation
+
         def done(snapshot: PeopleSnapshot) -> None:
-            if snapshot.collection_id == self.collection_id:
+            if snapshot.collection_id == self.collection_id and generation == self._generation:
                 self.people.set_tiles(snapshot.people)
                 self.groups.set_tiles(snapshot.groups)
                 self.loaded.emit(snapshot)
 
-        self._run(lambda: load_snapshot(client, collection_id), done, "Could not list people")
+        def first(snapshot: PeopleSnapshot) -> None:
+            done(snapshot)
+            if generation == self._generation:
+                self._run(
+                    lambda: load_snapshot(client, collection_id), done, "Could not list people"
+                )
+
+        self._run(
+            lambda: load_snapshot(client, collection_id, suggest=False),
+            first,
+            "Could not list people",
+        )
         if self.person_id:
             self.open_person(self.person_id)
 

@@ -106,7 +106,7 @@ def test_naming_everyone_by_keyboard_takes_one_action_per_person(
     assert p.groups.rowCount() == 0
     people_tiles = p.people.tiles()
     assert {t.title for t in people_tiles} == set(NAMES.values())
-    assert all(t.image is not None for t in people_tiles)  # every person shows a face
+    assert all(t.jpeg for t in people_tiles)  # every person shows a face
     window.grab().save(str(path.parent / "people-view.png"))
 
     # A person's page: faces least like the person first.

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QPixmap
+from PySide6.QtGui import QColor, QPixmap
 
 from facedesk.qt.models.roles import FaceCountRole, IdRole, ItemRole, SubtitleRole
 
@@ -27,7 +27,9 @@ class PeopleTile:
     suggested_user: str | None = None
     suggested_name: str | None = None
     similarity: float | None = None
-    image: QImage | None = None  # the cover / first face crop, decoded off the GUI thread
+    # The cover / first face crop as stored (JPEG), decoded when the tile is first painted:
+    # decoding every tile up front took seconds with thousands of groups.
+    jpeg: bytes | None = None
 
     @property
     def subtitle(self) -> str:
@@ -73,10 +75,11 @@ class PeopleTileModel(QAbstractListModel):
     def _pixmap(self, row: int, tile: PeopleTile) -> QPixmap:
         cached = self._pixmaps.get(row)
         if cached is None:
-            if tile.image is None or tile.image.isNull():
+            image = QPixmap()
+            if not tile.jpeg or not image.loadFromData(tile.jpeg):
                 cached = self._placeholder
             else:
-                cached = QPixmap.fromImage(tile.image).scaled(
+                cached = image.scaled(
                     TILE,
                     Qt.AspectRatioMode.KeepAspectRatio,
                     Qt.TransformationMode.SmoothTransformation,

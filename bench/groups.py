@@ -110,6 +110,8 @@ def quality(workdir: Path) -> list[tuple[str, dict[str, Any]]]:
     from facedesk.engine.whispers import chinese_whispers
     from tests.support.labelled_faces import index_labelled
 
+    for old in workdir.glob("labelled.db*"):  # a kept folder from an earlier run
+        old.unlink()
     client = facedesk.client(database=str(workdir / "labelled.db"))
     client.create_collection(CollectionId="lab")
     truth = index_labelled(client, "lab", TESTDATA)

@@ -37,7 +37,7 @@ class PeopleTile:
             return ""
         faces = f"{self.count} face{'s' if self.count != 1 else ''}"
         if self.suggested_name is not None and self.similarity is not None:
-            return f"{faces} · Is this {self.suggested_name}? {self.similarity:.0f} %"
+            return f"{faces}\nIs this {self.suggested_name}? {self.similarity:.0f} %"
         return faces
 
 

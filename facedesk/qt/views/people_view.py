@@ -41,7 +41,7 @@ def _grid(view: QListView, icon: int) -> None:
     view.setResizeMode(QListView.ResizeMode.Adjust)
     view.setMovement(QListView.Movement.Static)
     view.setIconSize(QSize(icon, icon))
-    view.setGridSize(QSize(icon + 90, icon + 56))
+    view.setGridSize(QSize(icon + 110, icon + 90))
     view.setWordWrap(True)
     view.setSpacing(4)
     view.setUniformItemSizes(True)
@@ -68,6 +68,8 @@ class PeopleView(QWidget):
         self.groups_list.setModel(people.groups)
         self.groups_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.name_edit = QLineEdit(placeholderText="Name for the selected group (Enter)")
+        self.prompt = QLabel()
+        self.prompt.setObjectName("banner")
         self.page = self._person_page()
         self.lower_stack = QStackedWidget()
         self.lower_stack.addWidget(self.groups_list)
@@ -81,6 +83,7 @@ class PeopleView(QWidget):
         layout.addWidget(self.people_list)
         layout.addWidget(self.groups_label)
         layout.addWidget(self.lower_stack, 1)
+        layout.addWidget(self.prompt)
         layout.addWidget(self.name_edit)
         layout.addWidget(self.hint)
         self.groups_list.installEventFilter(self)
@@ -89,6 +92,22 @@ class PeopleView(QWidget):
         self.people_list.customContextMenuRequested.connect(self._on_people_menu)
         people.loaded.connect(lambda _snapshot: self._after_load())
         people.person_loaded.connect(self._on_person_loaded)
+        self.groups_list.selectionModel().currentChanged.connect(lambda *_: self._update_prompt())
+        people.groups.modelReset.connect(self._update_prompt)
+
+    def _update_prompt(self) -> None:
+        tile = self.current_tile()
+        if tile is None:
+            self.prompt.setText("")
+        elif tile.suggested_name is not None and tile.similarity is not None:
+            self.prompt.setText(
+                f"{tile.count} face{'s' if tile.count != 1 else ''}: is this "
+                f"{tile.suggested_name}? {tile.similarity:.0f} %   y = yes · n = no · s = skip"
+            )
+        else:
+            self.prompt.setText(
+                f"{tile.count} face{'s' if tile.count != 1 else ''}: who is this? Type a name."
+            )
 
     # -- a person's page ----------------------------------------------------------------------
     def _person_page(self) -> QWidget:

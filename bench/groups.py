@@ -217,7 +217,15 @@ def synthetic(rng: np.random.Generator, n_faces: int) -> tuple[np.ndarray, np.nd
     person = np.repeat(np.arange(len(sizes)), sizes)
     noise = rng.normal(0, 0.4 / np.sqrt(256), size=(n_faces, 128)).astype(np.float32)
     vectors = centres[person] + noise
-    order = rng.permutation(n_faces)  # photos mix people
+    # Rows are photos of 5 in order (fill() and the labelled runs cut them so). A person is
+    # in a photo at most once, as in life: sort by each face's rank within its person (a
+    # random order of people within a rank), so a run of 5 holds 5 different people.
+    rank = np.zeros(n_faces, dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    for p, (start, size) in enumerate(zip(starts, sizes, strict=True)):
+        rank[start : start + size] = np.arange(size)
+        del p
+    order = np.lexsort((rng.permutation(n_faces), rank))
     return vectors[order], person[order]
 
 

@@ -264,16 +264,10 @@ def fill(db_path: Path, vectors: np.ndarray, start_image: int = 0) -> None:
     db.dispose()
 
 
-def regroup_clear(ctx: Any) -> None:
-    with ctx.db.unit_of_work() as uow:
-        uow.groups.clear("scale")
-        uow.commit()
-
-
 def scale(workdir: Path, n_faces: int) -> dict[str, Any]:
     import facedesk
     from facedesk.engine.whispers import chinese_whispers
-    from facedesk.service.groups import list_groups, refresh_groups, regroup
+    from facedesk.service.groups import clear_groups, list_groups, refresh_groups, regroup
 
     rng = np.random.default_rng(7)
     vectors, _ = synthetic(rng, n_faces + 25)
@@ -289,7 +283,7 @@ def scale(workdir: Path, n_faces: int) -> dict[str, Any]:
     ctx = client.context
     ctx.vectors("scale").face_ids()  # the search matrix, as the app has it loaded
     rss0 = _rss_mb()
-    regroup_clear(ctx)
+    clear_groups(ctx, "scale")
     t, cpu = time.perf_counter(), time.process_time()
     done = refresh_groups(ctx, "scale")
     out["from_scratch_s"] = round(time.perf_counter() - t, 2)

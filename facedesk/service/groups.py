@@ -199,13 +199,19 @@ def _changed_labels(grouper: Grouper, pending: set[str]) -> dict[str, str]:
     return labels
 
 
+def clear_groups(ctx: ServiceContext, collection_id: str) -> None:
+    """Forget every group of the collection (the next refresh groups from scratch)."""
+    with ctx.db.unit_of_work() as uow:
+        uow.groups.clear(collection_id)
+        uow.commit()
+    _KNOWN.pop((ctx.database_url, collection_id), None)
+
+
 def regroup(
     ctx: ServiceContext, collection_id: str, settings: GroupingSettings | None = None
 ) -> RefreshResult:
     """Forget every group and group the unnamed faces from scratch."""
-    with ctx.db.unit_of_work() as uow:
-        uow.groups.clear(collection_id)
-        uow.commit()
+    clear_groups(ctx, collection_id)
     return refresh_groups(ctx, collection_id, settings)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from facedesk.qt.models.people_tile_model import PeopleTile, PeopleTileModel
@@ -129,7 +130,13 @@ class PeopleController(QObject):
 
     def _run(self, fn: Callable[[], Any], done: Callable[[Any], None], title: str) -> None:
         runner = TaskRunner(fn)
-        runner.signals.succeeded.connect(done)
+
+        def alive(value: Any) -> None:
+            # A load can finish after the window (and these models) are gone: drop it.
+            if shiboken6.isValid(self) and shiboken6.isValid(self.people):
+                done(value)
+
+        runner.signals.succeeded.connect(alive)
         runner.signals.failed.connect(
             lambda info: (
                 self.failed.emit(title, f"{info.message}\n\n({info.code})")

@@ -2,7 +2,7 @@
 
 ``facedesk`` with no subcommand opens the app; ``facedesk <subcommand> ...`` (the AWS CLI's
 names) is handed to ``facedesk.cli``. GUI options: ``--database``, and the screenshot mode
-``--screenshot OUT.png [--collection C] [--view photos|faces] [--image EXTERNAL_IMAGE_ID]``.
+``--screenshot OUT.png [--collection C] [--view photos|faces|people] [--image EXTERNAL_IMAGE_ID]``.
 ``facedesk PHOTO...`` (what a desktop's "Open with facedesk" runs) opens the app and indexes
 those photos or folders as a drop would; in screenshot mode the grab waits for that run.
 """
@@ -27,7 +27,7 @@ def gui_parser() -> argparse.ArgumentParser:
         help="render the window offscreen at 1400x900, save it, exit",
     )
     p.add_argument("--collection", help="collection to select (screenshot mode)")
-    p.add_argument("--view", choices=("photos", "faces"), default="photos")
+    p.add_argument("--view", choices=("photos", "faces", "people"), default="photos")
     p.add_argument("--image", metavar="EXTERNAL_IMAGE_ID", help="photo to open in the viewer")
     p.add_argument("paths", nargs="*", metavar="PHOTO", help="photos or folders to index")
     return p

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from facedesk import __version__
-from facedesk.cli import output, params, xmp
+from facedesk.cli import output, params, people, xmp
 from facedesk.cli.batch import BATCH_COMMAND, add_batch, run_batch
 from facedesk.core.errors import ClientError
 
@@ -233,6 +233,7 @@ def build_parser(extra: Sequence[Subcommand] = ()) -> argparse.ArgumentParser:
         del method
     add_batch(sub)
     xmp.add_commands(sub)
+    people.add_people_commands(sub)
     for command in (*_builtin_commands(), *extra):
         p = sub.add_parser(command.name, help=command.help, description=command.description)
         p.set_defaults(command=command.name)
@@ -325,6 +326,8 @@ def main(
             return run_batch(client, args, out)
         if args.command in xmp.COMMANDS:
             return xmp.run(client, args, out)
+        if args.command in people.COMMANDS:
+            return people.run_people_command(client, args, out)
         return _run_operation(client, args.command, args, out)
     except ClientError as exc:
         sys.stderr.write(f"\n{exc}\n")

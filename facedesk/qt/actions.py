@@ -45,6 +45,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("rename_collection", "&File", "&Rename collection…", ("F2",), "rename_collection"),
     ActionSpec("delete_collection", "&File", "Delete collection…", (), "delete_collection"),
     ActionSpec("quit", "&File", "&Quit", ("Ctrl+Q",), "quit", separator_before=True),
+    ActionSpec("undo", "&Edit", "&Undo", ("Ctrl+Z",), "undo"),
+    ActionSpec("redo", "&Edit", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "redo"),
     ActionSpec(
         "delete_faces", "&Edit", "&Delete selected faces…", ("Delete",), "delete_selected_faces"
     ),
@@ -62,6 +64,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("show_photos", "&View", "&Photos", ("Ctrl+1",), "show_photos"),
     ActionSpec("show_faces", "&View", "&Faces", ("Ctrl+2",), "show_faces"),
     ActionSpec("show_viewer", "&View", "Photo &viewer", ("Ctrl+3",), "show_viewer"),
+    ActionSpec("show_people", "&View", "P&eople", ("Ctrl+4",), "show_people"),
     ActionSpec(
         "previous_photo",
         "&View",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
-from facedesk.qt.controller import MainController, clean_collection_id
+from facedesk.qt.controller import MainController
 from facedesk.qt.documents import FaceOverlay
 from facedesk.qt.settings import AppSettings
 from facedesk.qt.views.about_dialog import show_about
@@ -30,6 +30,8 @@ class Commands:
         self.w = window
         self.c = controller
         self.settings = settings
+        self._undo_kinds: list[str] = []  # "people" or "faces", the latest last
+        self._redo_kinds: list[str] = []
 
     # -- File ----------------------------------------------------------------------------
     def add_photos(self) -> None:
@@ -196,15 +198,46 @@ class Commands:
             self.w.search_panel.search(path)
 
     def new_person(self) -> None:
-        ids = self.w.faces_view.selected_face_ids()
+        ids = self.w.faces_view.selected_face_ids() if self.w.current_view() == "faces" else []
+        if not ids:
+            # An empty person could not be removed from here: ask for faces first.
+            self.w.statusBar().showMessage("Select the faces of the new person first", 4000)
+            return
         text, ok = QInputDialog.getText(
             self.w,
             "New person",
             f"Name for this person ({len(ids)} selected face{'s' if len(ids) != 1 else ''}):",
         )
-        user_id = clean_collection_id(text) if ok else ""
-        if user_id:
-            self.c.create_person(user_id, ids)
+        name = text.strip() if ok else ""
+        if name:  # any text: the UserId is derived from it, the name is kept as typed
+            self.c.create_person(name, ids)
+
+    # One Ctrl+Z for two histories: people actions (journalled in the database, so they
+    # outlive a restart) and corrections of faces on photos (this session's QUndoStack).
+    # Which came last is remembered here; with nothing remembered, the journal answers.
+    def record_undoable(self, kind: str) -> None:
+        self._undo_kinds.append(kind)
+        self._redo_kinds.clear()
+
+    def undo(self) -> None:
+        kind = self._undo_kinds.pop() if self._undo_kinds else "people"
+        self._redo_kinds.append(kind)
+        if kind == "faces":
+            self.w.undo_stack.undo()
+        else:
+            self.w.people_controller.undo()
+
+    def redo(self) -> None:
+        kind = self._redo_kinds.pop() if self._redo_kinds else "people"
+        self._undo_kinds.append(kind)
+        if kind == "faces":
+            self.w.undo_stack.redo()
+        else:
+            self.w.people_controller.redo()
+
+    def show_people(self) -> None:
+        self.w.show_view("people")
+        self.w.people_view.start_triage()
 
     def assign_to(self, user_id: str) -> None:
         ids = self.w.faces_view.selected_face_ids()

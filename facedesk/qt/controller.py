@@ -364,16 +364,19 @@ class MainController(QObject):
         cid, client = self.current_collection, self.client
         ids = list(face_ids)
 
-        def work() -> list[str]:
+        def work() -> tuple[list[str], list[dict[str, Any]]]:
             deleted: list[str] = []
+            refused: list[dict[str, Any]] = []
             for start in range(0, len(ids), 4096):
                 resp = client.delete_faces(CollectionId=cid, FaceIds=ids[start : start + 4096])
                 deleted.extend(resp.get("DeletedFaces", []))
-            return deleted
+                refused.extend(resp.get("UnsuccessfulFaceDeletions", []))
+            return deleted, refused
 
-        def done(deleted: list[str]) -> None:
+        def done(result: tuple[list[str], list[dict[str, Any]]]) -> None:
+            deleted, refused = result
             n = len(deleted)
-            self.status_posted.emit(f"Deleted {n} face{'s' if n != 1 else ''}")
+            self.status_posted.emit(_deleted_message(n, refused))
             if cid == self.current_collection:
                 # The grid keeps its place (the next pages do not depend on these rows);
                 # the photos' face counts changed, so the photo list reloads.
@@ -526,21 +529,9 @@ class MainController(QObject):
             return
 
         def load() -> list[UserInfo]:
-            out = []
-            for u in _paginate(client, "list_users", "Users", CollectionId=cid, MaxResults=500):
-                n = sum(
-                    1
-                    for _ in _paginate(
-                        client,
-                        "list_faces",
-                        "Faces",
-                        CollectionId=cid,
-                        UserId=u["UserId"],
-                        MaxResults=4096,
-                    )
-                )
-                out.append(UserInfo(cid, u["UserId"], u.get("UserStatus", "ACTIVE"), n))
-            return out
+            # one query with every person's face count and display name
+            people: list[UserInfo] = client.people.people(cid)
+            return people
 
         def done(items: list[UserInfo]) -> None:
             if cid == self.current_collection:
@@ -549,23 +540,33 @@ class MainController(QObject):
 
         self._run(load, done=done, failed_title="Could not list people")
 
-    def create_person(self, user_id: str, face_ids: Sequence[str] = ()) -> None:
+    def create_person(self, name: str, face_ids: Sequence[str] = ()) -> None:
+        """Name faces: the person called ``name`` (any text) gets them, made if missing, with
+        a readable UserId derived from the name ("Ada Lovelace" -> "Ada_Lovelace")."""
         cid, client, ids = self.current_collection, self.client, list(face_ids)
+        if not ids:
+            self.status_posted.emit("Select the faces of the new person first")
+            return
 
         def work() -> int:
-            client.create_user(CollectionId=cid, UserId=user_id)
-            return _associate(client, cid, user_id, ids)
+            client.people.name_faces(cid, ids, name)
+            return len(ids)
 
         self._run(
             work,
-            done=lambda n: self._people_edited(f"Created “{user_id}”", n),
+            done=lambda n: self._people_edited(f"Named “{name}”", n),
             failed_title="Could not create the person",
         )
 
     def assign_faces(self, user_id: str, face_ids: Sequence[str]) -> None:
         cid, client, ids = self.current_collection, self.client, list(face_ids)
+
+        def work() -> int:
+            client.people.assign(cid, ids, user_id)
+            return len(ids)
+
         self._run(
-            lambda: _associate(client, cid, user_id, ids),
+            work,
             done=lambda n: self._people_edited(f"Assigned to “{user_id}”", n),
             failed_title="Could not assign the faces",
         )
@@ -589,11 +590,16 @@ class MainController(QObject):
             self.person_opened.emit(wanted, count)
 
 
-def _associate(client: Any, cid: str, user_id: str, ids: list[str]) -> int:
-    n = 0
-    for start in range(0, len(ids), 100):  # Rekognition takes at most 100 FaceIds per call
-        resp = client.associate_faces(
-            CollectionId=cid, UserId=user_id, FaceIds=ids[start : start + 100]
+def _deleted_message(n: int, refused: list[dict[str, Any]]) -> str:
+    """Say what was deleted and why anything was not (Rekognition keeps a person's faces)."""
+    text = f"Deleted {n} face{'s' if n != 1 else ''}"
+    named = sum("ASSOCIATED_TO_AN_EXISTING_USER" in r.get("Reasons", []) for r in refused)
+    if named:
+        text += (
+            f"; {named} belong{'s' if named == 1 else ''} to a person and"
+            f" {'was' if named == 1 else 'were'} kept: take them out of the person first"
         )
-        n += len(resp.get("AssociatedFaces", []))
-    return n
+    gone = len(refused) - named
+    if gone:
+        text += f"; {gone} no longer existed"
+    return text

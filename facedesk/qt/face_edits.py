@@ -34,14 +34,25 @@ class PhotoKey:
 
 
 class FaceEdits:
-    def __init__(self, controller: MainController, stack: QUndoStack) -> None:
-        self.c, self.stack = controller, stack
+    def __init__(
+        self,
+        controller: MainController,
+        stack: QUndoStack,
+        pushed: Callable[[], None] = lambda: None,
+    ) -> None:
+        """``pushed`` is told of each new edit on ``stack`` (the app's one Undo orders
+        them with the people actions)."""
+        self.c, self.stack, self._pushed = controller, stack, pushed
+
+    def _push(self, command: QUndoCommand) -> None:
+        self.stack.push(command)
+        self._pushed()
 
     def draw(self, doc: PhotoDocument, box: BoundingBox) -> None:
         key = PhotoKey.of(doc)
 
         def done(record: Mapping[str, Any]) -> None:
-            self.stack.push(_DrawFace(self, key, box, str(record["Face"]["FaceId"])))
+            self._push(_DrawFace(self, key, box, str(record["Face"]["FaceId"])))
 
         self.run(key, self.c.library.draw_face, box, done=done, title="Could not add the face")
 
@@ -49,7 +60,7 @@ class FaceEdits:
         key, box = PhotoKey.of(doc), dict(face.box)
 
         def done(_none: object) -> None:
-            self.stack.push(_NotAFace(self, key, box))
+            self._push(_NotAFace(self, key, box))
 
         self.run(key, self.c.library.not_a_face, box, done=done, title="Could not remove it")
 

@@ -8,7 +8,6 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDragLeaveEvent,
     QDropEvent,
-    QKeySequence,
     QUndoStack,
 )
 from PySide6.QtWidgets import (
@@ -30,6 +29,7 @@ from facedesk.qt.documents import PhotoDocument
 from facedesk.qt.errors import show_error
 from facedesk.qt.face_edits import FaceEdits
 from facedesk.qt.models.roles import ItemRole
+from facedesk.qt.people_controller import PeopleController
 from facedesk.qt.settings import AppSettings
 from facedesk.qt.views.collection_panel import CollectionPanel
 from facedesk.qt.views.drops import local_paths
@@ -37,12 +37,13 @@ from facedesk.qt.views.faces_view import FacesView
 from facedesk.qt.views.indexing_panel import IndexingPanel
 from facedesk.qt.views.inspector import Inspector
 from facedesk.qt.views.people_panel import PeoplePanel
+from facedesk.qt.views.people_view import PeopleView
 from facedesk.qt.views.photo_viewer import PhotoViewer
 from facedesk.qt.views.photos_view import PhotosView
 from facedesk.qt.views.search_panel import SearchPanel
 from facedesk.qt.views.welcome_view import WelcomeView
 
-VIEWS = ("photos", "faces", "viewer")
+VIEWS = ("photos", "faces", "viewer", "people")
 
 
 class MainWindow(QMainWindow):
@@ -62,11 +63,14 @@ class MainWindow(QMainWindow):
         self.photos_view = PhotosView(c.photos)
         self.faces_view = FacesView(c.faces)
         self.viewer = PhotoViewer()
+        self.people_controller = PeopleController(c.client, c.pool, self)
+        self.people_view = PeopleView(self.people_controller)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.photos_view, "Photos")
         self.tabs.addTab(self.faces_view, "Faces")
         self.tabs.addTab(self.viewer, "Photo")
+        self.tabs.addTab(self.people_view, "People")
         self.stack = QStackedWidget()
         self.stack.setObjectName("centralStack")
         self.stack.addWidget(self.welcome)
@@ -99,8 +103,10 @@ class MainWindow(QMainWindow):
 
         self.action_map = build_actions(self, self.commands)
         self.undo_stack = QUndoStack(self)
-        self.face_edits = FaceEdits(controller, self.undo_stack)
-        self._add_undo_actions()
+        self.face_edits = FaceEdits(
+            controller, self.undo_stack, lambda: self.commands.record_undoable("faces")
+        )
+        self.people_controller.acted.connect(lambda: self.commands.record_undoable("people"))
         self.context_menus = ContextMenus(self)
         self._list_docks_in_view_menu()
         self._connect()
@@ -114,21 +120,6 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
-
-    def _add_undo_actions(self) -> None:
-        """Edit ▸ Undo / Redo for the corrections made by hand (Ctrl+Z, Ctrl+Shift+Z)."""
-        edit = next(a.menu() for a in self.menuBar().actions() if a.text() == "&Edit")
-        assert isinstance(edit, QMenu)
-        first = edit.actions()[0]  # the table puts items in Edit, so there is one
-        undo = self.undo_stack.createUndoAction(self, "&Undo")
-        undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = self.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        for action in (undo, redo):
-            edit.insertAction(first, action)
-            self.addAction(action)
-        edit.insertSeparator(first)
-        self.action_map["undo"], self.action_map["redo"] = undo, redo
 
     def _list_docks_in_view_menu(self) -> None:
         """Every dock can be shown again from View (not only from a dock title's context menu)."""
@@ -192,6 +183,12 @@ class MainWindow(QMainWindow):
         self.people_panel.new_person_requested.connect(cmd.new_person)
         self.people_panel.assign_requested.connect(cmd.assign_to)
         self.people_panel.person_activated.connect(c.open_person)
+        p = self.people_controller
+        c.collection_loaded.connect(p.load)
+        p.changed.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        p.changed.connect(lambda _text: c.refresh_people())
+        p.failed.connect(lambda title, msg: show_error(self, title, msg))
+        self.people_view.person_activated.connect(c.open_person)
 
     # -- views ---------------------------------------------------------------------------
     def current_view(self) -> str:
@@ -339,5 +336,6 @@ class MainWindow(QMainWindow):
         self.settings.set_window_state(self.saveGeometry(), self.saveState())
         self.statusBar().showMessage("Finishing the current photo…")
         self.controller.shutdown()
+        self.people_controller.shutdown()
         self.viewer.loader.shutdown()
         event.accept()

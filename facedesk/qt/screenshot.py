@@ -56,7 +56,12 @@ class ScreenshotTaker(QObject):
 
     def _idle(self) -> bool:
         c, w = self.window.controller, self.window
-        return not c.busy and c.thumbnails.pending == 0 and not w.viewer.loading
+        return (
+            not c.busy
+            and c.thumbnails.pending == 0
+            and not w.viewer.loading
+            and not w.people_controller.busy
+        )
 
     def _on_timer_timeout(self) -> None:
         self._elapsed += POLL_MS
@@ -93,6 +98,8 @@ class ScreenshotTaker(QObject):
                 w.show_view("viewer")
             else:
                 w.show_view(r.view)
+                if r.view == "people":
+                    w.people_view.start_triage()
             self._step = "settle"
             return
         self._idle_ticks += 1

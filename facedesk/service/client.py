@@ -20,6 +20,7 @@ from facedesk.service.validation import validate_request
 
 if TYPE_CHECKING:
     from facedesk.service.library import Library
+    from facedesk.service.people import PeopleGroups
 
 Operation = Callable[[ServiceContext, dict[str, Any]], dict[str, Any]]
 
@@ -116,6 +117,14 @@ class Client:
 
             self._library = Library(self._ctx)
         return self._library
+
+    @property
+    def people(self) -> PeopleGroups:
+        """facedesk's people beyond Rekognition's users: groups of unnamed faces,
+        suggestions, display names, merge, undo (``facedesk.service.people``)."""
+        from facedesk.service.people import PeopleGroups
+
+        return PeopleGroups(self._ctx)
 
     def close(self) -> None:
         self._ctx.close()

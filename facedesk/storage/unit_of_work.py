@@ -5,7 +5,12 @@ from __future__ import annotations
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from facedesk.storage.people import PeopleRepository
+from facedesk.storage.people import (
+    FaceGroupRepository,
+    JournalRepository,
+    PeopleRepository,
+    RejectionRepository,
+)
 from facedesk.storage.portable import PortableRepository
 from facedesk.storage.repositories import (
     CollectionRepository,
@@ -37,6 +42,9 @@ class UnitOfWork:
     tokens: TokenRepository
     people: PeopleRepository
     portable: PortableRepository
+    groups: FaceGroupRepository
+    rejections: RejectionRepository
+    journal: JournalRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -61,6 +69,9 @@ class UnitOfWork:
         self.tokens = TokenRepository(session)
         self.people = PeopleRepository(session)
         self.portable = PortableRepository(session)
+        self.groups = FaceGroupRepository(session)
+        self.rejections = RejectionRepository(session)
+        self.journal = JournalRepository(session)
         return self
 
     def __exit__(

@@ -197,12 +197,15 @@ def test_people_name_assign_list_and_open(
     window.action_map["new_person"].trigger()
     qtbot.waitUntil(lambda: bool(c.people.people()) and not c.busy, timeout=20_000)
     people = c.people.people()
-    assert [(p.user_id, p.face_count) for p in people] == [("Barack-Obama", 1)]
+    # The name is kept as typed; the UserId is derived from it (it was "Barack-Obama").
+    assert [(p.user_id, p.display_name, p.face_count) for p in people] == [
+        ("Barack_Obama", "Barack Obama", 1)
+    ]
     with qtbot.waitSignal(c.person_opened, timeout=20_000):
         window.people_panel.list.activated.emit(c.people.index(0))
     assert c.faces.rowCount() == 1
     assert c.faces.index(0).data(IdRole) == obama[0]
-    assert next(f for f in c.faces.faces() if f.face_id == obama[0]).user_id == "Barack-Obama"
+    assert next(f for f in c.faces.faces() if f.face_id == obama[0]).user_id == "Barack_Obama"
     wait_idle(qtbot, window)
 
 

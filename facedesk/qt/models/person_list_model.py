@@ -25,9 +25,9 @@ class PersonListModel(QAbstractListModel):
             return None
         u = self._items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{u.user_id}  ({u.face_count})"
+            return f"{u.name}  ({u.face_count})"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{u.user_id}\n{u.face_count} faces · {u.status}"
+            return f"{u.name}\n{u.face_count} faces · UserId {u.user_id}"
         if role == IdRole:
             return u.user_id
         if role == ItemRole:
@@ -43,5 +43,5 @@ class PersonListModel(QAbstractListModel):
 
     def set_people(self, items: list[UserInfo]) -> None:
         self.beginResetModel()
-        self._items = sorted(items, key=lambda u: u.user_id.lower())
+        self._items = sorted(items, key=lambda u: u.name.casefold())
         self.endResetModel()

@@ -37,10 +37,21 @@ class PeoplePanel(QWidget):
         self.new_button.clicked.connect(self.new_person_requested)
         self.assign_button.clicked.connect(self._on_assign_clicked)
         self.list.activated.connect(self._on_list_activated)
+        # Enabled from either order: faces then person, or person then faces.
+        self._faces_selected = 0
+        self.list.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
+        model.modelReset.connect(self._update_buttons)
+        self._update_buttons()
 
     def set_faces_selected(self, n: int) -> None:
-        self.new_button.setEnabled(True)
-        self.assign_button.setEnabled(n > 0 and self.list.currentIndex().isValid())
+        self._faces_selected = n
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.new_button.setEnabled(self._faces_selected > 0)
+        self.assign_button.setEnabled(
+            self._faces_selected > 0 and self.list.currentIndex().isValid()
+        )
 
     def current_person(self) -> str:
         idx = self.list.currentIndex()

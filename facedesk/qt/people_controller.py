@@ -1,0 +1,273 @@
+"""People work for the GUI: loads the People view and runs people actions off the GUI
+thread through the service's People API (every action journalled, so undo/redo work)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QObject, QThreadPool, Signal
+
+from facedesk.qt.models.people_tile_model import PeopleTile, PeopleTileModel
+from facedesk.qt.workers.runner import ErrorInfo, TaskRunner
+
+
+@dataclass(frozen=True)
+class PeopleSnapshot:
+    collection_id: str
+    people: list[PeopleTile]
+    groups: list[PeopleTile]  # groups largest first, then lone faces
+
+
+def load_snapshot(client: Any, collection_id: str, suggest: bool = True) -> PeopleSnapshot:
+    """Everything the People view shows, read in a worker thread (JPEG bytes, no QPixmap).
+    Without ``suggest`` the groups come without "Is this ...?" (much faster with thousands
+    of people: the view shows first, the suggestions follow)."""
+    from facedesk.service.groups import list_groups
+
+    people_api = client.people
+    everyone = people_api.people(collection_id)
+    persons = [p for p in everyone if not p.hidden]
+    listing = list_groups(client.context, collection_id, suggest=suggest)
+    names = {p.user_id: p.name for p in everyone}
+    covers = people_api.covers(collection_id)
+    firsts = [g.face_ids[0] for g in listing.groups] + list(listing.ungrouped)
+    thumbs = client.library.face_thumbnails(collection_id, [*covers.values(), *firsts])
+    people_tiles = [
+        PeopleTile(
+            "person",
+            p.user_id,
+            p.name,
+            (),
+            p.face_count,
+            jpeg=thumbs.get(covers.get(p.user_id, "")),
+        )
+        for p in sorted(persons, key=lambda p: (-p.face_count, p.name.casefold()))
+    ]
+    group_tiles: list[PeopleTile] = []
+    for g in listing.groups:
+        s = g.suggestion
+        group_tiles.append(
+            PeopleTile(
+                "group",
+                g.group_id,
+                "Unnamed",
+                g.face_ids,
+                len(g.face_ids),
+                s.user_id if s else None,
+                names.get(s.user_id) if s else None,
+                s.similarity if s else None,
+                thumbs.get(g.face_ids[0]),
+            )
+        )
+    from facedesk.service.groups import new_group_id
+
+    for face_id in listing.ungrouped:
+        s = listing.ungrouped_suggestions.get(face_id)
+        group_tiles.append(
+            PeopleTile(
+                "group",
+                new_group_id(face_id),
+                "Unnamed",
+                (face_id,),
+                1,
+                s.user_id if s else None,
+                names.get(s.user_id) if s else None,
+                s.similarity if s else None,
+                thumbs.get(face_id),
+            )
+        )
+    return PeopleSnapshot(collection_id, people_tiles, group_tiles)
+
+
+def load_person_page(
+    client: Any, collection_id: str, user_id: str
+) -> tuple[str, list[PeopleTile], int]:
+    """A person's faces, least like the person first, and how many faces are suggested."""
+    from facedesk.service.person_page import person_faces
+
+    scored = person_faces(client.context, collection_id, user_id)
+    thumbs = client.library.face_thumbnails(collection_id, [s.face_id for s in scored])
+    tiles = [
+        PeopleTile(
+            "face",
+            s.face_id,
+            f"{s.similarity:.0f} % like",
+            (s.face_id,),
+            1,
+            jpeg=thumbs.get(s.face_id),
+        )
+        for s in scored
+    ]
+    suggested = len(client.people.suggestions(collection_id, user_id))
+    return user_id, tiles, suggested
+
+
+class PeopleController(QObject):
+    loaded = Signal(object)  # PeopleSnapshot (first without suggestions, then with them)
+    person_loaded = Signal(str, int)  # user id, suggested faces
+    changed = Signal(str)  # what was done (status text); the faces and people changed
+    acted = Signal()  # an undoable people action was started
+    failed = Signal(str, str)
+
+    def __init__(self, client: Any, pool: QThreadPool | None = None, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.client = client
+        self.pool = pool or QThreadPool.globalInstance()
+        self.people = PeopleTileModel(self)
+        self.groups = PeopleTileModel(self)
+        self.person_faces = PeopleTileModel(self)
+        self.person_id = ""  # the person whose page is open ("" = none)
+        self.collection_id = ""
+        self._runners: set[TaskRunner] = set()
+        self._generation = 0  # bumped per load: a late answer of an older load is dropped
+        self.actions_done = 0  # people actions the user took (the GUI test counts them)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._runners)
+
+    def _run(self, fn: Callable[[], Any], done: Callable[[Any], None], title: str) -> None:
+        runner = TaskRunner(fn)
+
+        def alive(value: Any) -> None:
+            # A load can finish after the window (and these models) are gone: drop it.
+            if shiboken6.isValid(self) and shiboken6.isValid(self.people):
+                done(value)
+
+        runner.signals.succeeded.connect(alive)
+        runner.signals.failed.connect(
+            lambda info: (
+                self.failed.emit(title, f"{info.message}\n\n({info.code})")
+                if isinstance(info, ErrorInfo)
+                else None
+            )
+        )
+        runner.signals.finished.connect(lambda: self._runners.discard(runner))
+        self._runners.add(runner)
+        runner.start(self.pool)
+
+    def load(self, collection_id: str) -> None:
+        self.collection_id = collection_id
+        if not collection_id:
+            self.people.set_tiles([])
+            self.groups.set_tiles([])
+            return
+        client = self.client
+
+        self._generation += 1
+        generation = self._generation
+
+        def done(snapshot: PeopleSnapshot) -> None:
+            if snapshot.collection_id == self.collection_id and generation == self._generation:
+                self.people.set_tiles(snapshot.people)
+                self.groups.set_tiles(snapshot.groups)
+                self.loaded.emit(snapshot)
+
+        def first(snapshot: PeopleSnapshot) -> None:
+            done(snapshot)
+            if generation == self._generation:
+                self._run(
+                    lambda: load_snapshot(client, collection_id), done, "Could not list people"
+                )
+
+        self._run(
+            lambda: load_snapshot(client, collection_id, suggest=False),
+            first,
+            "Could not list people",
+        )
+        if self.person_id:
+            self.open_person(self.person_id)
+
+    def open_person(self, user_id: str) -> None:
+        """Load a person's page (``person_loaded`` follows); "" closes it."""
+        self.person_id = user_id
+        cid, client = self.collection_id, self.client
+        if not user_id or not cid:
+            self.person_faces.set_tiles([])
+            return
+
+        def done(result: tuple[str, list[PeopleTile], int]) -> None:
+            uid, tiles, suggested = result
+            if uid == self.person_id:
+                self.person_faces.set_tiles(tiles)
+                self.person_loaded.emit(uid, suggested)
+
+        self._run(lambda: load_person_page(client, cid, user_id), done, "Could not open person")
+
+    def accept_all(self, user_id: str, min_similarity: float) -> None:
+        self._act(
+            f"Accepted suggestions above {min_similarity:.0f} %",
+            lambda a, c: a.accept_all(c, user_id, min_similarity),
+        )
+
+    def _act(self, what: str, fn: Callable[[Any, str], Any]) -> None:
+        cid, api = self.collection_id, self.client.people
+        if not cid:
+            return
+        self.actions_done += 1
+        self.acted.emit()
+
+        def done(_: Any) -> None:
+            self.changed.emit(what)
+            self.load(cid)
+
+        self._run(lambda: fn(api, cid), done, "Could not change people")
+
+    # -- actions (each one undoable) ----------------------------------------------------------
+    def name_faces(self, face_ids: Sequence[str], name: str) -> None:
+        ids = list(face_ids)
+        self._act(f"Named {len(ids)} face(s) “{name}”", lambda a, c: a.name_faces(c, ids, name))
+
+    def accept(self, face_ids: Sequence[str], user_id: str, name: str) -> None:
+        ids = list(face_ids)
+        self._act(f"{len(ids)} face(s) are {name}", lambda a, c: a.accept(c, ids, user_id))
+
+    def reject(self, face_ids: Sequence[str], user_id: str, name: str) -> None:
+        ids = list(face_ids)
+        self._act(f"{len(ids)} face(s) are not {name}", lambda a, c: a.reject(c, ids, user_id))
+
+    def assign(self, face_ids: Sequence[str], user_id: str) -> None:
+        ids = list(face_ids)
+        self._act(f"Moved {len(ids)} face(s)", lambda a, c: a.assign(c, ids, user_id))
+
+    def take_out(self, face_ids: Sequence[str]) -> None:
+        ids = list(face_ids)
+        self._act(f"Took {len(ids)} face(s) out", lambda a, c: a.take_out(c, ids))
+
+    def rename(self, user_id: str, name: str) -> None:
+        self._act(f"Renamed to “{name}”", lambda a, c: a.rename(c, user_id, name))
+
+    def merge(self, source: str, target: str) -> None:
+        self._act("Merged two people", lambda a, c: a.merge(c, source, target))
+
+    def hide(self, user_id: str) -> None:
+        self._act("Hid a person", lambda a, c: a.hide(c, user_id))
+
+    def delete(self, user_id: str) -> None:
+        self._act("Deleted a person (faces kept)", lambda a, c: a.delete(c, user_id))
+
+    def set_cover(self, user_id: str, face_id: str) -> None:
+        self._act("New picture", lambda a, c: a.set_cover(c, user_id, face_id))
+
+    def undo(self) -> None:
+        self._history("Undo", lambda a, c: a.undo(c))
+
+    def redo(self) -> None:
+        self._history("Redo", lambda a, c: a.redo(c))
+
+    def _history(self, verb: str, fn: Callable[[Any, str], Any]) -> None:
+        cid, api = self.collection_id, self.client.people
+        if not cid:
+            return
+
+        def done(entry: Any) -> None:
+            self.changed.emit(f"{verb}: {entry.summary}" if entry else f"Nothing to {verb.lower()}")
+            self.load(cid)
+
+        self._run(lambda: fn(api, cid), done, f"Could not {verb.lower()}")
+
+    def shutdown(self) -> None:
+        self.pool.waitForDone()

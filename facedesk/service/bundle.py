@@ -70,9 +70,9 @@ def export_library(
                 rows, blobs = encode(uow.portable.dump(cid))
                 folder = _folder(i)
                 embeddings = blobs.pop(_EMBEDDING, [])
-                matrix = np.frombuffer(b"".join(embeddings), dtype="<f4").reshape(
-                    len(embeddings), -1
-                )
+                # (faces, 128); a collection without faces gives a (0, 0) matrix
+                flat = np.frombuffer(b"".join(embeddings), dtype="<f4")
+                matrix = flat.reshape(len(embeddings), -1 if embeddings else 0)
                 buf = io.BytesIO()
                 np.save(buf, matrix, allow_pickle=False)
                 zf.writestr(f"{folder}/embeddings.npy", buf.getvalue())

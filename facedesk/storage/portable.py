@@ -18,7 +18,7 @@ from sqlalchemy import DateTime, LargeBinary, Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from facedesk.core.errors import ResourceAlreadyExistsException
-from facedesk.storage.orm import Base, ImageRow, IndexRecordRow, UserRow, UTCDateTime
+from facedesk.storage.orm import Base, Embedding, ImageRow, IndexRecordRow, UserRow, UTCDateTime
 from facedesk.storage.repositories import _require_pk, _to_db_external
 
 if TYPE_CHECKING:
@@ -67,7 +67,8 @@ def table_columns() -> dict[str, list[str]]:
 
 
 def _is_binary(column: Any) -> bool:
-    return isinstance(column.type, LargeBinary)
+    # Embedding is bytes in Python on every backend (a pgvector column on PostgreSQL)
+    return isinstance(column.type, LargeBinary | Embedding)
 
 
 def _is_datetime(column: Any) -> bool:

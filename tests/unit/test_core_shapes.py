@@ -285,7 +285,9 @@ def test_stored_response_without_face_records() -> None:
         0,
         1,
     )
+    # a record from before the wire-shape rule (no FaceRecords key) answers with the list
     assert stored_response(record, {"a"}) == {
+        "FaceRecords": [],
         "FaceModelVersion": "1.0",
         "UnindexedFaces": unindexed,
     }

@@ -294,7 +294,7 @@ def _record(response: dict[str, Any], settings: dict[str, Any] | None = None) ->
     )
 
 
-def test_stored_response_leaves_out_deleted_faces_and_empty_lists() -> None:
+def test_stored_response_leaves_out_deleted_faces_and_keeps_empty_lists() -> None:
     recs = [{"Face": {"FaceId": "a"}}, {"Face": {"FaceId": "b"}}]
     unindexed = [{"Reasons": ["LOW_SHARPNESS"]}]
     record = _record({"FaceRecords": recs, "FaceModelVersion": "1.0", "UnindexedFaces": unindexed})
@@ -303,12 +303,18 @@ def test_stored_response_leaves_out_deleted_faces_and_empty_lists() -> None:
         "FaceModelVersion": "1.0",
         "UnindexedFaces": unindexed,
     }
+    # Rekognition returns both lists, empty ones included (README: "Wire shape")
     assert stored_response(record, set()) == {
+        "FaceRecords": [],
         "FaceModelVersion": "1.0",
         "UnindexedFaces": unindexed,
     }
     bare = _record({"FaceRecords": recs, "FaceModelVersion": "1.0", "UnindexedFaces": []})
-    assert stored_response(bare, {"a", "b"}) == {"FaceRecords": recs, "FaceModelVersion": "1.0"}
+    assert stored_response(bare, {"a", "b"}) == {
+        "FaceRecords": recs,
+        "FaceModelVersion": "1.0",
+        "UnindexedFaces": [],
+    }
     assert list(stored_response(record, {"a"})) == [
         "FaceRecords",
         "FaceModelVersion",

@@ -97,9 +97,17 @@ def _write(
 
 
 def draw_face(
-    ctx: ServiceContext, collection_id: str, image_id: str, ext: str | None, box: BoundingBox
+    ctx: ServiceContext,
+    collection_id: str,
+    image_id: str,
+    ext: str | None,
+    box: BoundingBox,
+    min_presence: float = 0.0,
 ) -> dict[str, Any]:
-    """Store the face inside ``box`` (ratios of the photo as shown); returns its FaceRecord."""
+    """Store the face inside ``box`` (ratios of the photo as shown); returns its FaceRecord.
+
+    A person drawing vouches for the face; a box from elsewhere (a region another program
+    wrote) may ask for ``min_presence``, the face-presence score the box must reach."""
     from facedesk.engine import face_thumbnail_jpeg
 
     inside = BoundingBox(
@@ -117,6 +125,8 @@ def draw_face(
         face = ctx.analyzer.measure_box(image, box, attributes=attributes)
     except ValueError as e:
         raise InvalidParameterException(f"No face could be measured there: {e}.") from e
+    if face.extras.get("face_presence", 1.0) < min_presence:
+        raise InvalidParameterException("No face was found in that box.")
     version = ctx.collection_version(collection_id)  # a drawn face joins the collection's model
     face_id = ids.face_id(image.sha256, version, ext, box)
     for known in record.response.get("FaceRecords", []):

@@ -91,7 +91,7 @@ def test_import_export_undo_and_bundle_from_the_command_line(
     assert code == 0 and lines[0]["Collections"][0]["CollectionId"] == "C_imported"
 
     code, lines = run(db, "undo-import-xmp", str(receipt))
-    assert code == 0 and lines == [{"FacesReleased": 2, "UsersDeleted": 2}]
+    assert code == 0 and lines == [{"FacesReleased": 2, "DrawnFacesRemoved": 0, "UsersDeleted": 2}]
     assert run(db, "list-users", "--collection-id", "C")[1][0]["Users"] == []
 
 

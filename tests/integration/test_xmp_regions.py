@@ -26,6 +26,7 @@ from facedesk.service.indexing import IndexOptions
 from facedesk.service.people import person_for_name
 from facedesk.service.xmp_export import ExportOptions, iter_export_xmp
 from facedesk.service.xmp_import import ImportReceipt, iter_import_xmp, undo_import
+from tests.support.turned import make_pair, turned_box
 
 PHOTOS = {
     "obama3.jpg": "derived/obama_exif_orientation3.jpg",
@@ -243,7 +244,11 @@ def test_round_trip_into_a_new_library(library: Any, tmp_path: Path) -> None:
         assert names_by_face(other) == names_by_face(client)
         users = {u["UserId"] for u in other.list_users(CollectionId=CID)["Users"]}
         assert users == {"Barack_Obama", "Joe_Biden"}
-        assert undo_import(ctx, receipt) == {"FacesReleased": 2, "UsersDeleted": 2}
+        assert undo_import(ctx, receipt) == {
+            "FacesReleased": 2,
+            "DrawnFacesRemoved": 0,
+            "UsersDeleted": 2,
+        }
         assert names_by_face(other) == {}
         assert other.list_users(CollectionId=CID)["Users"] == []
     finally:
@@ -427,3 +432,57 @@ def test_a_bad_name_fails_its_photo_only(library: Any, tmp_path: Path) -> None:
         digikam.unlink(missing_ok=True)
         if had:
             shutil.copyfile(sidecar, digikam)
+
+
+def test_a_named_region_where_no_face_was_detected_is_indexed_from_its_box(
+    testdata: Path, tmp_path: Path
+) -> None:
+    photo = make_pair(testdata, tmp_path / "pair.jpg")  # HOG misses the turned copy's face
+    client = facedesk.client(database=str(tmp_path / "pair.db"), store_thumbnails=True)
+    try:
+        client.library.create_collection(collection_id=CID, model_version="1.0")
+        (result,) = [e.result for e in client.library.iter_index_files(CID, [photo])]
+        assert result.indexed == 1
+        (upright,) = faces_of(client, photo)
+        turned = turned_box(upright.bounding_box, photo)
+
+        def area(b: BoundingBox) -> str:
+            return (
+                f"X={b.left + b.width / 2},Y={b.top + b.height / 2},"
+                f"W={b.width},H={b.height},Unit=normalized"
+            )
+
+        with Image.open(photo) as picture:
+            w, h = picture.size
+        exiftool(
+            "-q",
+            "-o",
+            str(photo) + ".xmp",
+            f"-XMP-mwg-rs:RegionInfo={{AppliedToDimensions={{W={w},H={h},Unit=pixel}},"
+            f"RegionList=[{{Area={{{area(turned)}}},Name=Barack Obama,Type=Face}},"
+            "{Area={X=0.03,Y=0.9,W=0.04,H=0.06,Unit=normalized},Name=Nobody Here,Type=Face}]}",
+            str(photo),
+        )
+        receipt = ImportReceipt(CID)
+        (imported,) = [e.result for e in iter_import_xmp(client.context, CID, [photo], receipt)]
+        (drawn,) = imported["Assigned"]
+        assert drawn["Drawn"] is True and drawn["UserId"] == "Barack_Obama"
+        # the background region is no face: reported, with why
+        assert [(u["Name"], u["Reason"]) for u in imported["Unmatched"]] == [
+            ("Nobody Here", "No face was found in that box.")
+        ]
+        faces = {f.face_id: f for f in faces_of(client, photo)}
+        assert faces[drawn["FaceId"]].user_id == "Barack_Obama"
+        # the drawn face is the same man as the detected one
+        matches = client.search_faces(CollectionId=CID, FaceId=drawn["FaceId"])["FaceMatches"]
+        assert [m["Face"]["FaceId"] for m in matches] == [upright.face_id]
+        # one undo takes the whole import back, the drawn face and the person included
+        assert undo_import(client.context, receipt) == {
+            "FacesReleased": 1,
+            "DrawnFacesRemoved": 1,
+            "UsersDeleted": 1,
+        }
+        assert [f.face_id for f in faces_of(client, photo)] == [upright.face_id]
+        assert client.list_users(CollectionId=CID)["Users"] == []
+    finally:
+        client.close()

@@ -1,7 +1,7 @@
 """PyInstaller hook: facedesk's own package data and dynamically loaded modules.
 
-- ``importlib.resources`` data: the Rekognition model JSON, vendored attribute models,
-  Qt resources, the self-test photo.
+- ``importlib.resources`` data: the Rekognition model JSON, the CLI's operation docs,
+  vendored attribute models, Qt resources, the self-test photo.
 - Alembic migrations: ``env.py`` and ``versions/*.py`` are executed by file path at run
   time, so they ship as data files (sources), and every module they import is added as a
   hidden import (read from their source with ``ast``) so the frozen importer can satisfy it.
@@ -47,6 +47,8 @@ datas = collect_data_files(
     "facedesk",
     includes=[
         "service/*.json",
+        # The command line's help texts (facedesk.cli.params): every facedesk-cli start reads it.
+        "cli/*.json",
         "storage/migrations/*.mako",
         "engine/models/*",
         "qt/resources/**/*",

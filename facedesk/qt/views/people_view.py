@@ -217,11 +217,27 @@ class PeopleView(QWidget):
             self.groups_list.setCurrentIndex(self.controller.groups.index(row, 0))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.groups_list and event.type() == QEvent.Type.ShortcutOverride:
+            # Triage keys are typed, not shortcuts: the window's single-key shortcuts
+            # (Space, L, D, +, ...) must not take them while the groups list has focus.
+            assert isinstance(event, QKeyEvent)
+            if self._is_triage_key(event):
+                event.accept()
+                return True
         if watched is self.groups_list and event.type() == QEvent.Type.KeyPress:
             assert isinstance(event, QKeyEvent)
             if self._on_key(event):
                 return True
         return super().eventFilter(watched, event)
+
+    def _is_triage_key(self, event: QKeyEvent) -> bool:
+        if self.current_tile() is None:
+            return False
+        text = event.text()
+        plain = not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier
+        return event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Right) or (
+            plain and bool(text) and text.isprintable()
+        )
 
     def _on_key(self, event: QKeyEvent) -> bool:
         tile = self.current_tile()

@@ -89,8 +89,13 @@ class MainController(QObject):
         self.matches = MatchListModel(self.thumbnails, self)
         self.people = PersonListModel(self)
         self.live = LiveResults(self.library, self.photos, self.faces, self._run, self)
-        self.live.added.connect(lambda _p, _f: self.refresh_collections())
         self.current_collection = ""
+        # the side bar's count from the grid's, with no query (the batch's end re-reads all)
+        self.live.added.connect(
+            lambda _p, _f: self.collections.set_face_count(
+                self.current_collection, self.faces.total()
+            )
+        )
         self._runners: set[TaskRunner] = set()
         self._indexing: TaskRunner | None = None
         self._indexing_started_at = 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
@@ -64,6 +65,14 @@ class CollectionListModel(QAbstractListModel):
             if info.collection_id == collection_id:
                 return row
         return -1
+
+    def set_face_count(self, collection_id: str, face_count: int) -> None:
+        """One collection's count, known without a query (faces added live by a batch)."""
+        row = self.row_of(collection_id)
+        if row < 0 or self._items[row].face_count == face_count:
+            return
+        self._items[row] = replace(self._items[row], face_count=face_count)
+        self.dataChanged.emit(self.index(row), self.index(row))
 
     def set_collections(self, items: list[CollectionInfo]) -> None:
         """Replace in place when the ids are the same (keeps the selection), else reset."""

@@ -194,3 +194,21 @@ def test_an_unexpected_failure_is_internal_server_error(tmp_path: Any) -> None:
             assert response["ResponseMetadata"]["HTTPStatusCode"] == 500
     finally:
         gen.close()
+
+
+def test_connections_send_without_waiting_for_acks() -> None:
+    # Nagle's algorithm held each response body back until the client's delayed ACK:
+    # 40 ms a request (bench/serve.py). Accepted connections inherit the listener's option.
+    from facedesk.serve.server import bind
+
+    listener = bind("127.0.0.1", 0)
+    try:
+        peer = socket.create_connection(listener.getsockname()[:2])
+        accepted, _ = listener.accept()
+        try:
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        finally:
+            accepted.close()
+            peer.close()
+    finally:
+        listener.close()

@@ -7,7 +7,6 @@ client; they call controller methods and listen to its past-tense signals.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -30,11 +29,6 @@ from facedesk.qt.workers.runner import ErrorInfo, TaskRunner
 from facedesk.qt.workers.thumbnails import ThumbnailLoader
 
 DEFAULT_COLLECTION = "photos"
-_INVALID_ID_CHARS = re.compile(r"[^a-zA-Z0-9_.\-]+")
-
-
-def clean_collection_id(text: str) -> str:
-    return _INVALID_ID_CHARS.sub("-", text.strip()).strip("-")[:255]
 
 
 @dataclass(frozen=True)

@@ -164,17 +164,47 @@ def draw_face(
     return face_record
 
 
-def _with_face(record: IndexRecord, face_record: dict[str, Any], m: dict[str, Any]) -> IndexRecord:
-    response = dict(record.response)
-    response["FaceRecords"] = [*response.get("FaceRecords", []), face_record]
-    measurements = list(record.measurements)
-    measurements.insert(record.face_count, m)  # indexed faces' measurements come first
+def _rebuilt(
+    record: IndexRecord,
+    faces: list[dict[str, Any]],
+    unindexed: list[dict[str, Any]],
+    measurements: list[Mapping[str, Any]],
+    settings: Mapping[str, Any] | None = None,
+) -> IndexRecord:
+    """``record`` with these FaceRecords, UnindexedFaces and measurements (in that order),
+    the counts that follow from them, and ``settings`` if given. Empty lists are left out
+    of the stored response, as IndexFaces stored them (``stored_response`` adds them back)."""
+    response = {
+        k: v for k, v in record.response.items() if k not in ("FaceRecords", "UnindexedFaces")
+    }
+    if faces:
+        response["FaceRecords"] = faces
+    if unindexed:
+        response["UnindexedFaces"] = unindexed
     return replace(
         record,
         response=response,
+        settings=record.settings if settings is None else settings,
         measurements=tuple(measurements),
-        face_count=record.face_count + 1,
+        face_count=len(faces),
+        unindexed_count=len(unindexed),
     )
+
+
+def _lists(record: IndexRecord) -> tuple[list[Any], list[Any], list[Mapping[str, Any]]]:
+    """Copies of the record's FaceRecords, UnindexedFaces and measurements, to edit."""
+    response = record.response
+    return (
+        list(response.get("FaceRecords", [])),
+        list(response.get("UnindexedFaces", [])),
+        list(record.measurements),
+    )
+
+
+def _with_face(record: IndexRecord, face_record: dict[str, Any], m: dict[str, Any]) -> IndexRecord:
+    faces, unindexed, measurements = _lists(record)
+    measurements.insert(len(faces), m)  # indexed faces' measurements come first
+    return _rebuilt(record, [*faces, face_record], unindexed, measurements)
 
 
 def not_a_face(
@@ -182,12 +212,7 @@ def not_a_face(
 ) -> None:
     """Remove the detection at ``box`` (indexed or not) and remember it as not a face."""
     record = _record(ctx, collection_id, image_id, ext)
-    response = dict(record.response)
-    faces, unindexed = (
-        list(response.get("FaceRecords", [])),
-        list(response.get("UnindexedFaces", [])),
-    )
-    measurements = list(record.measurements)
+    faces, unindexed, measurements = _lists(record)
     removed: list[str] = []
     entry: dict[str, Any]
     i = next((i for i, r in enumerate(faces) if _same_box(r["FaceDetail"]["BoundingBox"], box)), -1)
@@ -206,20 +231,9 @@ def not_a_face(
         if j < 0:
             raise ResourceNotFoundException("No face of this photo has that box.")
         entry = {"Unindexed": unindexed.pop(j), "Measurement": measurements.pop(len(faces) + j)}
-    response["FaceRecords"], response["UnindexedFaces"] = faces, unindexed
-    for key in ("FaceRecords", "UnindexedFaces"):
-        if not response[key]:
-            del response[key]
     settings = dict(record.settings)
     settings["NotFaces"] = [*settings.get("NotFaces", []), {"Box": dict(box), **entry}]
-    edited = replace(
-        record,
-        response=response,
-        settings=settings,
-        measurements=tuple(measurements),
-        face_count=len(faces),
-        unindexed_count=len(unindexed),
-    )
+    edited = _rebuilt(record, faces, unindexed, measurements, settings)
     _write(ctx, edited, added=[], removed=removed)
 
 
@@ -235,8 +249,6 @@ def undo_not_a_face(
         raise ResourceNotFoundException("No face at that box was marked as not a face.")
     entry = marked.pop(k)
     settings["NotFaces"] = marked
-    response = dict(record.response)
-    measurements = list(record.measurements)
     added: list[StoredFace] = []
     if "FaceRecord" in entry:
         face = entry["FaceRecord"]["Face"]
@@ -257,16 +269,10 @@ def undo_not_a_face(
             replace(record, settings=settings), entry["FaceRecord"], entry["Measurement"]
         )
     else:
-        unindexed = [*response.get("UnindexedFaces", []), entry["Unindexed"]]
-        response["UnindexedFaces"] = unindexed
+        faces, unindexed, measurements = _lists(record)
+        unindexed.append(entry["Unindexed"])
         measurements.append(entry["Measurement"])
-        edited = replace(
-            record,
-            response=response,
-            settings=settings,
-            measurements=tuple(measurements),
-            unindexed_count=len(unindexed),
-        )
+        edited = _rebuilt(record, faces, unindexed, measurements, settings)
     _write(ctx, edited, added=added, removed=[])
 
 
@@ -275,21 +281,13 @@ def remove_drawn_face(
 ) -> None:
     """Undo of draw_face: the face goes, and nothing is remembered about it."""
     record = _record(ctx, collection_id, image_id, ext)
-    faces = list(record.response.get("FaceRecords", []))
+    faces, unindexed, measurements = _lists(record)
     i = next((i for i, r in enumerate(faces) if r["Face"]["FaceId"] == face_id), -1)
-    if i < 0 or not record.measurements[i].get("user_drawn"):
+    if i < 0 or not measurements[i].get("user_drawn"):
         raise ResourceNotFoundException("No face drawn by hand has that FaceId.")
     faces.pop(i)
-    measurements = list(record.measurements)
     measurements.pop(i)
-    response = dict(record.response)
-    response["FaceRecords"] = faces
-    if not faces:
-        del response["FaceRecords"]
-    edited = replace(
-        record, response=response, measurements=tuple(measurements), face_count=len(faces)
-    )
-    _write(ctx, edited, added=[], removed=[face_id])
+    _write(ctx, _rebuilt(record, faces, unindexed, measurements), added=[], removed=[face_id])
 
 
 def carry_over(
@@ -304,9 +302,7 @@ def carry_over(
         box = BoundingBox.from_dict(detail["BoundingBox"])
         return all(_iou(box, n) <= 0.5 for n in not_faces)
 
-    faces = list(new.response.get("FaceRecords", []))
-    unindexed = list(new.response.get("UnindexedFaces", []))
-    measures = list(new.measurements)
+    faces, unindexed, measures = _lists(new)
     keep_f = [wanted(r["FaceDetail"]) for r in faces]
     keep_u = [wanted(u["FaceDetail"]) for u in unindexed]
     kept_measures = [m for m, k in zip(measures, keep_f + keep_u, strict=False) if k]
@@ -324,20 +320,7 @@ def carry_over(
             faces.append(r)
             kept_measures.insert(len(faces) - 1, old.measurements[i])
             drawn.add(r["Face"]["FaceId"])
-    response = {k: v for k, v in new.response.items() if k not in ("FaceRecords", "UnindexedFaces")}
-    if faces:
-        response["FaceRecords"] = faces
-    if unindexed:
-        response["UnindexedFaces"] = unindexed
     settings = dict(new.settings)
     if old.settings.get("NotFaces"):
         settings["NotFaces"] = old.settings["NotFaces"]
-    record = replace(
-        new,
-        response=response,
-        settings=settings,
-        measurements=tuple(kept_measures),
-        face_count=len(faces),
-        unindexed_count=len(unindexed),
-    )
-    return record, stored, drawn
+    return _rebuilt(new, faces, unindexed, kept_measures, settings), stored, drawn

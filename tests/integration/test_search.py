@@ -10,6 +10,7 @@ import pytest
 from facedesk import errors
 from facedesk.core.similarity import similarity
 from tests.conftest import ALL_BACKENDS
+from tests.support.labelled_faces import BALD_GUYS
 
 BACKENDS = ALL_BACKENDS  # the API tests run on SQLite and on PostgreSQL
 
@@ -130,37 +131,6 @@ def test_compare_faces_matches_obama_not_biden(shared_client: Any, testdata: Pat
         SimilarityThreshold=0,
     )
     assert len(low["FaceMatches"]) == 2 and low["UnmatchedFaces"] == []
-
-
-# Who is where in real/dlib/bald_guys.jpg (a collage, 1986x1545): face centres as ratios of
-# the image size, labelled by eye. V = Vin Diesel, J = Jason Statham, B = Bruce Willis,
-# D = Dwayne Johnson; 6 photos each.
-BALD_GUYS = [
-    (0.076, 0.104, "V"),
-    (0.332, 0.097, "V"),
-    (0.196, 0.188, "V"),
-    (0.070, 0.285, "V"),
-    (0.327, 0.317, "V"),
-    (0.086, 0.868, "V"),
-    (0.196, 0.058, "J"),
-    (0.483, 0.091, "J"),
-    (0.186, 0.330, "J"),
-    (0.488, 0.304, "J"),
-    (0.070, 0.479, "J"),
-    (0.252, 0.557, "J"),
-    (0.428, 0.570, "B"),
-    (0.579, 0.531, "B"),
-    (0.060, 0.661, "B"),
-    (0.594, 0.725, "B"),
-    (0.232, 0.842, "B"),
-    (0.423, 0.829, "B"),
-    (0.806, 0.155, "D"),
-    (0.947, 0.317, "D"),
-    (0.851, 0.486, "D"),
-    (0.589, 0.868, "D"),
-    (0.755, 0.881, "D"),
-    (0.937, 0.881, "D"),
-]
 
 
 def _who(face: dict[str, Any]) -> str:

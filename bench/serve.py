@@ -1,10 +1,12 @@
 """What the HTTP path of ``facedesk serve`` adds over the in-process client.
 
-    python bench/serve.py [--faces 10000] [--reps 300]
+    python bench/serve.py [--faces 10000] [--reps 300] [--server process|thread]
 
 A database of synthetic faces (bench/app_scale.py's ``fill``: random unit embeddings, 5
-faces per image) is served on a loopback port by ``facedesk.serve`` in this process (uvicorn
-on its own thread, as the tests run it). Each request is timed twice, alternately, on the
+faces per image) is served on a loopback port by ``facedesk serve``: by default the real
+command in its own process, as users run it (``--server thread`` runs uvicorn on a thread
+of this process instead, as the tests do; the boto3 client then shares the GIL with the
+server, which a deployment never does). Each request is timed twice, alternately, on the
 same warm database: through ``facedesk.client()`` (the baseline, measured in the same run)
 and through an unmodified boto3 client over HTTP (SigV4 signing, JSON 1.1 serialisation,
 uvicorn, SigV4 verification, the thread pool, JSON encoding, botocore's parsing). Printed:
@@ -16,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -46,10 +50,55 @@ def _time(call: Callable[[], Any]) -> tuple[float, float, float]:
     )
 
 
+class _ServeProcess:
+    """``python -m facedesk --database DB serve --port 0`` with the benchmark's key pair, its
+    data folder inside the benchmark's temporary folder; stopped (and waited for) on exit."""
+
+    def __init__(self, db: Path, creds: Any, tmp: Path) -> None:
+        env = dict(
+            os.environ,
+            FACEDESK_ACCESS_KEY_ID=creds.access_key_id,
+            FACEDESK_SECRET_ACCESS_KEY=creds.secret_access_key,
+            XDG_DATA_HOME=str(tmp / "data"),
+            XDG_CACHE_HOME=str(tmp / "cache"),
+        )
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "facedesk", "--database", str(db), "serve", "--port", "0"],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._proc.stdout is not None
+        for line in self._proc.stdout:
+            if "listening on " in line:
+                self.url = line.split("listening on ", 1)[1].strip()
+            if "ready" in line:
+                break
+        else:
+            raise RuntimeError(f"facedesk serve exited with {self._proc.wait()}")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the server process so far (``/proc/PID/stat``)."""
+        fields = Path(f"/proc/{self._proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def __enter__(self) -> _ServeProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._proc.send_signal(signal.SIGINT)
+        try:
+            self._proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--faces", type=int, default=10000)
     ap.add_argument("--reps", type=int, default=300)
+    ap.add_argument("--server", choices=("process", "thread"), default="process")
     args = ap.parse_args()
 
     import boto3
@@ -65,7 +114,12 @@ def main() -> None:
         fill(db, args.faces, thumbnails=False)
         local = facedesk.client(database=str(db))
         creds = Credentials("FDSKBENCHKEY00000000", "bench-secret")
-        with start_in_thread(local, ServeConfig(credentials=creds)) as running:
+        if args.server == "thread":
+            server: Any = start_in_thread(local, ServeConfig(credentials=creds))
+        else:
+            server = _ServeProcess(db, creds, Path(tmp))
+        print(f"server: {args.server}")
+        with server as running:
             remote = boto3.client(
                 "rekognition",
                 endpoint_url=running.url,
@@ -86,13 +140,13 @@ def main() -> None:
                     "FaceMatchThreshold": 0,
                 },
             }
+            cpu = getattr(running, "cpu_seconds", lambda: 0.0)  # process mode only
             print(f"{args.faces} faces, {args.reps} requests per path and case\n", flush=True)
             print(
                 "| request | in-process p50 ms | p90 | HTTP p50 ms | p90 | added p50 ms | ratio "
-                "| CPU in-process p50 ms | CPU HTTP p50 ms | of which boto3 | server added "
-                "| load avg |"
+                "| CPU in-process p50 ms | boto3 CPU p50 ms | server CPU ms/request | load avg |"
             )
-            print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+            print("|---|---|---|---|---|---|---|---|---|---|---|")
             for name, kwargs in cases.items():
                 method = "list_faces" if name.startswith("List") else "search_faces"
                 here, there = getattr(local, method), getattr(remote, method)
@@ -101,17 +155,23 @@ def main() -> None:
                     there(**kwargs)
                 a: list[tuple[float, float, float]] = []
                 b: list[tuple[float, float, float]] = []
+                server_cpu = 0.0
                 for _ in range(args.reps):
                     a.append(_time(lambda: here(**kwargs)))  # noqa: B023
+                    before = cpu()
                     b.append(_time(lambda: there(**kwargs)))  # noqa: B023
+                    server_cpu += cpu() - before
                 wa, wb = [x[0] for x in a], [x[0] for x in b]
-                ca, cb = statistics.median(x[1] for x in a), statistics.median(x[1] for x in b)
+                ca = statistics.median(x[1] for x in a)
                 client = statistics.median(x[2] for x in b)
+                if args.server == "thread":  # the server's CPU is this process's minus boto3's
+                    server = statistics.median(x[1] - x[2] for x in b)
+                else:  # /proc's clock ticks are 10 ms: a mean over the run, not a median
+                    server = server_cpu * 1000 / args.reps
                 pa, pb = statistics.median(wa), statistics.median(wb)
                 print(
                     f"| {name} | {pa:.2f} | {_pct(wa, 0.9):.2f} | {pb:.2f} | {_pct(wb, 0.9):.2f} "
-                    f"| {pb - pa:.2f} | {pb / pa:.2f}x | {ca:.2f} | {cb:.2f} | {client:.2f} "
-                    f"| {cb - client - ca:.2f} "
+                    f"| {pb - pa:.2f} | {pb / pa:.2f}x | {ca:.2f} | {client:.2f} | {server:.2f} "
                     f"| {os.getloadavg()[0]:.1f} |",
                     flush=True,
                 )

@@ -110,8 +110,13 @@ def _json_default(value: Any) -> Any:
 
 
 def encode_response(response: Mapping[str, Any]) -> bytes:
+    """Compact JSON. orjson, not the standard library: a page of 100 faces encodes in about
+    0.1 ms instead of 1.0-1.3 ms (bench/serve.py), and floats come out as the same shortest
+    round-trip text. Datetimes are passed through to ``_json_default`` (epoch seconds)."""
+    import orjson
+
     body = {k: v for k, v in response.items() if k != "ResponseMetadata"}
-    return json.dumps(body, default=_json_default, separators=(",", ":")).encode()
+    return orjson.dumps(body, default=_json_default, option=orjson.OPT_PASSTHROUGH_DATETIME)
 
 
 def encode_error(code: str, message: str) -> tuple[int, bytes]:

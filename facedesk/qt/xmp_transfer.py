@@ -107,7 +107,7 @@ class XmpTransfer(QObject):
 
         token = CancelToken()
         options = ExportOptions(target=target, include_unnamed=include_unnamed)
-        work = iter_export_xmp(self._c.client.context, collection_id, (), options, token)
+        work = iter_export_xmp(self._c.library.context, collection_id, (), options, token)
         return self._start("export", work, token)
 
     def start_import(self, collection_id: str, paths: Sequence[str]) -> TaskRunner:
@@ -115,7 +115,7 @@ class XmpTransfer(QObject):
 
         token = CancelToken()
         self.receipt = ImportReceipt(collection_id)
-        work = iter_import_xmp(self._c.client.context, collection_id, paths, self.receipt, token)
+        work = iter_import_xmp(self._c.library.context, collection_id, paths, self.receipt, token)
         return self._start("import", work, token)
 
     def undo_last_import(self) -> TaskRunner | None:
@@ -124,7 +124,7 @@ class XmpTransfer(QObject):
         receipt, self.receipt = self.receipt, None
         if receipt is None:
             return None
-        ctx = self._c.client.context
+        ctx = self._c.library.context
         return self._c._run(
             lambda: undo_import(ctx, receipt),
             done=lambda _counts: self._c.refresh_people(),

@@ -1,4 +1,9 @@
-"""App-level queries beyond Rekognition: photos, index records, thumbnails, batches.
+"""The app's one service: collections, people, photos, faces, searches, indexing.
+
+The GUI talks to this typed ``Library`` only; the boto3-shaped client stays for scripts
+and the command line. The Rekognition operations the app runs (DeleteFaces,
+SearchFaces, ...) go through the same request validation and service functions as the
+client's, so their limits and errors are the same.
 
 The grids page through storage so that a view shows its first rows after one short query,
 whatever the size of the collection: faces with a keyset cursor (``faces_page``), photos
@@ -9,13 +14,21 @@ through their ids in display order (``image_order`` then ``images_by_id``). ``fa
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from facedesk.core.errors import InvalidParameterException
+from facedesk.core.errors import ClientError, InvalidParameterException
 from facedesk.core.names import normalise_display_name
 from facedesk.core.progress import CancelToken, ProgressEvent
-from facedesk.core.types import BoundingBox, CollectionInfo, ImageSummary, IndexRecord, StoredFace
+from facedesk.core.types import (
+    BoundingBox,
+    CollectionInfo,
+    ImageSummary,
+    IndexRecord,
+    StoredFace,
+    UserInfo,
+)
 from facedesk.service import face_edits
 from facedesk.service.context import ServiceContext
 from facedesk.service.index_faces import MAX_FACES_PER_IMAGE
@@ -23,12 +36,34 @@ from facedesk.service.indexing import IndexOptions, iter_index_files
 from facedesk.service.operations import add_collection
 
 if TYPE_CHECKING:  # storage pulls in SQLAlchemy: load it when a query runs, not on import
+    from facedesk.service.people import PeopleGroups
     from facedesk.storage.repositories import FaceGridKey
 
 # Opaque to callers: hand back what the previous page returned.
 FaceCursor: TypeAlias = "FaceGridKey"
 
 FACE_PAGE = 512
+DELETE_CHUNK = 4096  # DeleteFaces takes at most 4096 FaceIds a request
+
+
+@dataclass(frozen=True)
+class FaceDeletion:
+    """What DeleteFaces did: the FaceIds deleted, and Rekognition's
+    ``UnsuccessfulFaceDeletions`` entries for those it kept (each with its Reasons)."""
+
+    deleted: list[str]
+    refused: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class FaceSearch:
+    """A search's searched face (box and confidence, Rekognition's shapes) and its
+    ``FaceMatches`` (Similarity and Face dicts), best first."""
+
+    searched_box: dict[str, float] | None
+    searched_confidence: float | None
+    searched_image_id: str | None
+    matches: tuple[dict[str, Any], ...]
 
 
 class Library:
@@ -39,6 +74,33 @@ class Library:
     def database_path(self) -> str:
         """The library's file or URL, for display: a URL's password is masked."""
         return _without_password(self._ctx.database_url)
+
+    @property
+    def context(self) -> ServiceContext:
+        """The service context, for the service functions that take it (people groups)."""
+        return self._ctx
+
+    @property
+    def people(self) -> PeopleGroups:
+        """People beyond Rekognition's users: names, groups, suggestions, undo."""
+        from facedesk.service.people import PeopleGroups
+
+        return PeopleGroups(self._ctx)
+
+    def _operation(
+        self,
+        name: str,
+        function: Callable[[ServiceContext, dict[str, Any]], dict[str, Any]],
+        **request: Any,
+    ) -> dict[str, Any]:
+        """A Rekognition operation as the client runs it: the request validated against
+        the model first, errors named after the operation."""
+        from facedesk.service.validation import validate_request
+
+        try:
+            return function(self._ctx, validate_request(name, request))
+        except ClientError as exc:
+            raise exc.with_operation(name) from None
 
     # -- collections ---------------------------------------------------------------------
     def collections(self) -> list[CollectionInfo]:
@@ -59,6 +121,19 @@ class Library:
         if name is None and not collection_id:
             raise InvalidParameterException("A collection needs a name.")
         return add_collection(self._ctx, collection_id, name, model_version)
+
+    def describe_collection(self, collection_id: str) -> dict[str, Any]:
+        """DescribeCollection's response (what "Copy DescribeCollection JSON" copies)."""
+        from facedesk.service.operations import describe_collection
+
+        return self._operation(
+            "DescribeCollection", describe_collection, CollectionId=collection_id
+        )
+
+    def delete_collection(self, collection_id: str) -> None:
+        from facedesk.service.operations import delete_collection
+
+        self._operation("DeleteCollection", delete_collection, CollectionId=collection_id)
 
     def rename_collection(self, collection_id: str, display_name: str) -> None:
         """Show the collection under another name; its CollectionId does not change."""
@@ -181,6 +256,78 @@ class Library:
                     if f.image_id == image_id and f.external_image_id == external_image_id
                 )
         return summaries, faces
+
+    def delete_faces(self, collection_id: str, face_ids: Sequence[str]) -> FaceDeletion:
+        """DeleteFaces on any number of faces (in requests of at most 4096). A person's
+        faces are kept, as Rekognition keeps them (``ASSOCIATED_TO_AN_EXISTING_USER``)."""
+        from facedesk.service.operations import delete_faces
+
+        ids = list(face_ids)
+        deleted: list[str] = []
+        refused: list[dict[str, Any]] = []
+        for start in range(0, len(ids), DELETE_CHUNK):
+            resp = self._operation(
+                "DeleteFaces",
+                delete_faces,
+                CollectionId=collection_id,
+                FaceIds=ids[start : start + DELETE_CHUNK],
+            )
+            deleted.extend(resp.get("DeletedFaces", []))
+            refused.extend(resp.get("UnsuccessfulFaceDeletions", []))
+        return FaceDeletion(deleted, refused)
+
+    # -- search --------------------------------------------------------------------------
+    def search_by_image(
+        self, collection_id: str, image: bytes, threshold: float, max_faces: int
+    ) -> FaceSearch:
+        """SearchFacesByImage: the faces most like the largest face in ``image``."""
+        from facedesk.service.search import search_faces_by_image
+
+        resp = self._operation(
+            "SearchFacesByImage",
+            search_faces_by_image,
+            CollectionId=collection_id,
+            Image={"Bytes": image},
+            FaceMatchThreshold=threshold,
+            MaxFaces=max_faces,
+        )
+        return FaceSearch(
+            resp.get("SearchedFaceBoundingBox"),
+            resp.get("SearchedFaceConfidence"),
+            None,
+            tuple(resp.get("FaceMatches", [])),
+        )
+
+    def search_by_face(
+        self, collection_id: str, face_id: str, threshold: float, max_faces: int
+    ) -> FaceSearch:
+        """SearchFaces: the collection's faces most like a stored face (itself left out)."""
+        from facedesk.service.search import search_faces
+        from facedesk.storage.library_queries import face_without_embedding
+
+        resp = self._operation(
+            "SearchFaces",
+            search_faces,
+            CollectionId=collection_id,
+            FaceId=face_id,
+            FaceMatchThreshold=threshold,
+            MaxFaces=max_faces,
+        )
+        with self._ctx.db.unit_of_work(read_only=True) as uow:
+            face = face_without_embedding(uow, collection_id, face_id)
+        if face is None:  # deleted between the two reads: the matches still stand
+            return FaceSearch(None, None, None, tuple(resp.get("FaceMatches", [])))
+        return FaceSearch(
+            face.bounding_box.to_dict(),
+            face.confidence,
+            face.image_id,
+            tuple(resp.get("FaceMatches", [])),
+        )
+
+    # -- people --------------------------------------------------------------------------
+    def people_with_counts(self, collection_id: str) -> list[UserInfo]:
+        """Every person of the collection with their face count and name, in one query."""
+        return self.people.people(collection_id)
 
     # -- corrections ---------------------------------------------------------------------
     def draw_face(

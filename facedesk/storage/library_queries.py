@@ -1,0 +1,59 @@
+"""Read-side queries for the app's Library that no repository answers in one statement.
+
+Each takes the unit of work it runs in and returns facedesk.core shapes. Kept apart from
+the repositories (which the writes go through) so that the GUI's reads can grow without
+touching them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from sqlalchemy import select
+
+from facedesk.core.types import BoundingBox, StoredFace
+from facedesk.storage.orm import CollectionRow, FaceRow, UserRow
+
+if TYPE_CHECKING:
+    from facedesk.storage.unit_of_work import UnitOfWork
+
+_NO_EMBEDDING = np.zeros(0, dtype=np.float32)
+
+
+def face_without_embedding(uow: UnitOfWork, collection_id: str, face_id: str) -> StoredFace | None:
+    """One stored face (box, photo, person) in one query, its descriptor left unread:
+    what a search by a stored face shows beside its matches. None when the collection or
+    the face is unknown."""
+    row = uow.session.execute(
+        select(
+            FaceRow.image_id,
+            FaceRow.external_image_id,
+            FaceRow.box_left,
+            FaceRow.box_top,
+            FaceRow.box_width,
+            FaceRow.box_height,
+            FaceRow.confidence,
+            FaceRow.model_version,
+            UserRow.user_id,
+            FaceRow.indexed_at,
+        )
+        .join(CollectionRow, CollectionRow.pk == FaceRow.collection_pk)
+        .outerjoin(UserRow, UserRow.pk == FaceRow.user_pk)
+        .where(CollectionRow.collection_id == collection_id, FaceRow.face_id == face_id)
+    ).first()
+    if row is None:
+        return None
+    image_id, ext, left, top, width, height, confidence, version, user_id, at = row
+    return StoredFace(
+        face_id=face_id,
+        collection_id=collection_id,
+        image_id=image_id,
+        external_image_id=ext,
+        bounding_box=BoundingBox(left=left, top=top, width=width, height=height),
+        confidence=confidence,
+        model_version=version,
+        embedding=_NO_EMBEDDING,
+        user_id=user_id,
+        indexed_at=at,
+    )

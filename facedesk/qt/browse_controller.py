@@ -11,7 +11,7 @@ from facedesk.qt.documents import PhotoDocument, overlays
 from facedesk.qt.models.face_list_model import FaceListing, FaceQuery, FaceSource
 from facedesk.qt.models.photo_list_model import PhotoListing, PhotoSource
 from facedesk.qt.workers.runner import TaskRunner
-from facedesk.service.library import FaceDeletion
+from facedesk.service.library_ops import FaceDeletion
 
 
 class BrowseController(ControllerBase):

@@ -24,7 +24,8 @@ from facedesk.qt.models.file_result_model import eta_seconds, summary_text
 from facedesk.qt.models.match_list_model import MatchItem
 from facedesk.qt.workers.runner import TaskRunner
 from facedesk.service.indexing import IndexOptions
-from facedesk.service.library import FaceSearch, Library
+from facedesk.service.library import Library
+from facedesk.service.library_ops import FaceSearch
 
 DEFAULT_COLLECTION = "photos"
 

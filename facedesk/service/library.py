@@ -3,7 +3,7 @@
 The GUI talks to this typed ``Library`` only; the boto3-shaped client stays for scripts
 and the command line. The Rekognition operations the app runs (DeleteFaces,
 SearchFaces, ...) go through the same request validation and service functions as the
-client's, so their limits and errors are the same.
+client's, so their limits and errors are the same (``library_ops``).
 
 The grids page through storage so that a view shows its first rows after one short query,
 whatever the size of the collection: faces with a keyset cursor (``faces_page``), photos
@@ -14,11 +14,10 @@ through their ids in display order (``image_order`` then ``images_by_id``). ``fa
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from facedesk.core.errors import ClientError, InvalidParameterException
+from facedesk.core.errors import InvalidParameterException
 from facedesk.core.names import normalise_display_name
 from facedesk.core.progress import CancelToken, ProgressEvent
 from facedesk.core.types import (
@@ -29,10 +28,11 @@ from facedesk.core.types import (
     StoredFace,
     UserInfo,
 )
-from facedesk.service import face_edits
+from facedesk.service import face_edits, library_ops
 from facedesk.service.context import ServiceContext
 from facedesk.service.index_faces import MAX_FACES_PER_IMAGE
 from facedesk.service.indexing import IndexOptions, iter_index_files
+from facedesk.service.library_ops import FaceDeletion, FaceSearch
 from facedesk.service.operations import add_collection
 
 if TYPE_CHECKING:  # storage pulls in SQLAlchemy: load it when a query runs, not on import
@@ -43,27 +43,6 @@ if TYPE_CHECKING:  # storage pulls in SQLAlchemy: load it when a query runs, not
 FaceCursor: TypeAlias = "FaceGridKey"
 
 FACE_PAGE = 512
-DELETE_CHUNK = 4096  # DeleteFaces takes at most 4096 FaceIds a request
-
-
-@dataclass(frozen=True)
-class FaceDeletion:
-    """What DeleteFaces did: the FaceIds deleted, and Rekognition's
-    ``UnsuccessfulFaceDeletions`` entries for those it kept (each with its Reasons)."""
-
-    deleted: list[str]
-    refused: list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class FaceSearch:
-    """A search's searched face (box and confidence, Rekognition's shapes) and its
-    ``FaceMatches`` (Similarity and Face dicts), best first."""
-
-    searched_box: dict[str, float] | None
-    searched_confidence: float | None
-    searched_image_id: str | None
-    matches: tuple[dict[str, Any], ...]
 
 
 class Library:
@@ -87,21 +66,6 @@ class Library:
 
         return PeopleGroups(self._ctx)
 
-    def _operation(
-        self,
-        name: str,
-        function: Callable[[ServiceContext, dict[str, Any]], dict[str, Any]],
-        **request: Any,
-    ) -> dict[str, Any]:
-        """A Rekognition operation as the client runs it: the request validated against
-        the model first, errors named after the operation."""
-        from facedesk.service.validation import validate_request
-
-        try:
-            return function(self._ctx, validate_request(name, request))
-        except ClientError as exc:
-            raise exc.with_operation(name) from None
-
     # -- collections ---------------------------------------------------------------------
     def collections(self) -> list[CollectionInfo]:
         """Every collection with its face and user counts and display name, in one query."""
@@ -124,16 +88,10 @@ class Library:
 
     def describe_collection(self, collection_id: str) -> dict[str, Any]:
         """DescribeCollection's response (what "Copy DescribeCollection JSON" copies)."""
-        from facedesk.service.operations import describe_collection
-
-        return self._operation(
-            "DescribeCollection", describe_collection, CollectionId=collection_id
-        )
+        return library_ops.describe_collection(self._ctx, collection_id)
 
     def delete_collection(self, collection_id: str) -> None:
-        from facedesk.service.operations import delete_collection
-
-        self._operation("DeleteCollection", delete_collection, CollectionId=collection_id)
+        library_ops.delete_collection(self._ctx, collection_id)
 
     def rename_collection(self, collection_id: str, display_name: str) -> None:
         """Show the collection under another name; its CollectionId does not change."""
@@ -260,69 +218,21 @@ class Library:
     def delete_faces(self, collection_id: str, face_ids: Sequence[str]) -> FaceDeletion:
         """DeleteFaces on any number of faces (in requests of at most 4096). A person's
         faces are kept, as Rekognition keeps them (``ASSOCIATED_TO_AN_EXISTING_USER``)."""
-        from facedesk.service.operations import delete_faces
-
-        ids = list(face_ids)
-        deleted: list[str] = []
-        refused: list[dict[str, Any]] = []
-        for start in range(0, len(ids), DELETE_CHUNK):
-            resp = self._operation(
-                "DeleteFaces",
-                delete_faces,
-                CollectionId=collection_id,
-                FaceIds=ids[start : start + DELETE_CHUNK],
-            )
-            deleted.extend(resp.get("DeletedFaces", []))
-            refused.extend(resp.get("UnsuccessfulFaceDeletions", []))
-        return FaceDeletion(deleted, refused)
+        return library_ops.delete_faces(self._ctx, collection_id, face_ids)
 
     # -- search --------------------------------------------------------------------------
     def search_by_image(
         self, collection_id: str, image: bytes, threshold: float, max_faces: int
     ) -> FaceSearch:
         """SearchFacesByImage: the faces most like the largest face in ``image``."""
-        from facedesk.service.search import search_faces_by_image
-
-        resp = self._operation(
-            "SearchFacesByImage",
-            search_faces_by_image,
-            CollectionId=collection_id,
-            Image={"Bytes": image},
-            FaceMatchThreshold=threshold,
-            MaxFaces=max_faces,
-        )
-        return FaceSearch(
-            resp.get("SearchedFaceBoundingBox"),
-            resp.get("SearchedFaceConfidence"),
-            None,
-            tuple(resp.get("FaceMatches", [])),
-        )
+        return library_ops.search_by_image(self._ctx, collection_id, image, threshold, max_faces)
 
     def search_by_face(
         self, collection_id: str, face_id: str, threshold: float, max_faces: int
     ) -> FaceSearch:
-        """SearchFaces: the collection's faces most like a stored face (itself left out)."""
-        from facedesk.service.search import search_faces
-        from facedesk.storage.library_queries import face_without_embedding
-
-        resp = self._operation(
-            "SearchFaces",
-            search_faces,
-            CollectionId=collection_id,
-            FaceId=face_id,
-            FaceMatchThreshold=threshold,
-            MaxFaces=max_faces,
-        )
-        with self._ctx.db.unit_of_work(read_only=True) as uow:
-            face = face_without_embedding(uow, collection_id, face_id)
-        if face is None:  # deleted between the two reads: the matches still stand
-            return FaceSearch(None, None, None, tuple(resp.get("FaceMatches", [])))
-        return FaceSearch(
-            face.bounding_box.to_dict(),
-            face.confidence,
-            face.image_id,
-            tuple(resp.get("FaceMatches", [])),
-        )
+        """SearchFaces: the collection's faces most like a stored face (itself left out),
+        with the stored face's box and photo."""
+        return library_ops.search_by_face(self._ctx, collection_id, face_id, threshold, max_faces)
 
     # -- people --------------------------------------------------------------------------
     def people_with_counts(self, collection_id: str) -> list[UserInfo]:

@@ -138,10 +138,23 @@ class ControllerBase(QObject):
         fn: Callable[..., Any],
         *args: Any,
         done: Callable[[Any], None] | None = None,
+        progress: Callable[[list[Any]], None] | None = None,
         failed_title: str = "Operation failed",
+        cancel: CancelToken | None = None,
+        finished: Callable[[], None] | None = None,
     ) -> TaskRunner:
-        """Run ``fn(*args)`` on the pool; ``done`` gets its result on the UI thread."""
-        return self._run(fn, *args, done=done, failed_title=failed_title)
+        """Run ``fn(*args)`` on the pool; ``done`` gets its result and ``progress`` the
+        batches a generator yields, on the UI thread; a failure becomes an error dialog
+        titled ``failed_title``; ``finished`` comes last, whatever happened."""
+        return self._run(
+            fn,
+            *args,
+            done=done,
+            progress=progress,
+            failed_title=failed_title,
+            cancel=cancel,
+            finished=finished,
+        )
 
     def shutdown(self) -> None:
         """Cancel everything and wait for the pools (window closing, tests' teardown)."""

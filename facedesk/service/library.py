@@ -37,6 +37,8 @@ from facedesk.service.operations import add_collection
 
 if TYPE_CHECKING:  # storage pulls in SQLAlchemy: load it when a query runs, not on import
     from facedesk.service.people import PeopleGroups
+    from facedesk.service.xmp_export import ExportOptions
+    from facedesk.service.xmp_import import ImportReceipt
     from facedesk.storage.repositories import FaceGridKey
 
 # Opaque to callers: hand back what the previous page returned.
@@ -269,6 +271,32 @@ class Library:
         box: Mapping[str, float],
     ) -> None:
         face_edits.undo_not_a_face(self._ctx, collection_id, image_id, external_image_id, dict(box))
+
+    # -- face regions in XMP sidecars (digiKam, Lightroom) --------------------------------
+    def iter_export_xmp(
+        self, collection_id: str, options: ExportOptions, cancel: CancelToken | None = None
+    ) -> Iterator[ProgressEvent]:
+        """Write the collection's faces and names beside its photos (service.xmp_export)."""
+        from facedesk.service.xmp_export import iter_export_xmp
+
+        return iter_export_xmp(self._ctx, collection_id, (), options, cancel)
+
+    def iter_import_xmp(
+        self,
+        collection_id: str,
+        paths: Sequence[str | os.PathLike[str]],
+        receipt: ImportReceipt,
+        cancel: CancelToken | None = None,
+    ) -> Iterator[ProgressEvent]:
+        """Name faces from the regions in photos' XMP; ``receipt`` collects what changed."""
+        from facedesk.service.xmp_import import iter_import_xmp
+
+        return iter_import_xmp(self._ctx, collection_id, paths, receipt, cancel)
+
+    def undo_import(self, receipt: ImportReceipt) -> dict[str, int]:
+        from facedesk.service.xmp_import import undo_import
+
+        return undo_import(self._ctx, receipt)
 
     # -- batches -------------------------------------------------------------------------
     def iter_index_files(

@@ -238,8 +238,15 @@ class Library:
 
     # -- people --------------------------------------------------------------------------
     def people_with_counts(self, collection_id: str) -> list[UserInfo]:
-        """Every person of the collection with their face count and name, in one query."""
-        return self.people.people(collection_id)
+        """Every person of the collection, in creation order, with their face count and
+        name: one grouped query (``PeopleGroups.people`` gives the same list)."""
+        from facedesk.storage.library_queries import people_with_counts
+
+        with self._ctx.db.unit_of_work(read_only=True) as uow:
+            people = people_with_counts(uow, collection_id)
+            if not people:
+                uow.collections.ensure(collection_id)  # unknown: ResourceNotFoundException
+            return people
 
     # -- corrections ---------------------------------------------------------------------
     def draw_face(

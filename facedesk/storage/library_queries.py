@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from facedesk.core.types import BoundingBox, StoredFace
+from facedesk.core.types import BoundingBox, StoredFace, UserInfo
 from facedesk.storage.orm import CollectionRow, FaceRow, UserRow
 
 if TYPE_CHECKING:
@@ -57,3 +57,39 @@ def face_without_embedding(uow: UnitOfWork, collection_id: str, face_id: str) ->
         user_id=user_id,
         indexed_at=at,
     )
+
+
+def people_with_counts(uow: UnitOfWork, collection_id: str) -> list[UserInfo]:
+    """Every user (person) of the collection in creation order, with its face count,
+    display name, hidden flag and cover, in one grouped query (the users repository
+    pages a thousand at a time with a count subquery per user). Empty for an unknown
+    collection: the caller tells that apart."""
+    rows = uow.session.execute(
+        select(
+            UserRow.user_id,
+            UserRow.status,
+            UserRow.created_at,
+            func.count(FaceRow.face_id),
+            UserRow.display_name,
+            UserRow.hidden,
+            UserRow.cover_face_id,
+        )
+        .join(CollectionRow, CollectionRow.pk == UserRow.collection_pk)
+        .outerjoin(FaceRow, FaceRow.user_pk == UserRow.pk)
+        .where(CollectionRow.collection_id == collection_id)
+        .group_by(UserRow.pk)
+        .order_by(UserRow.pk)
+    )
+    return [
+        UserInfo(
+            collection_id=collection_id,
+            user_id=user_id,
+            status=status,
+            face_count=int(count),
+            created_at=created_at,
+            display_name=display_name,
+            hidden=bool(hidden),
+            cover_face_id=cover,
+        )
+        for user_id, status, created_at, count, display_name, hidden, cover in rows
+    ]

@@ -123,3 +123,33 @@ def test_delete_faces_keeps_a_persons_faces_and_says_why(tmp_path: Path, testdat
 
 def _faces_of(client: Any, cid: str) -> list[dict[str, Any]]:
     return list(client.list_faces(CollectionId=cid, MaxResults=4096)["Faces"])
+
+
+def test_people_with_counts_is_one_query_with_what_people_lists(
+    tmp_path: Path, testdata: Path
+) -> None:
+    with facedesk.client(database=str(tmp_path / "p.db")) as client:
+        client.create_collection(CollectionId="p")
+        client.index_faces(
+            CollectionId="p",
+            Image={"Bytes": (testdata / "real/dlib/bald_guys.jpg").read_bytes()},
+        )
+        ids = [f["FaceId"] for f in _faces_of(client, "p")]
+        for user, faces in (("zed", ids[:3]), ("amy", ids[3:4]), ("nobody", [])):
+            client.create_user(CollectionId="p", UserId=user)
+            if faces:
+                client.associate_faces(CollectionId="p", UserId=user, FaceIds=faces)
+        lib = client.library
+        lib.people.rename("p", "amy", "Amy Ångström")
+        lib.people.hide("p", "zed")
+        people = lib.people_with_counts("p")
+        assert people == lib.people.people("p")  # same list, same order, same fields
+        assert [(p.user_id, p.face_count, p.name, p.hidden) for p in people] == [
+            ("zed", 3, "zed", True),
+            ("amy", 1, "Amy Ångström", False),
+            ("nobody", 0, "nobody", False),
+        ]
+        client.create_collection(CollectionId="empty")
+        assert lib.people_with_counts("empty") == []
+        with pytest.raises(ResourceNotFoundException):
+            lib.people_with_counts("missing")

@@ -61,23 +61,28 @@ def face_without_embedding(uow: UnitOfWork, collection_id: str, face_id: str) ->
 
 def people_with_counts(uow: UnitOfWork, collection_id: str) -> list[UserInfo]:
     """Every user (person) of the collection in creation order, with its face count,
-    display name, hidden flag and cover, in one grouped query (the users repository
-    pages a thousand at a time with a count subquery per user). Empty for an unknown
-    collection: the caller tells that apart."""
+    display name, hidden flag and cover, in one statement (the users repository pages a
+    thousand at a time). Empty for an unknown collection: the caller tells that apart."""
+    # A count per user from the index on faces.user_pk: in SQLite ~3x faster than an
+    # outer join grouped by user (measured at 5k people x 20 faces, bench/library_reads.py).
+    faces = (
+        select(func.count())
+        .where(FaceRow.user_pk == UserRow.pk)
+        .correlate(UserRow)
+        .scalar_subquery()
+    )
     rows = uow.session.execute(
         select(
             UserRow.user_id,
             UserRow.status,
             UserRow.created_at,
-            func.count(FaceRow.face_id),
+            faces,
             UserRow.display_name,
             UserRow.hidden,
             UserRow.cover_face_id,
         )
         .join(CollectionRow, CollectionRow.pk == UserRow.collection_pk)
-        .outerjoin(FaceRow, FaceRow.user_pk == UserRow.pk)
         .where(CollectionRow.collection_id == collection_id)
-        .group_by(UserRow.pk)
         .order_by(UserRow.pk)
     )
     return [

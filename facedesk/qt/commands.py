@@ -1,31 +1,82 @@
 """What menu items, shortcuts and buttons do: dialogs and confirmations, then the controller.
 
-Kept apart from MainWindow (layout only) and from the controller (no widgets there).
+Kept apart from MainWindow (layout only) and from the controller (no widgets there). The
+window is reached through ``CommandHost``, a protocol of what the commands act on, so
+this module does not import the window (which imports it).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtGui import QAction, QUndoStack
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QMessageBox,
+    QStatusBar,
+    QWidget,
+)
 
 from facedesk.qt.controller import MainController
 from facedesk.qt.documents import FaceOverlay
+from facedesk.qt.people_controller import PeopleController
 from facedesk.qt.settings import AppSettings
 from facedesk.qt.views.about_dialog import show_about
 from facedesk.qt.views.collection_name_dialog import CollectionNameDialog
+from facedesk.qt.views.faces_view import FacesView
 from facedesk.qt.views.index_options_dialog import IndexOptionsDialog
+from facedesk.qt.views.inspector import Inspector
+from facedesk.qt.views.people_view import PeopleView
+from facedesk.qt.views.photo_viewer import PhotoViewer
+from facedesk.qt.views.photos_view import PhotosView
+from facedesk.qt.views.search_panel import SearchPanel
 from facedesk.qt.xmp_transfer import TARGET_LABELS, XmpTransfer, show_summary
-
-if TYPE_CHECKING:
-    from facedesk.qt.main_window import MainWindow
 
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp *.tif *.tiff *.bmp *.gif);;All files (*)"
 
 
+class CommandHost(Protocol):
+    """What the commands act on in the main window: its views and docks, its two undo
+    histories, the checkable actions, and the window itself (dialogs' parent, status
+    bar, view switching, closing)."""
+
+    @property
+    def photos_view(self) -> PhotosView: ...
+    @property
+    def faces_view(self) -> FacesView: ...
+    @property
+    def viewer(self) -> PhotoViewer: ...
+    @property
+    def people_view(self) -> PeopleView: ...
+    @property
+    def people_controller(self) -> PeopleController: ...
+    @property
+    def inspector(self) -> Inspector: ...
+    @property
+    def inspector_dock(self) -> QDockWidget: ...
+    @property
+    def search_panel(self) -> SearchPanel: ...
+    @property
+    def search_dock(self) -> QDockWidget: ...
+    @property
+    def undo_stack(self) -> QUndoStack: ...
+    @property
+    def action_map(self) -> dict[str, QAction]: ...
+
+    def window(self) -> QWidget: ...  # QWidget's own: the top-level widget, dialogs' parent
+
+    def statusBar(self) -> QStatusBar: ...  # QMainWindow's own
+    def close(self) -> bool: ...
+    def current_view(self) -> str: ...
+    def show_view(self, name: str) -> None: ...
+    def step_photo(self, step: int) -> None: ...
+
+
 class Commands:
     def __init__(
-        self, window: MainWindow, controller: MainController, settings: AppSettings
+        self, window: CommandHost, controller: MainController, settings: AppSettings
     ) -> None:
         self.w = window
         self.c = controller
@@ -36,13 +87,13 @@ class Commands:
     # -- File ----------------------------------------------------------------------------
     def add_photos(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(
-            self.w, "Add photos", self._last_dir(), IMAGE_FILTER
+            self.w.window(), "Add photos", self._last_dir(), IMAGE_FILTER
         )
         self._index_after_options(paths)
 
     def add_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(
-            self.w, "Add a folder of photos", self._last_dir()
+            self.w.window(), "Add a folder of photos", self._last_dir()
         )
         self._index_after_options([folder] if folder else [])
 
@@ -52,7 +103,7 @@ class Commands:
         from pathlib import Path
 
         self.settings.set_value("last_dir", str(Path(paths[0]).parent))
-        dialog = IndexOptionsDialog(self.settings.index_settings(), self.w)
+        dialog = IndexOptionsDialog(self.settings.index_settings(), self.w.window())
         if dialog.exec():
             self.settings.set_index_settings(dialog.settings())
             self.index_paths(paths)
@@ -63,21 +114,21 @@ class Commands:
         self.c.index_paths(paths, options, collection_id or None)
 
     def edit_index_options(self) -> None:
-        dialog = IndexOptionsDialog(self.settings.index_settings(), self.w)
+        dialog = IndexOptionsDialog(self.settings.index_settings(), self.w.window())
         if dialog.exec():
             self.settings.set_index_settings(dialog.settings())
 
     def _xmp(self) -> XmpTransfer:
         transfer = getattr(self, "_xmp_transfer", None)
         if transfer is None:
-            transfer = self._xmp_transfer = XmpTransfer(self.c, self.w)
+            transfer = self._xmp_transfer = XmpTransfer(self.c, self.w.window())
             transfer.done.connect(self._xmp_done)
         return transfer
 
     def _xmp_done(self, kind: str, results: list[dict[str, object]]) -> None:
         if kind == "import":
             self.c.refresh_people()
-        show_summary(self.w, self._xmp(), kind, results)
+        show_summary(self.w.window(), self._xmp(), kind, results)
 
     def export_xmp(self) -> None:
         cid = self.c.current_collection
@@ -85,7 +136,7 @@ class Commands:
             return
         labels = list(TARGET_LABELS.values())
         label, ok = QInputDialog.getItem(
-            self.w,
+            self.w.window(),
             "Export face regions",
             f"Write the faces and names of “{cid}” to:",
             labels,
@@ -96,7 +147,7 @@ class Commands:
             return
         target = next(k for k, v in TARGET_LABELS.items() if v == label)
         unnamed = QMessageBox.question(
-            self.w,
+            self.w.window(),
             "Export face regions",
             "Also write regions for faces that have no name yet?",
         )
@@ -107,7 +158,7 @@ class Commands:
         cid = self.c.current_collection
         folder = (
             QFileDialog.getExistingDirectory(
-                self.w, "Import face regions from a folder", self._last_dir()
+                self.w.window(), "Import face regions from a folder", self._last_dir()
             )
             if cid
             else ""
@@ -117,7 +168,7 @@ class Commands:
 
     def new_collection(self) -> None:
         taken = [c.collection_id for c in self.c.collections.collections()]
-        dialog = CollectionNameDialog(taken, self.w, versions=_model_choices())
+        dialog = CollectionNameDialog(taken, self.w.window(), versions=_model_choices())
         if dialog.exec() and dialog.display_name():
             self.c.create_named_collection(dialog.display_name(), dialog.model_version())
 
@@ -127,7 +178,7 @@ class Commands:
         if info is None:
             return
         dialog = CollectionNameDialog(
-            [], self.w, title="Rename collection", name=info.shown_name, fixed_id=cid
+            [], self.w.window(), title="Rename collection", name=info.shown_name, fixed_id=cid
         )
         if dialog.exec() and dialog.display_name():
             self.c.rename_collection(cid, dialog.display_name())
@@ -139,7 +190,7 @@ class Commands:
         info = next((c for c in self.c.collections.collections() if c.collection_id == cid), None)
         n = info.face_count if info else 0
         answer = QMessageBox.warning(
-            self.w,
+            self.w.window(),
             "Delete collection",
             f"Delete the collection “{cid}” and its {n:,} face{'s' if n != 1 else ''}?\n\n"
             "Your photo files are not touched, but the faces, people and index records "
@@ -162,7 +213,7 @@ class Commands:
             self.w.statusBar().showMessage("Select faces to delete first", 3000)
             return
         answer = QMessageBox.question(
-            self.w,
+            self.w.window(),
             "Delete faces",
             f"Delete {len(ids)} face{'s' if len(ids) != 1 else ''} "
             f"from “{self.c.current_collection}”?"
@@ -191,7 +242,7 @@ class Commands:
 
     def search_by_photo(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self.w, "Search by photo", self._last_dir(), IMAGE_FILTER
+            self.w.window(), "Search by photo", self._last_dir(), IMAGE_FILTER
         )
         if path:
             self.w.search_dock.raise_()
@@ -204,7 +255,7 @@ class Commands:
             self.w.statusBar().showMessage("Select the faces of the new person first", 4000)
             return
         text, ok = QInputDialog.getText(
-            self.w,
+            self.w.window(),
             "New person",
             f"Name for this person ({len(ids)} selected face{'s' if len(ids) != 1 else ''}):",
         )
@@ -284,7 +335,7 @@ class Commands:
             version = default_model_version()
         except ImportError:
             version = "unknown"
-        show_about(self.w, version)
+        show_about(self.w.window(), version)
 
     # -- from views ----------------------------------------------------------------------
     def open_face(self, face: FaceOverlay) -> None:
@@ -314,7 +365,7 @@ def _model_choices() -> list[tuple[str, str]]:
     ]
 
 
-def confirm_close_while_indexing(window: MainWindow) -> bool:
+def confirm_close_while_indexing(window: QWidget) -> bool:
     answer = QMessageBox.question(
         window,
         "Indexing is running",

@@ -177,7 +177,7 @@ class ContextMenus:
         cid = str(index.data(IdRole))
 
         def describe() -> None:
-            copy_json(c.client.describe_collection(CollectionId=cid))
+            copy_json(c.library.describe_collection(cid))
 
         return [
             ("Show", lambda: c.select_collection(cid)),

@@ -63,7 +63,7 @@ class MainWindow(QMainWindow):
         self.photos_view = PhotosView(c.photos)
         self.faces_view = FacesView(c.faces)
         self.viewer = PhotoViewer()
-        self.people_controller = PeopleController(c.client, c.pool, self)
+        self.people_controller = PeopleController(c.library, c.pool, self)
         self.people_view = PeopleView(self.people_controller)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from facedesk.qt.models.people_tile_model import PeopleTile, PeopleTileModel
 from facedesk.qt.workers.runner import ErrorInfo, TaskRunner
+from facedesk.service.library import Library
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class PeopleSnapshot:
     groups: list[PeopleTile]  # groups largest first, then lone faces
 
 
-def load_snapshot(client: Any, collection_id: str, suggest: bool = True) -> PeopleSnapshot:
+def load_snapshot(client: Library, collection_id: str, suggest: bool = True) -> PeopleSnapshot:
     """Everything the People view shows, read in a worker thread (JPEG bytes, no QPixmap).
     Without ``suggest`` the groups come without "Is this ...?" (much faster with thousands
     of people: the view shows first, the suggestions follow)."""
@@ -34,7 +35,7 @@ def load_snapshot(client: Any, collection_id: str, suggest: bool = True) -> Peop
     names = {p.user_id: p.name for p in everyone}
     covers = people_api.covers(collection_id)
     firsts = [g.face_ids[0] for g in listing.groups] + list(listing.ungrouped)
-    thumbs = client.library.face_thumbnails(collection_id, [*covers.values(), *firsts])
+    thumbs = client.face_thumbnails(collection_id, [*covers.values(), *firsts])
     people_tiles = [
         PeopleTile(
             "person",
@@ -83,13 +84,13 @@ def load_snapshot(client: Any, collection_id: str, suggest: bool = True) -> Peop
 
 
 def load_person_page(
-    client: Any, collection_id: str, user_id: str
+    client: Library, collection_id: str, user_id: str
 ) -> tuple[str, list[PeopleTile], int]:
     """A person's faces, least like the person first, and how many faces are suggested."""
     from facedesk.service.person_page import person_faces
 
     scored = person_faces(client.context, collection_id, user_id)
-    thumbs = client.library.face_thumbnails(collection_id, [s.face_id for s in scored])
+    thumbs = client.face_thumbnails(collection_id, [s.face_id for s in scored])
     tiles = [
         PeopleTile(
             "face",
@@ -112,7 +113,9 @@ class PeopleController(QObject):
     acted = Signal()  # an undoable people action was started
     failed = Signal(str, str)
 
-    def __init__(self, client: Any, pool: QThreadPool | None = None, parent: Any = None) -> None:
+    def __init__(
+        self, client: Library, pool: QThreadPool | None = None, parent: Any = None
+    ) -> None:
         super().__init__(parent)
         self.client = client
         self.pool = pool or QThreadPool.globalInstance()

@@ -94,7 +94,7 @@ class XmpTransfer(QObject):
             self.progress = None
             self.done.emit(kind, results)
 
-        return self._c._run(  # the controller's one runner plumbing (errors become dialogs)
+        return self._c.run_task(  # the controller's one runner plumbing (errors become dialogs)
             lambda: work,
             progress=progressed,
             finished=finished,
@@ -103,30 +103,28 @@ class XmpTransfer(QObject):
         )
 
     def start_export(self, collection_id: str, target: str, include_unnamed: bool) -> TaskRunner:
-        from facedesk.service.xmp_export import ExportOptions, iter_export_xmp
+        from facedesk.service.xmp_export import ExportOptions
 
         token = CancelToken()
         options = ExportOptions(target=target, include_unnamed=include_unnamed)
-        work = iter_export_xmp(self._c.client.context, collection_id, (), options, token)
+        work = self._c.library.iter_export_xmp(collection_id, options, token)
         return self._start("export", work, token)
 
     def start_import(self, collection_id: str, paths: Sequence[str]) -> TaskRunner:
-        from facedesk.service.xmp_import import ImportReceipt, iter_import_xmp
+        from facedesk.service.xmp_import import ImportReceipt
 
         token = CancelToken()
         self.receipt = ImportReceipt(collection_id)
-        work = iter_import_xmp(self._c.client.context, collection_id, paths, self.receipt, token)
+        work = self._c.library.iter_import_xmp(collection_id, paths, self.receipt, token)
         return self._start("import", work, token)
 
     def undo_last_import(self) -> TaskRunner | None:
-        from facedesk.service.xmp_import import undo_import
-
         receipt, self.receipt = self.receipt, None
         if receipt is None:
             return None
-        ctx = self._c.client.context
-        return self._c._run(
-            lambda: undo_import(ctx, receipt),
+        return self._c.run_task(
+            self._c.library.undo_import,
+            receipt,
             done=lambda _counts: self._c.refresh_people(),
             failed_title="Undo import",
         )

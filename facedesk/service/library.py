@@ -1,4 +1,9 @@
-"""App-level queries beyond Rekognition: photos, index records, thumbnails, batches.
+"""The app's one service: collections, people, photos, faces, searches, indexing.
+
+The GUI talks to this typed ``Library`` only; the boto3-shaped client stays for scripts
+and the command line. The Rekognition operations the app runs (DeleteFaces,
+SearchFaces, ...) go through the same request validation and service functions as the
+client's, so their limits and errors are the same (``library_ops``).
 
 The grids page through storage so that a view shows its first rows after one short query,
 whatever the size of the collection: faces with a keyset cursor (``faces_page``), photos
@@ -15,14 +20,25 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from facedesk.core.errors import InvalidParameterException
 from facedesk.core.names import normalise_display_name
 from facedesk.core.progress import CancelToken, ProgressEvent
-from facedesk.core.types import BoundingBox, CollectionInfo, ImageSummary, IndexRecord, StoredFace
-from facedesk.service import face_edits
+from facedesk.core.types import (
+    BoundingBox,
+    CollectionInfo,
+    ImageSummary,
+    IndexRecord,
+    StoredFace,
+    UserInfo,
+)
+from facedesk.service import face_edits, library_ops
 from facedesk.service.context import ServiceContext
 from facedesk.service.index_faces import MAX_FACES_PER_IMAGE
 from facedesk.service.indexing import IndexOptions, iter_index_files
+from facedesk.service.library_ops import FaceDeletion, FaceSearch
 from facedesk.service.operations import add_collection
 
 if TYPE_CHECKING:  # storage pulls in SQLAlchemy: load it when a query runs, not on import
+    from facedesk.service.people import PeopleGroups
+    from facedesk.service.xmp_export import ExportOptions
+    from facedesk.service.xmp_import import ImportReceipt
     from facedesk.storage.repositories import FaceGridKey
 
 # Opaque to callers: hand back what the previous page returned.
@@ -39,6 +55,18 @@ class Library:
     def database_path(self) -> str:
         """The library's file or URL, for display: a URL's password is masked."""
         return _without_password(self._ctx.database_url)
+
+    @property
+    def context(self) -> ServiceContext:
+        """The service context, for the service functions that take it (people groups)."""
+        return self._ctx
+
+    @property
+    def people(self) -> PeopleGroups:
+        """People beyond Rekognition's users: names, groups, suggestions, undo."""
+        from facedesk.service.people import PeopleGroups
+
+        return PeopleGroups(self._ctx)
 
     # -- collections ---------------------------------------------------------------------
     def collections(self) -> list[CollectionInfo]:
@@ -59,6 +87,13 @@ class Library:
         if name is None and not collection_id:
             raise InvalidParameterException("A collection needs a name.")
         return add_collection(self._ctx, collection_id, name, model_version)
+
+    def describe_collection(self, collection_id: str) -> dict[str, Any]:
+        """DescribeCollection's response (what "Copy DescribeCollection JSON" copies)."""
+        return library_ops.describe_collection(self._ctx, collection_id)
+
+    def delete_collection(self, collection_id: str) -> None:
+        library_ops.delete_collection(self._ctx, collection_id)
 
     def rename_collection(self, collection_id: str, display_name: str) -> None:
         """Show the collection under another name; its CollectionId does not change."""
@@ -182,6 +217,37 @@ class Library:
                 )
         return summaries, faces
 
+    def delete_faces(self, collection_id: str, face_ids: Sequence[str]) -> FaceDeletion:
+        """DeleteFaces on any number of faces (in requests of at most 4096). A person's
+        faces are kept, as Rekognition keeps them (``ASSOCIATED_TO_AN_EXISTING_USER``)."""
+        return library_ops.delete_faces(self._ctx, collection_id, face_ids)
+
+    # -- search --------------------------------------------------------------------------
+    def search_by_image(
+        self, collection_id: str, image: bytes, threshold: float, max_faces: int
+    ) -> FaceSearch:
+        """SearchFacesByImage: the faces most like the largest face in ``image``."""
+        return library_ops.search_by_image(self._ctx, collection_id, image, threshold, max_faces)
+
+    def search_by_face(
+        self, collection_id: str, face_id: str, threshold: float, max_faces: int
+    ) -> FaceSearch:
+        """SearchFaces: the collection's faces most like a stored face (itself left out),
+        with the stored face's box and photo."""
+        return library_ops.search_by_face(self._ctx, collection_id, face_id, threshold, max_faces)
+
+    # -- people --------------------------------------------------------------------------
+    def people_with_counts(self, collection_id: str) -> list[UserInfo]:
+        """Every person of the collection, in creation order, with their face count and
+        name: one grouped query (``PeopleGroups.people`` gives the same list)."""
+        from facedesk.storage.library_queries import people_with_counts
+
+        with self._ctx.db.unit_of_work(read_only=True) as uow:
+            people = people_with_counts(uow, collection_id)
+            if not people:
+                uow.collections.ensure(collection_id)  # unknown: ResourceNotFoundException
+            return people
+
     # -- corrections ---------------------------------------------------------------------
     def draw_face(
         self, collection_id: str, image_id: str, external_image_id: str | None, box: BoundingBox
@@ -212,6 +278,32 @@ class Library:
         box: Mapping[str, float],
     ) -> None:
         face_edits.undo_not_a_face(self._ctx, collection_id, image_id, external_image_id, dict(box))
+
+    # -- face regions in XMP sidecars (digiKam, Lightroom) --------------------------------
+    def iter_export_xmp(
+        self, collection_id: str, options: ExportOptions, cancel: CancelToken | None = None
+    ) -> Iterator[ProgressEvent]:
+        """Write the collection's faces and names beside its photos (service.xmp_export)."""
+        from facedesk.service.xmp_export import iter_export_xmp
+
+        return iter_export_xmp(self._ctx, collection_id, (), options, cancel)
+
+    def iter_import_xmp(
+        self,
+        collection_id: str,
+        paths: Sequence[str | os.PathLike[str]],
+        receipt: ImportReceipt,
+        cancel: CancelToken | None = None,
+    ) -> Iterator[ProgressEvent]:
+        """Name faces from the regions in photos' XMP; ``receipt`` collects what changed."""
+        from facedesk.service.xmp_import import iter_import_xmp
+
+        return iter_import_xmp(self._ctx, collection_id, paths, receipt, cancel)
+
+    def undo_import(self, receipt: ImportReceipt) -> dict[str, int]:
+        from facedesk.service.xmp_import import undo_import
+
+        return undo_import(self._ctx, receipt)
 
     # -- batches -------------------------------------------------------------------------
     def iter_index_files(

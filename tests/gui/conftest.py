@@ -58,6 +58,15 @@ def copied_db(indexed_db: Path, tmp_path: Path) -> Path:
     return target
 
 
+# The client behind each window made by make_window: the GUI has only its Library, tests
+# set data up through the boto3-shaped client on the same service context.
+_CLIENTS: dict[int, Any] = {}
+
+
+def client_of(window: Any) -> Any:
+    return _CLIENTS[id(window)]
+
+
 def make_client(path: Path) -> Any:
     import facedesk
 
@@ -87,6 +96,7 @@ def make_window(qtbot: Any, settings: Any) -> Iterator[Any]:
         window.resize(1200, 800)
         window.show()
         made.append((window, client))
+        _CLIENTS[id(window)] = client
         with qtbot.waitSignal(controller.collection_loaded, timeout=20_000):
             controller.refresh_collections(select=collection)
         return window
@@ -96,6 +106,7 @@ def make_window(qtbot: Any, settings: Any) -> Iterator[Any]:
         window.controller.shutdown()
         window.viewer.loader.shutdown()
         client.close()
+        _CLIENTS.pop(id(window), None)
 
 
 def wait_idle(qtbot: Any, window: Any, timeout: int = 30_000) -> None:

@@ -16,7 +16,7 @@ from facedesk.core.types import StoredFace
 from facedesk.qt.controller import MainController
 from facedesk.qt.models.face_list_model import BATCH, FaceListModel
 from facedesk.qt.models.roles import ExternalIdRole
-from tests.gui.conftest import FACES_PER_PHOTO, MANY_FACES, make_client, wait_idle
+from tests.gui.conftest import FACES_PER_PHOTO, MANY_FACES, client_of, make_client, wait_idle
 
 
 def fetch_everything(qtbot: Any, model: FaceListModel) -> None:
@@ -109,7 +109,7 @@ def test_name_filter_and_person_see_faces_beyond_the_first_page(
     assert fv.count_label.text() == f"{MANY_FACES} faces"
 
     picked = [everyone[i].face_id for i in (600, 900, MANY_FACES - 1)]
-    client = c.client
+    client = client_of(window)
     client.create_user(CollectionId="many", UserId="ann")
     client.associate_faces(CollectionId="many", UserId="ann", FaceIds=picked)
     with qtbot.waitSignal(c.person_opened, timeout=20_000) as opened:

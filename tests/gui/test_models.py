@@ -51,3 +51,37 @@ def test_models_pass_modeltester(qtbot: Any, qtmodeltester: Any, indexed_db: Pat
     finally:
         controller.shutdown()
         client.close()
+
+
+def test_the_latest_reload_and_query_win(qtbot: Any, indexed_db: Path) -> None:
+    """Reloads and face queries asked for in a row: only the last one's rows are shown,
+    the older ones are cancelled in their TaskSlot and never arrive."""
+    from facedesk.qt.models.face_list_model import FaceQuery
+
+    client = make_client(indexed_db)
+    controller = MainController(client)
+    try:
+        with qtbot.waitSignal(controller.collection_loaded, timeout=20_000):
+            controller.refresh_collections(select="gui")
+        everyone = controller.faces.total()
+        loaded: list[str] = []
+        controller.collection_loaded.connect(loaded.append)
+        for _ in range(3):  # no events run in between: the first two are superseded
+            controller.reload_collection()
+        qtbot.waitUntil(lambda: not controller.busy, timeout=20_000)
+        qtbot.wait(50)
+        assert loaded == ["gui"]
+        assert controller.faces.rowCount() == everyone and controller.photos.rowCount() == 4
+
+        shown: list[FaceQuery] = []
+        controller.faces.query_loaded.connect(lambda q, _n: shown.append(q))
+        controller.faces.set_name_filter("o")
+        controller.faces.set_name_filter("ob")
+        controller.faces.set_name_filter("obama")
+        qtbot.waitUntil(lambda: not controller.faces.loading, timeout=20_000)
+        qtbot.wait(50)
+        assert shown == [FaceQuery(name_contains="obama")]
+        assert {f.external_image_id for f in controller.faces.faces()} == {"obama.jpg"}
+    finally:
+        controller.shutdown()
+        client.close()

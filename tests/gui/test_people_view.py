@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from tests.gui.conftest import make_client, wait_idle
+from tests.gui.conftest import client_of, make_client, wait_idle
 from tests.support.labelled_faces import index_labelled
 
 NAMES = {
@@ -67,7 +67,7 @@ def test_naming_everyone_by_keyboard_takes_one_action_per_person(
         _wait_people(qtbot, window)
     assert sorted(named) == sorted(NAMES.values())
     assert p.actions_done == len(NAMES)  # one action per person
-    client = window.controller.client
+    client = client_of(window)
     users = {u.display_name: u.face_count for u in client.people.people("people")}
     assert users == {
         NAMES[k]: n for k, n in {"V": 6, "J": 6, "B": 6, "D": 6, "obama": 5, "biden": 2}.items()

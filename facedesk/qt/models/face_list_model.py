@@ -10,11 +10,9 @@ storage's keyset cursor, so faces deleted or added meanwhile neither repeat nor 
 
 from __future__ import annotations
 
-import threading
 from bisect import bisect_right
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
@@ -28,7 +26,6 @@ from PySide6.QtCore import (
 
 from facedesk.core.types import StoredFace
 from facedesk.qt.images import face_source
-from facedesk.qt.models.live_order import face_grid_key
 from facedesk.qt.models.roles import (
     ExternalIdRole,
     IdRole,
@@ -38,14 +35,19 @@ from facedesk.qt.models.roles import (
     ThumbnailRole,
 )
 from facedesk.qt.workers.runner import ErrorInfo, TaskRunner
+from facedesk.qt.workers.task_slot import TaskSlot
 from facedesk.qt.workers.thumbnails import ThumbnailLoader
+from facedesk.service.grid_order import face_grid_key
+from facedesk.service.grid_sources import FACE_PAGE, FaceListing, FaceQuery, FaceSource
 
 if TYPE_CHECKING:
-    from facedesk.service.library import FaceCursor, Library
+    from facedesk.service.library import FaceCursor
+
+# The Qt-free sources live in the service layer; these names stay importable from here.
+__all__ = ["BATCH", "FaceListModel", "FaceListing", "FaceQuery", "FaceSource", "face_key"]
 
 _Index = QModelIndex | QPersistentModelIndex
-BATCH = 512
-PREFETCH_LIMIT = 4 * BATCH  # thumbnails kept ahead of painting (~2 KB each)
+BATCH = FACE_PAGE
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
 _THUMBNAIL = int(ThumbnailRole)
@@ -53,86 +55,6 @@ _THUMBNAIL = int(ThumbnailRole)
 
 def face_key(face: StoredFace) -> str:
     return f"face:{face.collection_id}:{face.face_id}"
-
-
-@dataclass(frozen=True)
-class FaceQuery:
-    """Which faces the grid shows: everyone, or one person, and/or an ExternalImageId part."""
-
-    user_id: str | None = None
-    name_contains: str = ""
-
-    @property
-    def filtered(self) -> bool:
-        return self.user_id is not None or bool(self.name_contains)
-
-
-@dataclass(frozen=True)
-class FaceListing:
-    """A query's first page and its counts, made on a pool thread."""
-
-    query: FaceQuery
-    faces: list[StoredFace]
-    cursor: FaceCursor | None  # the next page; None when ``faces`` is everything
-    count: int  # faces matching the query
-    total: int  # faces in the collection
-
-
-class FaceSource:
-    """One collection's faces through the Library. Qt-free; every method is safe on pool
-    threads (the Library opens a Session per call)."""
-
-    def __init__(self, library: Library, collection_id: str) -> None:
-        self.library = library
-        self.collection_id = collection_id
-        # Each page's thumbnails, read with the page in one query: one query per thumbnail
-        # (~1 ms of Python each) made a scrolled-to page wait ~110 ms for its pictures.
-        # Taken out when their tile is first painted; the oldest are forgotten.
-        self._prefetched: OrderedDict[str, bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def page(
-        self, query: FaceQuery, after: FaceCursor | None, limit: int = BATCH
-    ) -> tuple[list[StoredFace], FaceCursor | None]:
-        faces, cursor = self.library.faces_page(
-            self.collection_id,
-            after,
-            limit,
-            user_id=query.user_id,
-            name_contains=query.name_contains or None,
-        )
-        thumbs = self.library.face_thumbnails(self.collection_id, [f.face_id for f in faces])
-        with self._lock:
-            self._prefetched.update(thumbs)
-            while len(self._prefetched) > PREFETCH_LIMIT:
-                self._prefetched.popitem(last=False)
-        return faces, cursor
-
-    def listing(self, query: FaceQuery, limit: int = BATCH) -> FaceListing:
-        faces, cursor = self.page(query, None, limit)
-        total = self.library.face_count(self.collection_id)
-        if not query.filtered:
-            count = total
-        elif cursor is None:
-            count = len(faces)
-        else:
-            count = self.library.face_count(
-                self.collection_id,
-                user_id=query.user_id,
-                name_contains=query.name_contains or None,
-            )
-        return FaceListing(query, faces, cursor, count, total)
-
-    def thumbnail(self, face_id: str) -> bytes | None:
-        with self._lock:
-            data = self._prefetched.pop(face_id, None)
-        if data is not None:
-            return data
-        return self.library.face_thumbnail(self.collection_id, face_id)
-
-    def source_path(self, image_id: str, external_image_id: str | None) -> str | None:
-        summary = self.library.image_summary(self.collection_id, image_id, external_image_id)
-        return summary.source_path if summary is not None else None
 
 
 class FaceListModel(QAbstractListModel):
@@ -152,13 +74,12 @@ class FaceListModel(QAbstractListModel):
         self._cursor: FaceCursor | None = None
         self._count = 0
         self._total = 0
-        # Bumped by every reset: pages and listings of an older state are dropped on arrival.
-        self._generation = 0
         self._paging = False
         self._querying = False
-        self._runners: set[TaskRunner] = set()
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)  # one page at a time, in order
+        # The page or query wanted now: a reset cancels it, so older answers never land.
+        self._slot = TaskSlot(self._pool)
         loader.thumbnail_loaded.connect(self._on_loader_thumbnail_loaded)
 
     # -- Qt API --------------------------------------------------------------------------
@@ -172,16 +93,13 @@ class FaceListModel(QAbstractListModel):
         """Load the next page in the background; rows arrive with rowsInserted."""
         if parent.isValid() or self._paging or self._querying or not self.canFetchMore(parent):
             return
-        source, generation = self._source, self._generation
+        source = self._source
         assert source is not None
         self._paging = True
-        self._start(
-            source.page,
-            self._query,
-            self._cursor,
-            BATCH,
-            done=lambda page: self._on_page_loaded(generation, page),
-            failed=lambda info: self._on_load_failed(generation, info),
+        self._slot.start(
+            TaskRunner(source.page, self._query, self._cursor, BATCH),
+            done=self._on_page_loaded,
+            failed=self._on_load_failed,
         )
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -249,8 +167,7 @@ class FaceListModel(QAbstractListModel):
     def show_listing(self, source: FaceSource, listing: FaceListing) -> None:
         """Show a query's first page (``source.listing`` made it off the UI thread)."""
         self.beginResetModel()
-        self._generation += 1
-        self._drop_queued()
+        self._slot.cancel()
         self._paging = self._querying = False
         self._source = source
         self._query = self._wanted = listing.query
@@ -265,7 +182,7 @@ class FaceListModel(QAbstractListModel):
     def clear(self) -> None:
         """No collection: no rows, nothing to fetch (the query's text part is kept)."""
         self.beginResetModel()
-        self._generation += 1
+        self._slot.cancel()
         self._paging = self._querying = False
         self._source = None
         self._query = self._wanted = FaceQuery(name_contains=self._wanted.name_contains)
@@ -282,15 +199,13 @@ class FaceListModel(QAbstractListModel):
             self._query = query
             self.query_loaded.emit(query, 0)
             return
-        self._generation += 1  # pages still on their way belong to the old query
-        self._drop_queued()
-        generation, source = self._generation, self._source
+        source = self._source
         self._paging, self._querying = False, True
-        self._start(
-            source.listing,
-            query,
-            done=lambda listing: self._on_listing_loaded(generation, source, listing),
-            failed=lambda info: self._on_load_failed(generation, info),
+        # starting it cancels a page still on its way: that page belongs to the old query
+        self._slot.start(
+            TaskRunner(source.listing, query),
+            done=lambda listing: self.show_listing(source, listing),
+            failed=self._on_load_failed,
         )
 
     def set_name_filter(self, text: str) -> None:
@@ -343,36 +258,12 @@ class FaceListModel(QAbstractListModel):
         return added
 
     def shutdown(self) -> None:
-        self._generation += 1
+        self._slot.cancel()
         self._pool.clear()
         self._pool.waitForDone()
 
     # -- internals -----------------------------------------------------------------------
-    def _start(
-        self,
-        fn: Callable[..., Any],
-        *args: Any,
-        done: Callable[[Any], None],
-        failed: Callable[[ErrorInfo], None],
-    ) -> None:
-        runner = TaskRunner(fn, *args)
-        runner.signals.succeeded.connect(done)
-        runner.signals.failed.connect(failed)
-        runner.signals.finished.connect(lambda: self._runners.discard(runner))
-        self._runners.add(runner)  # the Python side owns the runner until it finishes
-        runner.start(self._pool)
-
-    def _drop_queued(self) -> None:
-        """Forget work that has not started (typing a filter queues one query per pause)."""
-        for runner in list(self._runners):
-            if self._pool.tryTake(runner):
-                self._runners.discard(runner)
-
-    def _on_page_loaded(
-        self, generation: int, page: tuple[list[StoredFace], FaceCursor | None]
-    ) -> None:
-        if generation != self._generation:
-            return
+    def _on_page_loaded(self, page: tuple[list[StoredFace], FaceCursor | None]) -> None:
         faces, cursor = page
         fresh = [
             f for f in faces if face_key(f) not in self._rows and face_key(f) not in self._gone
@@ -388,13 +279,7 @@ class FaceListModel(QAbstractListModel):
             self.endInsertRows()
         self._paging = False
 
-    def _on_listing_loaded(self, generation: int, source: FaceSource, listing: FaceListing) -> None:
-        if generation == self._generation:
-            self.show_listing(source, listing)
-
-    def _on_load_failed(self, generation: int, info: ErrorInfo) -> None:
-        if generation != self._generation:
-            return
+    def _on_load_failed(self, info: ErrorInfo) -> None:
         self._paging = self._querying = False
         self._cursor = None  # do not retry in a loop; the next reset starts over
         self.load_failed.emit(f"{info.message}\n\n({info.code})")

@@ -10,9 +10,7 @@ reloads the list from storage.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -26,7 +24,6 @@ from PySide6.QtCore import (
 from facedesk.core.progress import CancelToken
 from facedesk.core.types import ImageSummary
 from facedesk.qt.images import photo_source
-from facedesk.qt.models.live_order import photo_order_key
 from facedesk.qt.models.roles import (
     ExternalIdRole,
     FaceCountRole,
@@ -39,45 +36,24 @@ from facedesk.qt.models.roles import (
     UnindexedCountRole,
 )
 from facedesk.qt.workers.runner import ErrorInfo, TaskRunner
+from facedesk.qt.workers.task_slot import TaskSlot
 from facedesk.qt.workers.thumbnails import ThumbnailLoader
+from facedesk.service.grid_order import photo_order_key
+from facedesk.service.grid_sources import (
+    FIRST_PHOTOS,
+    PHOTO_PAGE,
+    PhotoListing,
+    PhotoSource,
+)
 
-if TYPE_CHECKING:
-    from facedesk.service.library import Library
+# The Qt-free sources live in the service layer; these names stay importable from here.
+__all__ = ["FIRST_PAGE", "PAGE", "SORTS", "PhotoListModel", "PhotoListing", "PhotoSource"]
 
 _Index = QModelIndex | QPersistentModelIndex
 SORTS = ("name", "date", "faces")
-FIRST_PAGE = 200  # a few screens of tiles: the first query stays short
-PAGE = 1000  # photos per query while the rest streams in
+FIRST_PAGE = FIRST_PHOTOS
+PAGE = PHOTO_PAGE
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
-
-
-@dataclass(frozen=True)
-class PhotoListing:
-    """The first page of photos in one order, and the ids of the rest (made off the UI
-    thread)."""
-
-    sort: str
-    items: list[ImageSummary]
-    rest: list[int]  # ids for Library.images_by_id, in display order
-
-
-class PhotoSource:
-    """One collection's photos through the Library (Qt-free, safe on pool threads)."""
-
-    def __init__(self, library: Library, collection_id: str) -> None:
-        self.library = library
-        self.collection_id = collection_id
-
-    def listing(self, sort: str) -> PhotoListing:
-        ids = self.library.image_order(self.collection_id, sort)
-        items = self.library.images_by_id(self.collection_id, ids[:FIRST_PAGE])
-        return PhotoListing(sort, items, ids[FIRST_PAGE:])
-
-    def pages(self, ids: list[int], cancel: CancelToken) -> Iterator[list[ImageSummary]]:
-        for start in range(0, len(ids), PAGE):
-            if cancel.cancelled:
-                return
-            yield self.library.images_by_id(self.collection_id, ids[start : start + PAGE])
 
 
 def photo_key(item: ImageSummary) -> str:
@@ -95,12 +71,10 @@ class PhotoListModel(QAbstractListModel):
         self._by_image: dict[str, int] = {}  # image_id -> its first row
         self._source: PhotoSource | None = None
         self._sort = "name"  # the latest order asked for
-        self._generation = 0  # bumped by every reset: older streams are dropped
-        self._stream: TaskRunner | None = None
-        self._sorting = False
-        self._runners: set[TaskRunner] = set()
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
+        # Another order's listing, or the stream of the rest: a reset cancels it.
+        self._slot = TaskSlot(self._pool)
         loader.thumbnail_loaded.connect(self._on_loader_thumbnail_loaded)
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
@@ -146,13 +120,13 @@ class PhotoListModel(QAbstractListModel):
     @property
     def loading(self) -> bool:
         """Photos are still streaming in, or another order is being read."""
-        return self._stream is not None or self._sorting
+        return self._slot.active
 
     # -- feeding -------------------------------------------------------------------------
     def show_listing(self, source: PhotoSource, listing: PhotoListing) -> None:
         """Show the first page, then stream the rest in behind it."""
         self.beginResetModel()
-        self._restart()
+        self._slot.cancel()
         self._source, self._sort = source, listing.sort
         self._items, self._rows, self._by_image = [], {}, {}
         self._index(list(listing.items))
@@ -162,7 +136,7 @@ class PhotoListModel(QAbstractListModel):
 
     def clear(self) -> None:
         self.beginResetModel()
-        self._restart()
+        self._slot.cancel()
         self._source = None
         self._items, self._rows, self._by_image = [], {}, {}
         self.endResetModel()
@@ -174,13 +148,11 @@ class PhotoListModel(QAbstractListModel):
         self._sort = sort
         if self._source is None:
             return
-        self._restart()
-        source, generation = self._source, self._generation
-        self._sorting = True
-        self._start(
+        source = self._source
+        self._slot.start(
             TaskRunner(source.listing, sort),
-            done=lambda listing: self._on_listing_loaded(generation, source, listing),
-            generation=generation,
+            done=lambda listing: self.show_listing(source, listing),
+            failed=self._on_load_failed,
         )
 
     def add_images(self, items: list[ImageSummary]) -> int:
@@ -210,52 +182,18 @@ class PhotoListModel(QAbstractListModel):
         return list(self._items)
 
     def shutdown(self) -> None:
-        self._restart()
+        self._slot.cancel()
         self._pool.waitForDone()
 
-    def _restart(self) -> None:
-        """Forget work for the old rows: queued work is dropped, running work is ignored."""
-        self._generation += 1
-        if self._stream is not None:
-            self._stream.cancel()
-            self._stream = None
-        self._sorting = False
-        for runner in list(self._runners):
-            if self._pool.tryTake(runner):
-                self._runners.discard(runner)
-
     def _start_stream(self, source: PhotoSource, ids: list[int]) -> None:
-        generation, token = self._generation, CancelToken()
-        runner = TaskRunner(source.pages, ids, token, cancel=token)
-        runner.signals.progressed.connect(lambda pages: self._on_pages_loaded(generation, pages))
+        token = CancelToken()
+        self._slot.start(
+            TaskRunner(source.pages, ids, token, cancel=token),
+            progress=self._on_pages_loaded,
+            failed=self._on_load_failed,
+        )
 
-        def finished() -> None:
-            if self._stream is runner:
-                self._stream = None
-
-        runner.signals.finished.connect(finished)
-        self._stream = runner
-        self._start(runner, generation=generation)
-
-    def _start(
-        self, runner: TaskRunner, generation: int, done: Callable[[Any], None] | None = None
-    ) -> None:
-        if done is not None:
-            runner.signals.succeeded.connect(done)
-        runner.signals.failed.connect(lambda info: self._on_load_failed(generation, info))
-        runner.signals.finished.connect(lambda: self._runners.discard(runner))
-        self._runners.add(runner)
-        runner.start(self._pool)
-
-    def _on_listing_loaded(
-        self, generation: int, source: PhotoSource, listing: PhotoListing
-    ) -> None:
-        if generation == self._generation:
-            self.show_listing(source, listing)
-
-    def _on_pages_loaded(self, generation: int, pages: list[list[ImageSummary]]) -> None:
-        if generation != self._generation:
-            return
+    def _on_pages_loaded(self, pages: list[list[ImageSummary]]) -> None:
         fresh = [it for page in pages for it in page if photo_key(it) not in self._rows]
         if fresh:
             first = len(self._items)
@@ -263,10 +201,8 @@ class PhotoListModel(QAbstractListModel):
             self._index(fresh)
             self.endInsertRows()
 
-    def _on_load_failed(self, generation: int, info: ErrorInfo) -> None:
-        if generation == self._generation:
-            self._sorting = False
-            self.load_failed.emit(f"{info.message}\n\n({info.code})")
+    def _on_load_failed(self, info: ErrorInfo) -> None:
+        self.load_failed.emit(f"{info.message}\n\n({info.code})")
 
     def _index(self, items: list[ImageSummary]) -> None:
         first = len(self._items)

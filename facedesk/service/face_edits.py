@@ -53,8 +53,7 @@ def _record(ctx: ServiceContext, cid: str, image_id: str, ext: str | None) -> In
 
 def _decode_source(record: IndexRecord) -> DecodedImage:
     """The photo as the pipeline decoded it, from its file; refused if the file changed."""
-    from facedesk.engine import RELAXED_LIMITS, decode_image
-    from facedesk.service.working_image import WORKING_FACE_PX
+    from facedesk.service.working_image import decode_file_bytes
 
     if not record.source_path:
         raise InvalidParameterException("This photo was indexed from bytes: no file to read.")
@@ -62,7 +61,7 @@ def _decode_source(record: IndexRecord) -> DecodedImage:
         data = Path(record.source_path).read_bytes()
     except OSError as e:
         raise InvalidParameterException(f"Cannot read {record.source_path}: {e}") from e
-    image = decode_image(data, RELAXED_LIMITS, working_face_px=WORKING_FACE_PX)
+    image = decode_file_bytes(data)
     if ids.image_id(image.sha256) != record.image_id:
         raise InvalidParameterException(
             f"{record.source_path} changed since it was indexed; index it again first."

@@ -83,20 +83,26 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+_FILE_SCHEMES = ("fileb://", "file://")  # the AWS CLI's: a file's bytes, a file's text
+
+
 def _read_blob(value: str) -> bytes:
-    if value.startswith("fileb://"):
-        return Path(value[len("fileb://") :]).expanduser().read_bytes()
-    if value.startswith("file://"):
-        return Path(value[len("file://") :]).expanduser().read_bytes()
+    for scheme in _FILE_SCHEMES:
+        if value.startswith(scheme):
+            return Path(value[len(scheme) :]).expanduser().read_bytes()
     try:
         return base64.b64decode(value, validate=True)
     except ValueError as exc:
         raise _UsageError("blobs must be fileb://PATH or base64") from exc
 
 
+def _text_arg(value: str) -> str:
+    """The value, or the text of the file it names (file:// or fileb://)."""
+    return _read_blob(value).decode() if value.startswith(_FILE_SCHEMES) else value
+
+
 def _json_arg(value: str) -> Any:
-    if value.startswith(("file://", "fileb://")):
-        value = _read_blob(value).decode()
+    value = _text_arg(value)
     try:
         return json.loads(value)
     except json.JSONDecodeError:
@@ -254,9 +260,7 @@ def build_parser(extra: Sequence[Subcommand] = ()) -> argparse.ArgumentParser:
 def _params(args: argparse.Namespace) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     if getattr(args, "cli_input_json", None):
-        text = args.cli_input_json
-        if text.startswith(("file://", "fileb://")):
-            text = _read_blob(text).decode()
+        text = _text_arg(args.cli_input_json)
         try:
             merged = {k: _decode_images(v) for k, v in params.load_input_json(text).items()}
         except ValueError as exc:

@@ -26,11 +26,12 @@ from typing import Any, Protocol, TextIO
 from facedesk import __version__
 from facedesk.cli import output, params, people, xmp
 from facedesk.cli.batch import BATCH_COMMAND, add_batch, run_batch
-from facedesk.core.errors import ClientError
 
-EXIT_SERVICE_ERROR = 254
-EXIT_USAGE = 252
-EXIT_ERROR = 255  # AWS CLI v2: any other failure
+# Re-exported: scripts and tests read the exit codes from facedesk.cli.
+from facedesk.cli.exits import EXIT_ERROR as EXIT_ERROR
+from facedesk.cli.exits import EXIT_SERVICE_ERROR as EXIT_SERVICE_ERROR
+from facedesk.cli.exits import EXIT_USAGE as EXIT_USAGE
+from facedesk.core.errors import ClientError
 
 # Members whose list holds several values given after one flag (AWS CLI style).
 _AGGREGATE_KEYS = {
@@ -82,20 +83,26 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+_FILE_SCHEMES = ("fileb://", "file://")  # the AWS CLI's: a file's bytes, a file's text
+
+
 def _read_blob(value: str) -> bytes:
-    if value.startswith("fileb://"):
-        return Path(value[len("fileb://") :]).expanduser().read_bytes()
-    if value.startswith("file://"):
-        return Path(value[len("file://") :]).expanduser().read_bytes()
+    for scheme in _FILE_SCHEMES:
+        if value.startswith(scheme):
+            return Path(value[len(scheme) :]).expanduser().read_bytes()
     try:
         return base64.b64decode(value, validate=True)
     except ValueError as exc:
         raise _UsageError("blobs must be fileb://PATH or base64") from exc
 
 
+def _text_arg(value: str) -> str:
+    """The value, or the text of the file it names (file:// or fileb://)."""
+    return _read_blob(value).decode() if value.startswith(_FILE_SCHEMES) else value
+
+
 def _json_arg(value: str) -> Any:
-    if value.startswith(("file://", "fileb://")):
-        value = _read_blob(value).decode()
+    value = _text_arg(value)
     try:
         return json.loads(value)
     except json.JSONDecodeError:
@@ -126,33 +133,10 @@ def _add_operation(sub: Any, command: str, operation: str) -> None:
     members = shape(input_shape_name(operation)).get("members", {})
     required = set(params.required_members(operation))
     for member, ref in members.items():
-        flag = "--" + _kebab(member)
-        kind = shape(ref["shape"])["type"]
         # Required members are checked after --cli-input-json is merged, as the AWS CLI
         # does, so argparse does not enforce them; --help marks them.
-        common: dict[str, Any] = {
-            "dest": f"param_{member}",
-            "help": params.member_help(operation, member, member in required),
-        }
-        if kind in ("integer", "long"):
-            parser.add_argument(flag, type=int, metavar="INT", **common)
-        elif kind in ("float", "double"):
-            parser.add_argument(flag, type=float, metavar="FLOAT", **common)
-        elif kind == "boolean":
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, **common)
-        elif kind == "list":
-            parser.add_argument(flag, nargs="+", metavar="VALUE", **common)
-        elif kind in ("structure", "map"):
-            parser.add_argument(flag, type=_json_arg, metavar="JSON", **common)
-            if ref["shape"] == "Image":
-                parser.add_argument(
-                    flag + "-bytes",
-                    dest=f"blob_{member}",
-                    metavar="fileb://PATH",
-                    help="the image file (AWS CLI's --image-bytes)",
-                )
-        else:
-            parser.add_argument(flag, metavar="VALUE", **common)
+        help_text = params.member_help(operation, member, member in required)
+        _add_member(parser, member, ref["shape"], help_text)
     parser.add_argument(
         "--cli-input-json",
         metavar="JSON",
@@ -166,9 +150,11 @@ def _add_operation(sub: Any, command: str, operation: str) -> None:
         help="print a JSON skeleton of the request (or 'output': of the response) and exit",
     )
     if command == "create-collection":  # facedesk's extension: the engine to create it on
+        from facedesk.service.versions import VERSIONS
+
         parser.add_argument(
             "--face-model-version",
-            choices=["1.0", "7.0"],
+            choices=list(VERSIONS),
             help="1.0: dlib HOG; 7.0: libfacedetection CNN (default: the newest installed)",
         )
     if command in _AGGREGATE_KEYS:
@@ -177,6 +163,36 @@ def _add_operation(sub: Any, command: str, operation: str) -> None:
             action="store_true",
             help="one page only (default: follow NextToken to the end)",
         )
+
+
+def _add_member(
+    parser: argparse.ArgumentParser, member: str, shape_name: str, help_text: str
+) -> None:
+    """One flag for one request member, typed by the member's shape."""
+    from facedesk.service.validation import shape
+
+    flag = "--" + _kebab(member)
+    kind = shape(shape_name)["type"]
+    common: dict[str, Any] = {"dest": f"param_{member}", "help": help_text}
+    if kind in ("integer", "long"):
+        parser.add_argument(flag, type=int, metavar="INT", **common)
+    elif kind in ("float", "double"):
+        parser.add_argument(flag, type=float, metavar="FLOAT", **common)
+    elif kind == "boolean":
+        parser.add_argument(flag, action=argparse.BooleanOptionalAction, **common)
+    elif kind == "list":
+        parser.add_argument(flag, nargs="+", metavar="VALUE", **common)
+    elif kind in ("structure", "map"):
+        parser.add_argument(flag, type=_json_arg, metavar="JSON", **common)
+        if shape_name == "Image":
+            parser.add_argument(
+                flag + "-bytes",
+                dest=f"blob_{member}",
+                metavar="fileb://PATH",
+                help="the image file (AWS CLI's --image-bytes)",
+            )
+    else:
+        parser.add_argument(flag, metavar="VALUE", **common)
 
 
 def _global_options(suppress: bool) -> argparse.ArgumentParser:
@@ -244,9 +260,7 @@ def build_parser(extra: Sequence[Subcommand] = ()) -> argparse.ArgumentParser:
 def _params(args: argparse.Namespace) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     if getattr(args, "cli_input_json", None):
-        text = args.cli_input_json
-        if text.startswith(("file://", "fileb://")):
-            text = _read_blob(text).decode()
+        text = _text_arg(args.cli_input_json)
         try:
             merged = {k: _decode_images(v) for k, v in params.load_input_json(text).items()}
         except ValueError as exc:
@@ -338,9 +352,9 @@ def main(
     except RuntimeError as exc:
         # A database from a newer facedesk: a message, not a traceback. Imported here so
         # that the CLI's start stays free of SQLAlchemy.
-        from facedesk.storage.database import DatabaseVersionError
+        from facedesk.service.versions import is_database_too_new
 
-        if not isinstance(exc, DatabaseVersionError):
+        if not is_database_too_new(exc):
             raise
         sys.stderr.write(f"facedesk: error: {exc}\n")
         return EXIT_ERROR

@@ -14,10 +14,10 @@ import sys
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from facedesk.cli.exits import EXIT_FILES_FAILED
 from facedesk.core.errors import ResourceNotFoundException
 
 BATCH_COMMAND = "index"
-EXIT_FILES_FAILED = 1  # every file was tried; at least one is an "error" line
 
 
 def add_batch(sub: Any) -> None:
@@ -74,8 +74,10 @@ def run_batch(client: Any, args: argparse.Namespace, out: TextIO) -> int:
         external_image_id_from_filename=not args.no_external_image_id,
         skip_unchanged=not args.reindex,
     )
-    events = client.library.iter_index_files(args.collection_id, args.paths, options)
-    errors = write_events(events, len(expand_paths(args.paths)), out, args.no_progress)
+    # Folders are walked once, here: the files found are the bar's total and the batch.
+    files = expand_paths(args.paths)
+    events = client.library.iter_index_files(args.collection_id, files, options)
+    errors = write_events(events, len(files), out, args.no_progress)
     return EXIT_FILES_FAILED if errors else 0
 
 

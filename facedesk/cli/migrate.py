@@ -7,8 +7,7 @@ import sys
 from typing import TextIO
 
 from facedesk.cli import output
-
-EXIT_ERROR = 255  # as the CLI's other failures outside Rekognition's errors
+from facedesk.cli.exits import EXIT_ERROR
 
 
 class MigrateCommand:

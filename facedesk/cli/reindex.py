@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from facedesk.cli.batch import EXIT_FILES_FAILED, write_events
+from facedesk.cli.batch import write_events
+from facedesk.cli.exits import EXIT_FILES_FAILED
 
 
 class ReindexCommand:

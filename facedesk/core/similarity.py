@@ -45,6 +45,9 @@ from typing import overload
 import numpy as np
 import numpy.typing as npt
 
+#: Length of a face descriptor (dlib's ResNet, as the engine computes it): the one
+#: definition the engine, storage's embedding columns and the vector index share.
+DESCRIPTOR_SIZE = 128
 #: dlib's recommended same-person distance for its ResNet face descriptor.
 DLIB_SAME_PERSON_DISTANCE = 0.6
 #: Rekognition's default FaceMatchThreshold / SimilarityThreshold.

@@ -330,7 +330,7 @@ class Commands:
 
     def about(self) -> None:
         try:
-            from facedesk.engine.versions import default_model_version
+            from facedesk.service.versions import default_model_version
 
             version = default_model_version()
         except ImportError:
@@ -355,7 +355,7 @@ class Commands:
 
 def _model_choices() -> list[tuple[str, str]]:
     """The face models a new collection can be created on, the newest (default) first."""
-    from facedesk.engine.versions import CNN_VERSION, HOG_VERSION, default_model_version
+    from facedesk.service.versions import CNN_VERSION, HOG_VERSION, default_model_version
 
     if default_model_version() == HOG_VERSION:
         return []  # no CNN wheel on this platform: nothing to choose

@@ -23,7 +23,7 @@ import numpy as np
 
 from facedesk.core import ids, quality
 from facedesk.core.errors import InvalidParameterException, ResourceNotFoundException
-from facedesk.core.types import BoundingBox, DecodedImage, IndexRecord, StoredFace
+from facedesk.core.types import BoundingBox, DecodedImage, DetectedFace, IndexRecord, StoredFace
 from facedesk.service.context import ServiceContext
 from facedesk.service.shapes import expand_attributes, face_detail
 
@@ -53,8 +53,7 @@ def _record(ctx: ServiceContext, cid: str, image_id: str, ext: str | None) -> In
 
 def _decode_source(record: IndexRecord) -> DecodedImage:
     """The photo as the pipeline decoded it, from its file; refused if the file changed."""
-    from facedesk.engine import RELAXED_LIMITS, decode_image
-    from facedesk.service.pipeline import WORKING_FACE_PX
+    from facedesk.service.working_image import decode_file_bytes
 
     if not record.source_path:
         raise InvalidParameterException("This photo was indexed from bytes: no file to read.")
@@ -62,7 +61,7 @@ def _decode_source(record: IndexRecord) -> DecodedImage:
         data = Path(record.source_path).read_bytes()
     except OSError as e:
         raise InvalidParameterException(f"Cannot read {record.source_path}: {e}") from e
-    image = decode_image(data, RELAXED_LIMITS, working_face_px=WORKING_FACE_PX)
+    image = decode_file_bytes(data)
     if ids.image_id(image.sha256) != record.image_id:
         raise InvalidParameterException(
             f"{record.source_path} changed since it was indexed; index it again first."
@@ -110,14 +109,7 @@ def draw_face(
     wrote) may ask for ``min_presence``, the face-presence score the box must reach."""
     from facedesk.engine import face_thumbnail_jpeg
 
-    inside = BoundingBox(
-        left=max(box.left, 0.0),
-        top=max(box.top, 0.0),
-        width=min(box.left + box.width, 1.0) - max(box.left, 0.0),
-        height=min(box.top + box.height, 1.0) - max(box.top, 0.0),
-    )
-    if inside.width <= 0 or inside.height <= 0 or inside.area < 0.5 * box.area:
-        raise InvalidParameterException("Draw the box on the photo: most of it is outside.")
+    _check_mostly_inside(box)
     record = _record(ctx, collection_id, image_id, ext)
     image = _decode_source(record)
     attributes = expand_attributes(record.settings.get("DetectionAttributes") or ["DEFAULT"])
@@ -144,15 +136,7 @@ def draw_face(
         indexed_at=datetime.now(UTC),
     )
     face_record = {"Face": stored.to_face_dict(), "FaceDetail": face_detail(face, attributes)}
-    measure = quality.FaceMeasure.of(face, image.width, image.height)
-    measurement = {
-        "face_id": face_id,
-        "indexed": True,
-        "reasons": [],
-        **measure.to_dict(),
-        **dict(face.extras),
-        "user_drawn": True,
-    }
+    measurement = _drawn_measurement(face_id, face, image)
     thumbs = {face_id: face_thumbnail_jpeg(image, face.box)} if ctx.store_thumbnails else None
     _write(
         ctx,
@@ -162,6 +146,29 @@ def draw_face(
         thumbnails=thumbs,
     )
     return face_record
+
+
+def _check_mostly_inside(box: BoundingBox) -> None:
+    inside = BoundingBox(
+        left=max(box.left, 0.0),
+        top=max(box.top, 0.0),
+        width=min(box.left + box.width, 1.0) - max(box.left, 0.0),
+        height=min(box.top + box.height, 1.0) - max(box.top, 0.0),
+    )
+    if inside.width <= 0 or inside.height <= 0 or inside.area < 0.5 * box.area:
+        raise InvalidParameterException("Draw the box on the photo: most of it is outside.")
+
+
+def _drawn_measurement(face_id: str, face: DetectedFace, image: DecodedImage) -> dict[str, Any]:
+    measure = quality.FaceMeasure.of(face, image.width, image.height)
+    return {
+        "face_id": face_id,
+        "indexed": True,
+        "reasons": [],
+        **measure.to_dict(),
+        **dict(face.extras),
+        "user_drawn": True,
+    }
 
 
 def _rebuilt(

@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from facedesk.core.grouping import Edge, Grouper, GroupingSettings
 from facedesk.core.neighbours import near_pairs
-from facedesk.core.similarity import similarity
+from facedesk.core.similarity import DESCRIPTOR_SIZE, similarity
 from facedesk.service.context import ServiceContext
 
 F32 = npt.NDArray[np.float32]
@@ -226,7 +226,7 @@ def person_centroids(
         images.setdefault(user_id, set()).add(image_id)
     users = sorted(vectors)
     if not users:
-        return [], np.empty((0, 128), dtype=np.float32), {}
+        return [], np.empty((0, DESCRIPTOR_SIZE), dtype=np.float32), {}
     matrix = np.stack([np.mean(np.stack(vectors[u]), axis=0) for u in users]).astype(np.float32)
     return users, matrix, images
 

@@ -1,14 +1,13 @@
 """IndexFaces: which faces are stored, which are not and why, and the stored record.
 
-The decision is a pure function (:func:`plan`) so its rules can be tested on their own:
-quality filter first, then MaxFaces (capped at Rekognition's 100) drops the lowest
-quality, then the smallest faces, as ``EXCEEDS_MAX_FACES``.
+The decision is a pure function (``facedesk.service.face_plan.plan``, re-exported here) so
+its rules can be tested on their own; this module analyses, shapes and writes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,43 +21,9 @@ from facedesk.core.types import (
 )
 from facedesk.service import face_edits
 from facedesk.service.context import ServiceContext
+from facedesk.service.face_plan import MAX_FACES_PER_IMAGE as MAX_FACES_PER_IMAGE
+from facedesk.service.face_plan import PlannedFace, plan
 from facedesk.service.shapes import expand_attributes, face_detail
-
-MAX_FACES_PER_IMAGE = 100
-
-
-@dataclass(frozen=True)
-class PlannedFace:
-    face: DetectedFace
-    measure: quality.FaceMeasure
-    reasons: tuple[str, ...]
-
-    @property
-    def indexed(self) -> bool:
-        return not self.reasons
-
-
-def plan(
-    faces: Sequence[DetectedFace],
-    width: int,
-    height: int,
-    quality_filter: str = "AUTO",
-    max_faces: int | None = None,
-) -> list[PlannedFace]:
-    """Decide every detected face, largest box first."""
-    ordered = sorted(faces, key=lambda f: f.bounding_box.area, reverse=True)
-    measures = [quality.FaceMeasure.of(f, width, height) for f in ordered]
-    reasons = [quality.reasons(m, quality_filter) for m in measures]
-    passing = [i for i, r in enumerate(reasons) if not r]
-    limit = min(max_faces or MAX_FACES_PER_IMAGE, MAX_FACES_PER_IMAGE)
-    if len(passing) > limit:
-        ranked = sorted(
-            passing,
-            key=lambda i: (-quality.quality_rank(measures[i]), -ordered[i].bounding_box.area),
-        )
-        for i in ranked[limit:]:
-            reasons[i] = ["EXCEEDS_MAX_FACES"]
-    return [PlannedFace(f, m, tuple(r)) for f, m, r in zip(ordered, measures, reasons, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -150,47 +115,89 @@ def prepare_index(
     source: SourceInfo | None = None,
 ) -> PreparedIndex:
     """Detect, measure and plan one image; touches no database (safe on any thread)."""
-    from facedesk.engine import face_thumbnail_jpeg
-
     model_version = request.model_version or ctx.default_version()
-    external_image_id = request.external_image_id
-    quality_filter, attributes = request.quality_filter, request.attributes
-    image_id = ids.image_id(image.sha256)
     detector = ctx.detector_for(model_version, request.detector)
-    faces = ctx.analyzer.analyze(image, detector=detector, attributes=attributes)
-    planned = plan(faces, image.width, image.height, quality_filter, request.max_faces)
-    now = datetime.now(UTC)
-    face_records: list[dict[str, Any]] = []
-    unindexed: list[dict[str, Any]] = []
-    stored: list[StoredFace] = []
-    thumbnails: dict[str, bytes] = {}
-    measurements: list[dict[str, Any]] = []
-    thresholds = quality.thresholds_table().get(quality_filter)
+    faces = ctx.analyzer.analyze(image, detector=detector, attributes=request.attributes)
+    planned = plan(faces, image.width, image.height, request.quality_filter, request.max_faces)
+    target = _Target(
+        collection_id,
+        ids.image_id(image.sha256),
+        request.external_image_id,
+        model_version,
+        datetime.now(UTC),
+    )
+    out = _PlannedFaces(quality.thresholds_table().get(request.quality_filter))
     for p in planned:
-        detail = face_detail(p.face, attributes)
+        out.add(ctx, target, image, request, p)
+    # Faces first, then the unindexed ones: the same order as the measurements.
+    out.measurements.sort(key=lambda m: not m["indexed"])
+    # Rekognition returns both lists, empty ones included (README: "Wire shape").
+    response: dict[str, Any] = {
+        "FaceRecords": out.face_records,
+        "FaceModelVersion": model_version,
+        "UnindexedFaces": out.unindexed,
+    }
+    settings = _record_settings(request, detector, faces, image)
+    record = _index_record(target, response, settings, tuple(out.measurements), source)
+    info = ImageInfo(
+        target.image_id, image.sha256, image.byte_size, image.width, image.height, image.format
+    )
+    return PreparedIndex(
+        collection_id,
+        target.image_id,
+        target.external_image_id,
+        response,
+        record,
+        info,
+        tuple(out.stored),
+        out.thumbnails,
+    )
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where one image's faces go: the same for every face of the image."""
+
+    collection_id: str
+    image_id: str
+    external_image_id: str | None
+    model_version: str
+    now: datetime
+
+
+@dataclass
+class _PlannedFaces:
+    """The lists one image's planned faces are sorted into, filled face by face."""
+
+    thresholds: dict[str, float] | None  # of the request's QualityFilter, in every measurement
+    face_records: list[dict[str, Any]] = field(default_factory=list)
+    unindexed: list[dict[str, Any]] = field(default_factory=list)
+    stored: list[StoredFace] = field(default_factory=list)
+    thumbnails: dict[str, bytes] = field(default_factory=dict)
+    measurements: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(
+        self,
+        ctx: ServiceContext,
+        target: _Target,
+        image: DecodedImage,
+        request: IndexRequest,
+        p: PlannedFace,
+    ) -> None:
+        detail = face_detail(p.face, request.attributes)
         face_id = None
         if p.indexed:
-            face_id = ids.face_id(
-                image.sha256, model_version, external_image_id, p.face.bounding_box
-            )
-            sf = StoredFace(
-                face_id=face_id,
-                collection_id=collection_id,
-                image_id=image_id,
-                external_image_id=external_image_id,
-                bounding_box=p.face.bounding_box,
-                confidence=p.face.confidence,
-                model_version=model_version,
-                embedding=p.face.descriptor,
-                indexed_at=now,
-            )
-            stored.append(sf)
-            face_records.append({"Face": sf.to_face_dict(), "FaceDetail": detail})
+            sf = _stored_face(target, image, p.face)
+            face_id = sf.face_id
+            self.stored.append(sf)
+            self.face_records.append({"Face": sf.to_face_dict(), "FaceDetail": detail})
             if ctx.store_thumbnails:
-                thumbnails[face_id] = face_thumbnail_jpeg(image, p.face.box)
+                from facedesk.engine import face_thumbnail_jpeg
+
+                self.thumbnails[face_id] = face_thumbnail_jpeg(image, p.face.box)
         else:
-            unindexed.append({"Reasons": list(p.reasons), "FaceDetail": detail})
-        measurements.append(
+            self.unindexed.append({"Reasons": list(p.reasons), "FaceDetail": detail})
+        self.measurements.append(
             {
                 "face_id": face_id,
                 "indexed": p.indexed,
@@ -198,58 +205,67 @@ def prepare_index(
                 **p.measure.to_dict(),
                 "detector_score": p.face.detector_score,
                 **dict(p.face.extras),
-                "quality_filter": quality_filter,
-                "thresholds": thresholds,
+                "quality_filter": request.quality_filter,
+                "thresholds": self.thresholds,
             }
         )
-    # Faces first, then the unindexed ones: the same order as the measurements.
-    measurements.sort(key=lambda m: not m["indexed"])
 
-    # Rekognition returns both lists, empty ones included (README: "Wire shape").
-    response: dict[str, Any] = {
-        "FaceRecords": face_records,
-        "FaceModelVersion": model_version,
-        "UnindexedFaces": unindexed,
+
+def _stored_face(target: _Target, image: DecodedImage, face: DetectedFace) -> StoredFace:
+    face_id = ids.face_id(
+        image.sha256, target.model_version, target.external_image_id, face.bounding_box
+    )
+    return StoredFace(
+        face_id=face_id,
+        collection_id=target.collection_id,
+        image_id=target.image_id,
+        external_image_id=target.external_image_id,
+        bounding_box=face.bounding_box,
+        confidence=face.confidence,
+        model_version=target.model_version,
+        embedding=face.descriptor,
+        indexed_at=target.now,
+    )
+
+
+def _record_settings(
+    request: IndexRequest, detector: str, faces: Sequence[DetectedFace], image: DecodedImage
+) -> dict[str, Any]:
+    return {
+        **request.settings(detector),
+        # Pixels turned without EXIF: the turn (degrees counter-clockwise) that found
+        # the faces; absent when the picture was analysed as stored.
+        **_turn(faces),
+        "Image": {
+            "Width": image.width,
+            "Height": image.height,
+            "Format": image.format,
+            "Mode": image.mode,
+            "Scale": image.scale,
+        },
     }
 
-    record = IndexRecord(
-        collection_id=collection_id,
-        image_id=image_id,
-        external_image_id=external_image_id,
+
+def _index_record(
+    target: _Target,
+    response: dict[str, Any],
+    settings: dict[str, Any],
+    measurements: tuple[dict[str, Any], ...],
+    source: SourceInfo | None,
+) -> IndexRecord:
+    return IndexRecord(
+        collection_id=target.collection_id,
+        image_id=target.image_id,
+        external_image_id=target.external_image_id,
         response=response,
-        settings={
-            **request.settings(detector),
-            # Pixels turned without EXIF: the turn (degrees counter-clockwise) that found
-            # the faces; absent when the picture was analysed as stored.
-            **_turn(faces),
-            "Image": {
-                "Width": image.width,
-                "Height": image.height,
-                "Format": image.format,
-                "Mode": image.mode,
-                "Scale": image.scale,
-            },
-        },
-        measurements=tuple(measurements),
-        indexed_at=now,
-        face_count=len(face_records),
-        unindexed_count=len(unindexed),
+        settings=settings,
+        measurements=measurements,
+        indexed_at=target.now,
+        face_count=len(response["FaceRecords"]),
+        unindexed_count=len(response["UnindexedFaces"]),
         source_path=source.path if source else None,
         source_size=source.size if source else None,
         source_mtime=source.mtime if source else None,
-    )
-    info = ImageInfo(
-        image_id, image.sha256, image.byte_size, image.width, image.height, image.format
-    )
-    return PreparedIndex(
-        collection_id,
-        image_id,
-        external_image_id,
-        response,
-        record,
-        info,
-        tuple(stored),
-        thumbnails,
     )
 
 

@@ -15,7 +15,8 @@ from facedesk.core.names import collection_id_from_name
 from facedesk.core.types import CollectionInfo, DecodedImage
 from facedesk.service import pagination
 from facedesk.service.context import ServiceContext, collection_arn
-from facedesk.service.index_faces import MAX_FACES_PER_IMAGE, IndexRequest, index_image
+from facedesk.service.face_plan import largest_faces_first
+from facedesk.service.index_faces import IndexRequest, index_image
 from facedesk.service.shapes import expand_attributes, face_detail
 
 DEFAULT_PAGE_SIZE = 1000
@@ -188,5 +189,5 @@ def detect_faces(ctx: ServiceContext, p: Params) -> Response:
     image = decode_request_image(p["Image"])
     attributes = expand_attributes(p.get("Attributes", ["DEFAULT"]))
     faces = ctx.analyze(image, attributes=attributes, descriptors=False)
-    faces = sorted(faces, key=lambda f: f.bounding_box.area, reverse=True)[:MAX_FACES_PER_IMAGE]
+    faces = largest_faces_first(faces)
     return {"FaceDetails": [face_detail(f, attributes) for f in faces]}

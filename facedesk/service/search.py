@@ -16,7 +16,7 @@ from facedesk.core.errors import InvalidParameterException, ResourceNotFoundExce
 from facedesk.core.similarity import distance_for_similarity, similarity
 from facedesk.core.types import DecodedImage, DetectedFace
 from facedesk.service.context import ServiceContext
-from facedesk.service.index_faces import MAX_FACES_PER_IMAGE
+from facedesk.service.face_plan import largest_faces_first
 from facedesk.service.operations import Params, Response, decode_request_image
 from facedesk.service.shapes import compared_face
 
@@ -29,7 +29,7 @@ def searchable_faces(
     image: DecodedImage, faces: list[DetectedFace], quality_filter: str
 ) -> tuple[list[DetectedFace], list[tuple[DetectedFace, list[str]]]]:
     """Faces largest first that pass the QualityFilter, and the others with their reasons."""
-    ordered = sorted(faces, key=lambda f: f.bounding_box.area, reverse=True)[:MAX_FACES_PER_IMAGE]
+    ordered = largest_faces_first(faces)
     kept: list[DetectedFace] = []
     filtered: list[tuple[DetectedFace, list[str]]] = []
     for f in ordered:

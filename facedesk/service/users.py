@@ -26,10 +26,10 @@ from facedesk.core.types import UserInfo
 from facedesk.service import pagination
 from facedesk.service.context import ServiceContext
 from facedesk.service.operations import Params, Response, decode_request_image
+from facedesk.service.people_journal import MAX_FACES_PER_USER
 from facedesk.service.search import searchable_faces
 from facedesk.service.shapes import face_detail
 
-MAX_FACES_PER_USER = 100
 ASSOCIATE_THRESHOLD = 75.0
 SEARCH_THRESHOLD = 80.0
 DEFAULT_MAX_USERS = 500

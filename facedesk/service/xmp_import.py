@@ -150,18 +150,7 @@ def _import_one(
             else:
                 conflicts.append({**entry, "FaceUserId": face.user_id})
         uow.commit()
-    for region in list(unmatched):  # no detected face there: index the region's own box
-        drawn = _draw_region(ctx, collection_id, record, region)
-        if drawn is None:
-            continue
-        unmatched.remove(region)
-        person, created, face_id = drawn
-        made += [person.user_id] if created else []
-        pairs.append((face_id, person.user_id))
-        receipt.drawn.append((record.image_id, record.external_image_id, face_id))
-        assigned.append(
-            {"Name": person.name, "UserId": person.user_id, "FaceId": face_id, "Drawn": True}
-        )
+    _draw_unmatched(ctx, collection_id, record, receipt, unmatched, assigned, made, pairs)
     receipt.created_users.extend(made)
     receipt.assigned.extend(pairs)
     result.update(
@@ -174,6 +163,32 @@ def _import_one(
         CreatedUsers=made,
     )
     return result
+
+
+def _draw_unmatched(
+    ctx: ServiceContext,
+    collection_id: str,
+    record: Any,
+    receipt: ImportReceipt,
+    unmatched: list[dict[str, Any]],
+    assigned: list[dict[str, Any]],
+    made: list[str],
+    pairs: list[tuple[str, str]],
+) -> None:
+    """Regions with no detected face under them: index each region's own box, moving it
+    from ``unmatched`` to ``assigned`` when a face is measured there."""
+    for region in list(unmatched):
+        drawn = _draw_region(ctx, collection_id, record, region)
+        if drawn is None:
+            continue
+        unmatched.remove(region)
+        person, created, face_id = drawn
+        made += [person.user_id] if created else []
+        pairs.append((face_id, person.user_id))
+        receipt.drawn.append((record.image_id, record.external_image_id, face_id))
+        assigned.append(
+            {"Name": person.name, "UserId": person.user_id, "FaceId": face_id, "Drawn": True}
+        )
 
 
 def _draw_region(

@@ -33,6 +33,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from facedesk.core.similarity import DESCRIPTOR_SIZE
+
 # Named constraints keep Alembic batch migrations on SQLite deterministic.
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -61,9 +63,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-EMBEDDING_DIM = 128
-
-
 class Embedding(TypeDecorator[bytes]):
     """Little-endian float32 bytes in Python; BLOB on SQLite, ``vector(128)`` on PostgreSQL.
 
@@ -79,7 +78,7 @@ class Embedding(TypeDecorator[bytes]):
         if dialect.name == "postgresql":
             from pgvector.sqlalchemy import VECTOR
 
-            return dialect.type_descriptor(VECTOR(EMBEDDING_DIM))
+            return dialect.type_descriptor(VECTOR(DESCRIPTOR_SIZE))
         return dialect.type_descriptor(LargeBinary())
 
     def process_bind_param(self, value: bytes | None, dialect: Dialect) -> Any:

@@ -36,9 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from facedesk.core.similarity import exact_distances, top_k_smallest
-
-DESCRIPTOR_DIM = 128
+from facedesk.core.similarity import DESCRIPTOR_SIZE, exact_distances, top_k_smallest
 
 F32Array = npt.NDArray[np.float32]
 Loader = Callable[[], tuple[list[str], np.ndarray]]
@@ -101,7 +99,7 @@ def _as_matrix(matrix: np.ndarray, rows: int, dim: int) -> F32Array:
 class VectorIndex:
     """Exact Euclidean k-NN over one collection's descriptors (see the module docstring)."""
 
-    def __init__(self, loader: Loader, dim: int = DESCRIPTOR_DIM) -> None:
+    def __init__(self, loader: Loader, dim: int = DESCRIPTOR_SIZE) -> None:
         self._loader = loader
         self._dim = dim
         self._write_lock = threading.Lock()
@@ -372,7 +370,7 @@ def _select(
 class VectorIndexRegistry:
     """One :class:`VectorIndex` per (database url, collection id), created on first use."""
 
-    def __init__(self, dim: int = DESCRIPTOR_DIM) -> None:
+    def __init__(self, dim: int = DESCRIPTOR_SIZE) -> None:
         self._dim = dim
         self._lock = threading.Lock()
         self._indexes: dict[tuple[str, str], VectorIndex] = {}

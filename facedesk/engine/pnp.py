@@ -89,29 +89,29 @@ def _sqp(start: F64, omega: F64) -> F64:
     r = start.reshape(9).copy()
     kkt = np.zeros((15, 15))
     kkt[:9, :9] = 2.0 * omega
+    rhs = np.empty(15)
+    jac = np.zeros((6, 9))
     for _ in range(_SQP_STEPS):
         r1, r2, r3 = r[0:3], r[3:6], r[6:9]
-        zero = np.zeros(3)
-        jac = np.array(
-            [
-                [*(2.0 * r1), *zero, *zero],
-                [*zero, *(2.0 * r2), *zero],
-                [*zero, *zero, *(2.0 * r3)],
-                [*r2, *r1, *zero],
-                [*zero, *r3, *r2],
-                [*r3, *zero, *r1],
-            ]
-        )
-        g = np.array(
-            [1.0 - r1 @ r1, 1.0 - r2 @ r2, 1.0 - r3 @ r3, -(r1 @ r2), -(r2 @ r3), -(r1 @ r3)]
-        )
+        jac[0, 0:3], jac[1, 3:6], jac[2, 6:9] = 2.0 * r1, 2.0 * r2, 2.0 * r3
+        jac[3, 0:3], jac[3, 3:6] = r2, r1
+        jac[4, 3:6], jac[4, 6:9] = r3, r2
+        jac[5, 0:3], jac[5, 6:9] = r3, r1
         kkt[:9, 9:] = jac.T
         kkt[9:, :9] = jac
+        rhs[:9] = -2.0 * (omega @ r)
+        rhs[9:] = (
+            1.0 - r1 @ r1,
+            1.0 - r2 @ r2,
+            1.0 - r3 @ r3,
+            -(r1 @ r2),
+            -(r2 @ r3),
+            -(r1 @ r3),
+        )
         try:
-            solution = np.linalg.solve(kkt, np.concatenate([-2.0 * omega @ r, g]))
+            delta = np.linalg.solve(kkt, rhs)[:9]
         except np.linalg.LinAlgError:
             break
-        delta = solution[:9]
         r = r + delta
         if float(delta @ delta) <= _SQP_TOL:
             break

@@ -1,6 +1,6 @@
 """The engine without OpenCV against the engine with it, in one run (issue 21).
 
-    PYTHONPATH=. python bench/imaging.py [--rounds N]
+    PYTHONPATH=. python bench/imaging.py [--rounds N] [--detector libfacedetection|hog]
 
 For every real testdata photo: decode (relaxed limits) + the whole analysis (HOG and
 libfacedetection detectors, presence check, landmarks, pose, quality, every attribute,
@@ -140,7 +140,10 @@ def main() -> None:
     analyzer = FaceAnalyzer()
     print(f"{len(photos)} photos, {rounds} rounds; load at start {os.getloadavg()}")
     totals = {"numpy": 0.0, "opencv": 0.0}
-    for detector in ("libfacedetection", "hog"):
+    detectors = ("libfacedetection", "hog")
+    if "--detector" in sys.argv:
+        detectors = (sys.argv[sys.argv.index("--detector") + 1],)
+    for detector in detectors:
         sums = {"numpy": 0.0, "opencv": 0.0}
         for path in photos:
             data = (TESTDATA / path).read_bytes()

@@ -89,10 +89,35 @@ def _area_rows(src: npt.NDArray[Any], out_n: int) -> F32:
         return np.asarray(sums, dtype=np.float32)
     extra = (slice(None),) + (None,) * (src.ndim - 1)
     index, weights = _area_taps(n, out_n)
-    out = src[index[:, 0]] * weights[:, 0][extra]
+    out = np.empty((out_n, *src.shape[1:]), dtype=np.float32)
+    part = np.empty_like(out)
+    np.multiply(src[index[:, 0]], weights[:, 0][extra], out=out, casting="unsafe")
     for k in range(1, index.shape[1]):
-        out += src[index[:, k]] * weights[:, k][extra]
-    return np.asarray(out, dtype=np.float32)
+        np.multiply(src[index[:, k]], weights[:, k][extra], out=part, casting="unsafe")
+        out += part
+    return out
+
+
+def _area_columns(src: F32, out_n: int) -> F32:
+    """Area average along axis 1 of an H x W (x C) float32 array.
+
+    Gathered from the H x (W*C) view, one channel lane at a time: numpy's gather along
+    a middle axis copies each C-value pixel separately and costs 1.3-2.5x more."""
+    rows, n = src.shape[:2]
+    channels = 1 if src.ndim == 2 else src.shape[2]
+    flat = np.ascontiguousarray(src).reshape(rows, n * channels)
+    index, weights = _area_taps(n, out_n)
+    lanes = np.arange(channels)
+    out = np.empty((rows, out_n * channels), dtype=np.float32)
+    for k in range(index.shape[1]):
+        at = (index[:, k, None] * channels + lanes).reshape(-1)
+        part = np.take(flat, at, axis=1)
+        part *= np.repeat(weights[:, k], channels)[None, :]
+        if k == 0:
+            out[...] = part
+        else:
+            out += part
+    return out.reshape(rows, out_n, *src.shape[2:])
 
 
 def resize_area(image: npt.NDArray[Any], width: int, height: int) -> npt.NDArray[Any]:
@@ -110,9 +135,11 @@ def resize_area(image: npt.NDArray[Any], width: int, height: int) -> npt.NDArray
     if height != h:
         out = _area_rows(out, height)
     if width != w:
-        # Columns as rows: one transposed copy each way beats gathering strided columns.
-        turned = np.ascontiguousarray(np.swapaxes(out, 0, 1))
-        out = np.swapaxes(_area_rows(turned, width), 0, 1)
+        if w % width == 0:
+            turned = np.ascontiguousarray(np.swapaxes(out, 0, 1))
+            out = np.swapaxes(_area_rows(turned, width), 0, 1)
+        else:
+            out = _area_columns(np.asarray(out, dtype=np.float32), width)
     if image.dtype == np.uint8:
         # OpenCV's 2x2 fast path rounds half up ((a+b+c+d+2) >> 2); its other paths round
         # a float sum to nearest, ties to even. Weights sum to 1: no clipping needed.

@@ -123,12 +123,15 @@ def _area_columns(src: F32, out_n: int) -> F32:
 def resize_area(image: npt.NDArray[Any], width: int, height: int) -> npt.NDArray[Any]:
     """``cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)``, shrinking.
 
-    uint8 (grey or colour) or float32; neither side may grow (OpenCV switches to a linear
-    filter there, which no caller needs).
+    uint8 (grey or colour) or float32. Where a side grows OpenCV switches to a linear
+    filter (with its own edge weights); the engine only shrinks, so this falls back to
+    ``resize_linear`` there, close to OpenCV but not checked against it.
     """
     h, w = image.shape[:2]
-    if width > w or height > h or width < 1 or height < 1:
-        raise ValueError(f"resize_area only shrinks: {w}x{h} -> {width}x{height}")
+    if width < 1 or height < 1:
+        raise ValueError(f"bad size {width}x{height}")
+    if width > w or height > h:
+        return resize_linear(image, width, height)
     if (width, height) == (w, h):
         return np.array(image, copy=True)
     out: npt.NDArray[Any] = image

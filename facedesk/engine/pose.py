@@ -1,5 +1,4 @@
-"""Head pose (Roll, Yaw, Pitch in degrees) from six dlib landmarks with SQPnP (``engine.pnp``,
-as ``cv2.solvePnP``).
+"""Head pose (Roll, Yaw, Pitch in degrees) from six dlib landmarks with SQPnP (engine.pnp).
 
 Model: the generic 3D face of Mallick (LearnOpenCV 2016) - nose tip 30, chin 8, outer eye
 corners 36/45, mouth corners 48/54 - written directly in OpenCV's camera frame (x right,

@@ -155,9 +155,13 @@ def test_area_resize_averages_blocks_and_keeps_the_mean() -> None:
     assert np.all(imaging.resize_area(flat, 33, 21) == 173)
 
 
-def test_area_resize_refuses_to_grow() -> None:
-    with pytest.raises(ValueError, match="only shrinks"):
-        imaging.resize_area(np.zeros((10, 10), np.uint8), 11, 10)
+def test_area_resize_growing_a_side_filters_linearly_and_bad_sizes_fail() -> None:
+    image = np.arange(100, dtype=np.uint8).reshape(10, 10)
+    grown = imaging.resize_area(image, 12, 8)
+    assert grown.shape == (8, 12)
+    assert np.array_equal(grown, imaging.resize_linear(image, 12, 8))
+    with pytest.raises(ValueError, match="bad size"):
+        imaging.resize_area(image, 0, 5)
 
 
 def test_identity_warp_returns_the_image() -> None:

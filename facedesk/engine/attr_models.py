@@ -1,7 +1,7 @@
 """The attribute networks: where their files are, how each is fed, and how it is run.
 
-Every file is pinned by sha256 (cv2.dnn's TFLite importer has crashed on unknown files,
-and a silently swapped model would change every attribute without notice).
+Every file is pinned by sha256 (a TFLite importer has crashed on unknown files, and a
+silently swapped model would change every attribute without notice).
 
 Thread safety, checked by tests/integration/test_attributes_photos.py
 (4 threads give the serial results; with ONE shared LiteRT interpreter and cv2.dnn net,
@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from facedesk.core.types import PixelBox
+from facedesk.engine import imaging
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -154,20 +155,43 @@ def _interpreter() -> Any:
 
 
 def _mesh_net() -> Any:
+    """This thread's face mesh: a LiteRT interpreter, or where LiteRT has no wheel (Intel
+    macOS) OpenCV's TFLite importer, which ran it before (same presence within 1e-5 on the
+    test faces; OpenCV is a dependency on that platform only)."""
     net = getattr(_LOCAL, "mesh", None)
     if net is None:
-        import cv2
-
         path = str(_SHARED.path(MESH_FILE))
-        engine = getattr(cv2.dnn, "ENGINE_CLASSIC", None)
-        # OpenCV 5's new engine returns only the first output; the classic one returns both.
-        net = (
-            cv2.dnn.readNetFromTFLite(path)
-            if engine is None
-            else cv2.dnn.readNetFromTFLite(path, engine=engine)
-        )
+        if emotions_available():
+            from ai_edge_litert.interpreter import Interpreter
+
+            net = Interpreter(model_path=path, num_threads=1)
+            net.allocate_tensors()
+        else:
+            import cv2
+
+            engine = getattr(cv2.dnn, "ENGINE_CLASSIC", None)
+            # OpenCV 5's new engine returns only the first output; the classic one both.
+            net = (
+                cv2.dnn.readNetFromTFLite(path)
+                if engine is None
+                else cv2.dnn.readNetFromTFLite(path, engine=engine)
+            )
         _LOCAL.mesh = net
     return net
+
+
+def _mesh_flag_logit(net: Any, crop: npt.NDArray[np.uint8]) -> float:
+    """The mesh's face-flag logit for one 192 x 192 RGB crop (inputs in [0, 1])."""
+    scaled = crop.astype(np.float32) / np.float32(255.0)
+    if hasattr(net, "invoke"):  # LiteRT: NHWC, the flag is the one-element output
+        net.set_tensor(net.get_input_details()[0]["index"], np.ascontiguousarray(scaled[None]))
+        net.invoke()
+        outputs = [net.get_tensor(o["index"]) for o in net.get_output_details()]
+    else:  # cv2.dnn: NCHW
+        net.setInput(np.ascontiguousarray(scaled.transpose(2, 0, 1)[np.newaxis]))
+        outputs = net.forward(net.getUnconnectedOutLayersNames())
+    flag = next(o for o in outputs if np.asarray(o).size == 1)
+    return float(np.asarray(flag).reshape(-1)[0])
 
 
 def warm_up() -> None:
@@ -235,8 +259,6 @@ def _square_crop(
 
     Pixels outside the image repeat the border, so faces at the edge still get a full crop.
     """
-    import cv2
-
     scale = size / side
     theta = math.radians(angle_deg)
     cos_t, sin_t = math.cos(theta) * scale, math.sin(theta) * scale
@@ -249,11 +271,7 @@ def _square_crop(
         ],
         dtype=np.float64,
     )
-    return np.asarray(
-        cv2.warpAffine(
-            image, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-        )
-    )
+    return imaging.warp_affine_linear(image, imaging.invert_affine(matrix), size, size)
 
 
 def _box_centre(box: PixelBox) -> tuple[float, float]:
@@ -265,13 +283,11 @@ def _box_centre(box: PixelBox) -> tuple[float, float]:
 
 def emotion_probabilities(rgb: npt.NDArray[np.uint8], box: PixelBox) -> dict[str, float]:
     """FER2013 class -> probability from fer's mini-Xception (softmax output)."""
-    import cv2
-
     side = max(box.width, box.height) * EMOTION_CROP_SCALE
     cx, cy = _box_centre(box)
     centre = (cx, cy - EMOTION_CENTRE_RAISE * box.height)
     # Crop first, then grey: converting the whole photo would cost more than the model.
-    face = cv2.cvtColor(_square_crop(rgb, centre, side, EMOTION_SIZE), cv2.COLOR_RGB2GRAY)
+    face = imaging.rgb_to_grey(_square_crop(rgb, centre, side, EMOTION_SIZE))
     x = (face.astype(np.float32) / np.float32(255.0) - np.float32(0.5)) * np.float32(2.0)
     interpreter = _interpreter()
     interpreter.set_tensor(interpreter.get_input_details()[0]["index"], x[np.newaxis, :, :, None])
@@ -289,12 +305,7 @@ def mesh_presence(rgb: npt.NDArray[np.uint8], box: PixelBox, roll_deg: float = 0
     """MediaPipe face mesh's face-presence probability (sigmoid of its face-flag logit)."""
     side = max(box.width, box.height) * MESH_ROI_SCALE
     crop = _square_crop(rgb, _box_centre(box), side, MESH_SIZE, roll_deg)
-    blob = (crop.astype(np.float32) / np.float32(255.0)).transpose(2, 0, 1)[np.newaxis]
-    net = _mesh_net()
-    net.setInput(np.ascontiguousarray(blob))
-    outputs = net.forward(net.getUnconnectedOutLayersNames())
-    flag = next(o for o in outputs if o.size == 1)
-    logit = float(np.asarray(flag).reshape(-1)[0])
+    logit = _mesh_flag_logit(_mesh_net(), crop)
     # Numerically safe sigmoid for large negative logits.
     if logit >= 0:
         return 1.0 / (1.0 + math.exp(-logit))

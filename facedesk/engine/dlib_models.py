@@ -55,10 +55,11 @@ def _load(name: str) -> Any:
     if name in ("sp68", "sp5"):
         return dlib.shape_predictor(str(model_path(name)))
     if name == "resnet":
-        # dlib's own network file, run on onnxruntime (see descriptor_net: ~10x faster)
+        # dlib's own network file, run on onnxruntime (see descriptor_net: ~10x faster).
+        # The desktop bundle ships only the converted graph, not the file: not required.
         from facedesk.engine.descriptor_net import DescriptorNet
 
-        return DescriptorNet(model_path("resnet"))
+        return DescriptorNet(Path(str(files("face_recognition_models") / "models" / _FILES[name])))
     raise KeyError(name)
 
 
@@ -77,11 +78,8 @@ def get(name: str) -> Any:
 
 
 def prepare_worker_process(detector: str = "hog") -> None:
-    """Set up a process that only analyses images: one OpenCV thread (the process is one
-    of one-per-core), and this thread's dlib models loaded before the first image."""
-    import cv2
-
-    cv2.setNumThreads(1)
+    """Set up a process that only analyses images (one of one-per-core): this thread's
+    dlib models loaded before the first image."""
     first = {"cnn": ("mmod",), "hog": ("hog",)}.get(detector, ())
     for name in (*first, "sp68", "sp5", "resnet"):
         get(name)

@@ -7,8 +7,9 @@ readable ("40 means the face averages 40 % grey").
 Sharpness: the face box is cut out, converted to luma and resized to
 ``SHARPNESS_SIDE`` x ``SHARPNESS_SIDE`` (INTER_AREA down, INTER_LINEAR up) so the value
 does not grow with the face's pixel count; the variance v of its 3x3 Laplacian
-(``cv2.Laplacian``, CV_64F) is mapped to ``100 * v / (v + SHARPNESS_HALF)``: 50 at
-v = SHARPNESS_HALF, approaching 100 for very crisp faces, 0 for a flat patch.
+(``imaging.laplacian``, as ``cv2.Laplacian`` CV_64F) is mapped to
+``100 * v / (v + SHARPNESS_HALF)``: 50 at v = SHARPNESS_HALF, approaching 100 for very
+crisp faces, 0 for a flat patch.
 
 Confidence: the detector's SVM/MMOD score s through a logistic curve,
 ``100 / (1 + exp(-CONF_SLOPE * (s - CONF_MID)))``. With the dlib HOG detector's default
@@ -27,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from facedesk.core.types import PixelBox, Quality
+from facedesk.engine import imaging
 
 SHARPNESS_SIDE: Final = 96
 SHARPNESS_HALF: Final = 200.0
@@ -69,14 +71,10 @@ def _luma(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
 
 def face_quality(rgb: npt.NDArray[np.uint8], box: PixelBox) -> Quality:
     """Brightness and Sharpness of the face inside ``box`` (same pixel frame as ``rgb``)."""
-    import cv2
-
     luma = _luma(_crop(rgb, box))
     brightness = 100.0 * float(luma.mean()) / 255.0
-    side = SHARPNESS_SIDE
-    interp = cv2.INTER_AREA if min(luma.shape) >= side else cv2.INTER_LINEAR
-    fixed = cv2.resize(luma.astype(np.float32), (side, side), interpolation=interp)
-    variance = float(cv2.Laplacian(fixed.astype(np.float64), cv2.CV_64F, ksize=1).var())
+    fixed = imaging.resize_for_measure(luma.astype(np.float32), SHARPNESS_SIDE)
+    variance = float(imaging.laplacian(fixed.astype(np.float64)).var())
     sharpness = 100.0 * variance / (variance + SHARPNESS_HALF)
     return Quality(
         brightness=min(max(brightness, 0.0), 100.0), sharpness=min(max(sharpness, 0.0), 100.0)

@@ -1,4 +1,4 @@
-"""Head pose (Roll, Yaw, Pitch in degrees) from six dlib landmarks with ``cv2.solvePnP``.
+"""Head pose (Roll, Yaw, Pitch in degrees) from six dlib landmarks with SQPnP (engine.pnp).
 
 Model: the generic 3D face of Mallick (LearnOpenCV 2016) - nose tip 30, chin 8, outer eye
 corners 36/45, mouth corners 48/54 - written directly in OpenCV's camera frame (x right,
@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from facedesk.core.types import Pose
+from facedesk.engine import pnp
 
 POSE_POINTS: Final = (30, 8, 36, 45, 48, 54)
 _MODEL_3D: Final = np.array(
@@ -58,20 +59,16 @@ def head_pose(shape68: npt.NDArray[np.float64], width: float, height: float) -> 
 
     None when the solver finds no pose (degenerate, e.g. collinear, points).
     """
-    import cv2
-
     image_pts = np.ascontiguousarray(shape68[list(POSE_POINTS)], dtype=np.float64)
     focal = float(width)
     camera = np.array(
         [[focal, 0.0, width / 2.0], [0.0, focal, height / 2.0], [0.0, 0.0, 1.0]],
         dtype=np.float64,
     )
-    ok, rvec, _tvec = cv2.solvePnP(
-        _MODEL_3D, image_pts, camera, np.zeros(4), flags=cv2.SOLVEPNP_SQPNP
-    )
-    if not ok:
+    solved = pnp.solve_rotation(_MODEL_3D, image_pts, camera)
+    if solved is None:
         return None
-    rot, _ = cv2.Rodrigues(rvec)
+    rot, _tvec = solved
     roll = math.degrees(math.atan2(rot[1, 0], rot[0, 0]))
     yaw = math.degrees(math.atan2(-rot[0, 2], rot[2, 2]))
     pitch = math.degrees(math.atan2(rot[1, 2], math.hypot(rot[0, 2], rot[2, 2])))

@@ -43,8 +43,9 @@ import numpy.typing as npt
 
 from facedesk.core.types import BoundingBox, DecodedImage, DetectedFace, PixelBox
 from facedesk.engine import dlib_models
-from facedesk.engine.attributes import PRESENCE_THRESHOLD, estimate, face_presence
-from facedesk.engine.cnn_detect import detect_cnn
+from facedesk.engine.attr_models import mesh_run
+from facedesk.engine.attributes import PRESENCE_THRESHOLD, estimate
+from facedesk.engine.cnn_detect import TURN_PROBE_THRESHOLD, detect_cnn, turn_probe
 from facedesk.engine.descriptor_net import CHIP_PADDING, CHIP_SIZE
 from facedesk.engine.detect import Detection, detect, detection_scale
 from facedesk.engine.landmarks import rekognition_landmarks
@@ -53,7 +54,7 @@ from facedesk.engine.measures import (
     calibrated_confidence,
     face_quality,
 )
-from facedesk.engine.pose import head_pose
+from facedesk.engine.pose import head_pose, mesh_yaw, mesh_yaw_raw
 from facedesk.engine.turns import (
     TURNS,
     ratio_to_pixels,
@@ -102,15 +103,17 @@ class FaceAnalyzer:
             return self._faces(rgb, image, detect(rgb, scale, which), attributes, descriptors)
         cnn = calibrated_cnn_confidence
         found = detect_cnn(rgb, image.width, image.height)
-        faces = self._faces(rgb, image, found, attributes, descriptors, cnn)
+        faces = self._faces(rgb, image, found, attributes, descriptors, cnn, mesh_pose=True)
         if faces:
             return faces
         # A turned picture is trusted only when its best face scores TURN_THRESHOLD, and
         # only the best of the three turns is measured: turned textures look more like
         # faces (dogs.jpg turned 270 degrees scores 87 and passes the presence check;
-        # every rotated portrait of the dev set scores 94 on its right turn).
+        # every rotated portrait of the dev set scores 94 on its right turn). A turn runs
+        # at full scale only when a probe at half scale nominates it (cnn_detect module doc).
+        probes = turn_probe(rgb, image.width, image.height, TURNS)
         best: tuple[float, int, npt.NDArray[np.uint8], list[Detection]] | None = None
-        for k in TURNS:
+        for k in (k for k in TURNS if probes[k] >= TURN_PROBE_THRESHOLD):
             turned = np.ascontiguousarray(np.rot90(rgb, k))
             tw, th = (image.height, image.width) if k % 2 else (image.width, image.height)
             dets = detect_cnn(turned, tw, th)
@@ -126,7 +129,7 @@ class FaceAnalyzer:
             width=image.height if k % 2 else image.width,
             height=image.width if k % 2 else image.height,
         )
-        faces = self._faces(turned, timage, dets, attributes, descriptors, cnn)
+        faces = self._faces(turned, timage, dets, attributes, descriptors, cnn, mesh_pose=True)
         return [_unturned(f, k, image.width, image.height) for f in faces]
 
     def _faces(
@@ -137,15 +140,29 @@ class FaceAnalyzer:
         attributes: frozenset[str],
         descriptors: bool,
         calibrate: Callable[[float], float] = calibrated_confidence,
+        mesh_pose: bool = False,
     ) -> list[DetectedFace]:
-        """The detections that pass the presence check, measured, with descriptors."""
+        """The detections that pass the presence check, measured, with descriptors.
+
+        ``mesh_pose`` (the libfacedetection path, 7.0) takes Yaw from the presence check's
+        face mesh (``pose.mesh_yaw``); 1.0 keeps the 68-point fit's, so a collection's
+        measures do not change under it."""
         faces: list[DetectedFace] = []
         chips: list[npt.NDArray[np.uint8]] = []
         for det in found:
-            presence = _presence(rgb, det)
+            presence, mesh = _presence(rgb, det)
             if presence < PRESENCE_THRESHOLD:
                 continue
-            measured = self._measure(rgb, image, det, attributes, presence, descriptors, calibrate)
+            measured = self._measure(
+                rgb,
+                image,
+                det,
+                attributes,
+                presence,
+                descriptors,
+                calibrate,
+                mesh if mesh_pose else None,
+            )
             if measured is not None:
                 faces.append(measured[0])
                 if measured[1] is not None:
@@ -169,7 +186,7 @@ class FaceAnalyzer:
             raise ValueError("the box is too small to measure a face in")
         # a person vouches for it: the top detector score, so Confidence reads 100
         det = Detection(left, top, right, bottom, score=USER_DRAWN_SCORE)
-        presence = _presence(rgb, det)
+        presence, _mesh = _presence(rgb, det)
         measured = self._measure(rgb, image, det, attributes, presence)
         if measured is None or measured[1] is None:
             raise ValueError("no face could be measured in the box")
@@ -187,8 +204,11 @@ class FaceAnalyzer:
         presence: float,
         with_descriptor: bool = True,
         calibrate: Callable[[float], float] = calibrated_confidence,
+        mesh: npt.NDArray[np.float32] | None = None,
     ) -> tuple[DetectedFace, npt.NDArray[np.uint8] | None] | None:
-        """The measured face (descriptor still empty) and, if wanted, its descriptor chip."""
+        """The measured face (descriptor still empty) and, if wanted, its descriptor chip.
+
+        With ``mesh`` (the face mesh's points for this box), Yaw comes from the mesh."""
         import dlib
 
         ph, pw = rgb.shape[:2]
@@ -200,6 +220,12 @@ class FaceAnalyzer:
         pose = head_pose(pts, pw, ph)
         if pose is None:
             return None
+        extras: dict[str, float] = {"face_presence": presence}
+        if mesh is not None:
+            # both kept, so a reader can see what the 68-point fit said
+            extras["yaw_68"] = pose.yaw
+            extras["yaw_mesh_raw"] = mesh_yaw_raw(mesh)
+            pose = replace(pose, yaw=mesh_yaw(mesh))
         box_px = PixelBox(left=det.left, top=det.top, right=det.right, bottom=det.bottom)
         k = 1.0 / image.scale  # decoded pixels -> full-resolution pixels
         box = PixelBox(
@@ -210,7 +236,6 @@ class FaceAnalyzer:
             shape5 = dlib_models.get("sp5")(rgb, rect)
             chip = np.asarray(dlib.get_face_chip(rgb, shape5, CHIP_SIZE, CHIP_PADDING))
         attrs: Mapping[str, Any] = MappingProxyType({})
-        extras: dict[str, float] = {"face_presence": presence}
         if requested:
             found, measured = estimate(rgb, pts, box_px, pose, requested, presence)
             attrs = MappingProxyType(dict(found))
@@ -230,9 +255,10 @@ class FaceAnalyzer:
         return face, chip
 
 
-def _presence(rgb: npt.NDArray[np.uint8], det: Detection) -> float:
+def _presence(rgb: npt.NDArray[np.uint8], det: Detection) -> tuple[float, npt.NDArray[np.float32]]:
+    """The face mesh's presence score for the box and its 468 points (one mesh run)."""
     box = PixelBox(left=det.left, top=det.top, right=det.right, bottom=det.bottom)
-    return face_presence(rgb, box)
+    return mesh_run(rgb, box)
 
 
 def _unturned(face: DetectedFace, k: int, width: int, height: int) -> DetectedFace:

@@ -287,6 +287,14 @@ def emotion_probabilities(rgb: npt.NDArray[np.uint8], box: PixelBox) -> dict[str
 
 def mesh_presence(rgb: npt.NDArray[np.uint8], box: PixelBox, roll_deg: float = 0.0) -> float:
     """MediaPipe face mesh's face-presence probability (sigmoid of its face-flag logit)."""
+    return mesh_run(rgb, box, roll_deg)[0]
+
+
+def mesh_run(
+    rgb: npt.NDArray[np.uint8], box: PixelBox, roll_deg: float = 0.0
+) -> tuple[float, FloatArray]:
+    """Face-presence probability and the mesh's 468 (x, y, z) points (crop pixels, z with
+    roughly x's scale, smaller = nearer) from one run of the face mesh."""
     side = max(box.width, box.height) * MESH_ROI_SCALE
     crop = _square_crop(rgb, _box_centre(box), side, MESH_SIZE, roll_deg)
     blob = (crop.astype(np.float32) / np.float32(255.0)).transpose(2, 0, 1)[np.newaxis]
@@ -294,7 +302,12 @@ def mesh_presence(rgb: npt.NDArray[np.uint8], box: PixelBox, roll_deg: float = 0
     net.setInput(np.ascontiguousarray(blob))
     outputs = net.forward(net.getUnconnectedOutLayersNames())
     flag = next(o for o in outputs if o.size == 1)
+    points = next(o for o in outputs if o.size != 1)
     logit = float(np.asarray(flag).reshape(-1)[0])
+    return _sigmoid(logit), np.asarray(points, dtype=np.float32).reshape(-1, 3)
+
+
+def _sigmoid(logit: float) -> float:
     # Numerically safe sigmoid for large negative logits.
     if logit >= 0:
         return 1.0 / (1.0 + math.exp(-logit))

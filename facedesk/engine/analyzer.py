@@ -4,8 +4,9 @@ Per face, everything after detection runs on the best pixels the decoder kept
 (``DecodedImage.pixels``), not on the resized detection picture:
 
 1. 68-point landmarks (``shape_predictor_68_face_landmarks``) in the detector's box.
-2. The 30 Rekognition landmarks (``landmarks.py``), pose (``pose.py``), quality and
-   confidence (``measures.py``).
+2. The 30 Rekognition landmarks (``landmarks.py``), pose (``pose.py``; under 7.0 Yaw
+   comes from the presence check's face mesh, ``pose.mesh_yaw``), quality and confidence
+   (``measures.py``).
 3. The 128-d descriptor as face_recognition computes it: the 5-point predictor's shape in
    the same box, the 150x150 chip ``compute_face_descriptor(img, shape, num_jitters=1)``
    cuts (``get_face_chip(img, shape, 150, 0.25)``), and dlib's ResNet, run for all chips

@@ -174,10 +174,16 @@ class FaceAnalyzer:
         return [replace(f, descriptor=v) for f, v in zip(faces, vectors, strict=True)]
 
     def measure_box(
-        self, image: DecodedImage, box: BoundingBox, *, attributes: frozenset[str] = frozenset()
+        self,
+        image: DecodedImage,
+        box: BoundingBox,
+        *,
+        attributes: frozenset[str] = frozenset(),
+        mesh_pose: bool = False,
     ) -> DetectedFace:
         """A face a person drew (ratios of the full image): the same measures and descriptor
-        as a detected face, with no detector involved. Raises ValueError when no face shape
+        as a detected face, with no detector involved; ``mesh_pose`` as for 7.0's detected
+        faces (a face drawn into a 7.0 collection). Raises ValueError when no face shape
         fits the box (the head pose cannot be solved)."""
         rgb = np.ascontiguousarray(image.pixels, dtype=np.uint8)
         ph, pw = rgb.shape[:2]
@@ -187,8 +193,10 @@ class FaceAnalyzer:
             raise ValueError("the box is too small to measure a face in")
         # a person vouches for it: the top detector score, so Confidence reads 100
         det = Detection(left, top, right, bottom, score=USER_DRAWN_SCORE)
-        presence, _mesh = _presence(rgb, det)
-        measured = self._measure(rgb, image, det, attributes, presence)
+        presence, mesh = _presence(rgb, det)
+        measured = self._measure(
+            rgb, image, det, attributes, presence, mesh=mesh if mesh_pose else None
+        )
         if measured is None or measured[1] is None:
             raise ValueError("no face could be measured in the box")
         face, chip = measured[0], measured[1]

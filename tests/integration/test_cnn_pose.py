@@ -110,3 +110,13 @@ def test_group_sitters_facing_the_camera_read_moderate_yaw() -> None:
     assert all(abs(f.pose.yaw) < LEVELS["HIGH"].max_abs_yaw for f in faces), sorted(
         round(f.pose.yaw) for f in faces
     )
+
+
+def test_a_face_drawn_into_a_7_0_collection_gets_the_mesh_yaw() -> None:
+    face = _largest(PROFILE)
+    analyzer = FaceAnalyzer(detector=CNN_DETECTOR)
+    drawn = analyzer.measure_box(_decoded(PROFILE), face.bounding_box, mesh_pose=True)
+    assert drawn.pose.yaw > AUTO.max_abs_yaw
+    # without it (a 1.0 collection) the 68-point fit's yaw, as before
+    plain = analyzer.measure_box(_decoded(PROFILE), face.bounding_box)
+    assert plain.pose.yaw == pytest.approx(drawn.extras["yaw_68"], abs=0.01)

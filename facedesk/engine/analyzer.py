@@ -4,8 +4,9 @@ Per face, everything after detection runs on the best pixels the decoder kept
 (``DecodedImage.pixels``), not on the resized detection picture:
 
 1. 68-point landmarks (``shape_predictor_68_face_landmarks``) in the detector's box.
-2. The 30 Rekognition landmarks (``landmarks.py``), pose (``pose.py``), quality and
-   confidence (``measures.py``).
+2. The 30 Rekognition landmarks (``landmarks.py``), pose (``pose.py``; under 7.0 Yaw
+   comes from the presence check's face mesh, ``pose.mesh_yaw``), quality and confidence
+   (``measures.py``).
 3. The 128-d descriptor as face_recognition computes it: the 5-point predictor's shape in
    the same box, the 150x150 chip ``compute_face_descriptor(img, shape, num_jitters=1)``
    cuts (``get_face_chip(img, shape, 150, 0.25)``), and dlib's ResNet, run for all chips
@@ -43,8 +44,9 @@ import numpy.typing as npt
 
 from facedesk.core.types import BoundingBox, DecodedImage, DetectedFace, PixelBox
 from facedesk.engine import dlib_models
-from facedesk.engine.attributes import PRESENCE_THRESHOLD, estimate, face_presence
-from facedesk.engine.cnn_detect import detect_cnn
+from facedesk.engine.attr_models import mesh_run
+from facedesk.engine.attributes import PRESENCE_THRESHOLD, estimate
+from facedesk.engine.cnn_detect import TURN_PROBE_THRESHOLD, detect_cnn, turn_probe
 from facedesk.engine.descriptor_net import CHIP_PADDING, CHIP_SIZE
 from facedesk.engine.detect import Detection, detect, detection_scale
 from facedesk.engine.landmarks import rekognition_landmarks
@@ -53,7 +55,7 @@ from facedesk.engine.measures import (
     calibrated_confidence,
     face_quality,
 )
-from facedesk.engine.pose import head_pose
+from facedesk.engine.pose import head_pose, mesh_yaw, mesh_yaw_raw
 from facedesk.engine.turns import (
     TURNS,
     ratio_to_pixels,
@@ -102,15 +104,17 @@ class FaceAnalyzer:
             return self._faces(rgb, image, detect(rgb, scale, which), attributes, descriptors)
         cnn = calibrated_cnn_confidence
         found = detect_cnn(rgb, image.width, image.height)
-        faces = self._faces(rgb, image, found, attributes, descriptors, cnn)
+        faces = self._faces(rgb, image, found, attributes, descriptors, cnn, mesh_pose=True)
         if faces:
             return faces
         # A turned picture is trusted only when its best face scores TURN_THRESHOLD, and
         # only the best of the three turns is measured: turned textures look more like
         # faces (dogs.jpg turned 270 degrees scores 87 and passes the presence check;
-        # every rotated portrait of the dev set scores 94 on its right turn).
+        # every rotated portrait of the dev set scores 94 on its right turn). A turn runs
+        # at full scale only when a probe at half scale nominates it (cnn_detect module doc).
+        probes = turn_probe(rgb, image.width, image.height, TURNS)
         best: tuple[float, int, npt.NDArray[np.uint8], list[Detection]] | None = None
-        for k in TURNS:
+        for k in (k for k in TURNS if probes[k] >= TURN_PROBE_THRESHOLD):
             turned = np.ascontiguousarray(np.rot90(rgb, k))
             tw, th = (image.height, image.width) if k % 2 else (image.width, image.height)
             dets = detect_cnn(turned, tw, th)
@@ -126,7 +130,7 @@ class FaceAnalyzer:
             width=image.height if k % 2 else image.width,
             height=image.width if k % 2 else image.height,
         )
-        faces = self._faces(turned, timage, dets, attributes, descriptors, cnn)
+        faces = self._faces(turned, timage, dets, attributes, descriptors, cnn, mesh_pose=True)
         return [_unturned(f, k, image.width, image.height) for f in faces]
 
     def _faces(
@@ -137,15 +141,29 @@ class FaceAnalyzer:
         attributes: frozenset[str],
         descriptors: bool,
         calibrate: Callable[[float], float] = calibrated_confidence,
+        mesh_pose: bool = False,
     ) -> list[DetectedFace]:
-        """The detections that pass the presence check, measured, with descriptors."""
+        """The detections that pass the presence check, measured, with descriptors.
+
+        ``mesh_pose`` (the libfacedetection path, 7.0) takes Yaw from the presence check's
+        face mesh (``pose.mesh_yaw``); 1.0 keeps the 68-point fit's, so a collection's
+        measures do not change under it."""
         faces: list[DetectedFace] = []
         chips: list[npt.NDArray[np.uint8]] = []
         for det in found:
-            presence = _presence(rgb, det)
+            presence, mesh = _presence(rgb, det)
             if presence < PRESENCE_THRESHOLD:
                 continue
-            measured = self._measure(rgb, image, det, attributes, presence, descriptors, calibrate)
+            measured = self._measure(
+                rgb,
+                image,
+                det,
+                attributes,
+                presence,
+                descriptors,
+                calibrate,
+                mesh if mesh_pose else None,
+            )
             if measured is not None:
                 faces.append(measured[0])
                 if measured[1] is not None:
@@ -156,10 +174,16 @@ class FaceAnalyzer:
         return [replace(f, descriptor=v) for f, v in zip(faces, vectors, strict=True)]
 
     def measure_box(
-        self, image: DecodedImage, box: BoundingBox, *, attributes: frozenset[str] = frozenset()
+        self,
+        image: DecodedImage,
+        box: BoundingBox,
+        *,
+        attributes: frozenset[str] = frozenset(),
+        mesh_pose: bool = False,
     ) -> DetectedFace:
         """A face a person drew (ratios of the full image): the same measures and descriptor
-        as a detected face, with no detector involved. Raises ValueError when no face shape
+        as a detected face, with no detector involved; ``mesh_pose`` as for 7.0's detected
+        faces (a face drawn into a 7.0 collection). Raises ValueError when no face shape
         fits the box (the head pose cannot be solved)."""
         rgb = np.ascontiguousarray(image.pixels, dtype=np.uint8)
         ph, pw = rgb.shape[:2]
@@ -169,8 +193,10 @@ class FaceAnalyzer:
             raise ValueError("the box is too small to measure a face in")
         # a person vouches for it: the top detector score, so Confidence reads 100
         det = Detection(left, top, right, bottom, score=USER_DRAWN_SCORE)
-        presence = _presence(rgb, det)
-        measured = self._measure(rgb, image, det, attributes, presence)
+        presence, mesh = _presence(rgb, det)
+        measured = self._measure(
+            rgb, image, det, attributes, presence, mesh=mesh if mesh_pose else None
+        )
         if measured is None or measured[1] is None:
             raise ValueError("no face could be measured in the box")
         face, chip = measured[0], measured[1]
@@ -187,8 +213,11 @@ class FaceAnalyzer:
         presence: float,
         with_descriptor: bool = True,
         calibrate: Callable[[float], float] = calibrated_confidence,
+        mesh: npt.NDArray[np.float32] | None = None,
     ) -> tuple[DetectedFace, npt.NDArray[np.uint8] | None] | None:
-        """The measured face (descriptor still empty) and, if wanted, its descriptor chip."""
+        """The measured face (descriptor still empty) and, if wanted, its descriptor chip.
+
+        With ``mesh`` (the face mesh's points for this box), Yaw comes from the mesh."""
         import dlib
 
         ph, pw = rgb.shape[:2]
@@ -200,6 +229,12 @@ class FaceAnalyzer:
         pose = head_pose(pts, pw, ph)
         if pose is None:
             return None
+        extras: dict[str, float] = {"face_presence": presence}
+        if mesh is not None:
+            # both kept, so a reader can see what the 68-point fit said
+            extras["yaw_68"] = pose.yaw
+            extras["yaw_mesh_raw"] = mesh_yaw_raw(mesh)
+            pose = replace(pose, yaw=mesh_yaw(mesh))
         box_px = PixelBox(left=det.left, top=det.top, right=det.right, bottom=det.bottom)
         k = 1.0 / image.scale  # decoded pixels -> full-resolution pixels
         box = PixelBox(
@@ -210,7 +245,6 @@ class FaceAnalyzer:
             shape5 = dlib_models.get("sp5")(rgb, rect)
             chip = np.asarray(dlib.get_face_chip(rgb, shape5, CHIP_SIZE, CHIP_PADDING))
         attrs: Mapping[str, Any] = MappingProxyType({})
-        extras: dict[str, float] = {"face_presence": presence}
         if requested:
             found, measured = estimate(rgb, pts, box_px, pose, requested, presence)
             attrs = MappingProxyType(dict(found))
@@ -230,9 +264,10 @@ class FaceAnalyzer:
         return face, chip
 
 
-def _presence(rgb: npt.NDArray[np.uint8], det: Detection) -> float:
+def _presence(rgb: npt.NDArray[np.uint8], det: Detection) -> tuple[float, npt.NDArray[np.float32]]:
+    """The face mesh's presence score for the box and its 468 points (one mesh run)."""
     box = PixelBox(left=det.left, top=det.top, right=det.right, bottom=det.bottom)
-    return face_presence(rgb, box)
+    return mesh_run(rgb, box)
 
 
 def _unturned(face: DetectedFace, k: int, width: int, height: int) -> DetectedFace:

@@ -180,8 +180,9 @@ def _mesh_net() -> Any:
     return net
 
 
-def _mesh_flag_logit(net: Any, crop: npt.NDArray[np.uint8]) -> float:
-    """The mesh's face-flag logit for one 192 x 192 RGB crop (inputs in [0, 1])."""
+def _mesh_outputs(net: Any, crop: npt.NDArray[np.uint8]) -> tuple[float, FloatArray]:
+    """The mesh's face-flag logit and its 468 (x, y, z) points for one 192 x 192 RGB crop
+    (inputs in [0, 1])."""
     scaled = crop.astype(np.float32) / np.float32(255.0)
     if hasattr(net, "invoke"):  # LiteRT: NHWC, the flag is the one-element output
         net.set_tensor(net.get_input_details()[0]["index"], np.ascontiguousarray(scaled[None]))
@@ -191,7 +192,9 @@ def _mesh_flag_logit(net: Any, crop: npt.NDArray[np.uint8]) -> float:
         net.setInput(np.ascontiguousarray(scaled.transpose(2, 0, 1)[np.newaxis]))
         outputs = net.forward(net.getUnconnectedOutLayersNames())
     flag = next(o for o in outputs if np.asarray(o).size == 1)
-    return float(np.asarray(flag).reshape(-1)[0])
+    points = next(o for o in outputs if np.asarray(o).size != 1)
+    logit = float(np.asarray(flag).reshape(-1)[0])
+    return logit, np.asarray(points, dtype=np.float32).reshape(-1, 3)
 
 
 def warm_up() -> None:
@@ -303,9 +306,21 @@ def emotion_probabilities(rgb: npt.NDArray[np.uint8], box: PixelBox) -> dict[str
 
 def mesh_presence(rgb: npt.NDArray[np.uint8], box: PixelBox, roll_deg: float = 0.0) -> float:
     """MediaPipe face mesh's face-presence probability (sigmoid of its face-flag logit)."""
+    return mesh_run(rgb, box, roll_deg)[0]
+
+
+def mesh_run(
+    rgb: npt.NDArray[np.uint8], box: PixelBox, roll_deg: float = 0.0
+) -> tuple[float, FloatArray]:
+    """Face-presence probability and the mesh's 468 (x, y, z) points (crop pixels, z with
+    roughly x's scale, smaller = nearer) from one run of the face mesh."""
     side = max(box.width, box.height) * MESH_ROI_SCALE
     crop = _square_crop(rgb, _box_centre(box), side, MESH_SIZE, roll_deg)
-    logit = _mesh_flag_logit(_mesh_net(), crop)
+    logit, points = _mesh_outputs(_mesh_net(), crop)
+    return _sigmoid(logit), points
+
+
+def _sigmoid(logit: float) -> float:
     # Numerically safe sigmoid for large negative logits.
     if logit >= 0:
         return 1.0 / (1.0 + math.exp(-logit))

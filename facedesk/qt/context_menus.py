@@ -15,6 +15,7 @@ from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QDockWidget, QMenu, QWidget
 
+from facedesk.qt import reindex_action
 from facedesk.qt.commands import Commands
 from facedesk.qt.controller import MainController
 from facedesk.qt.documents import FaceOverlay
@@ -183,6 +184,7 @@ class ContextMenus:
             ("Show", lambda: c.select_collection(cid)),
             ("Rename…", lambda: w.commands.rename_collection(cid)),
             ("Copy DescribeCollection JSON", describe),
+            (reindex_action.MENU_TEXT, lambda: reindex_action.reindexer_for(w).ask_and_start(cid)),
             ("", None),
             ("Delete collection…", lambda: w.commands.delete_collection(cid)),
         ]

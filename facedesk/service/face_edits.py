@@ -108,18 +108,21 @@ def draw_face(
     A person drawing vouches for the face; a box from elsewhere (a region another program
     wrote) may ask for ``min_presence``, the face-presence score the box must reach."""
     from facedesk.engine import face_thumbnail_jpeg
+    from facedesk.engine.versions import CNN_VERSION
 
     _check_mostly_inside(box)
     record = _record(ctx, collection_id, image_id, ext)
     image = _decode_source(record)
     attributes = expand_attributes(record.settings.get("DetectionAttributes") or ["DEFAULT"])
+    version = ctx.collection_version(collection_id)  # a drawn face joins the collection's model
     try:
-        face = ctx.analyzer.measure_box(image, box, attributes=attributes)
+        face = ctx.analyzer.measure_box(
+            image, box, attributes=attributes, mesh_pose=version == CNN_VERSION
+        )
     except ValueError as e:
         raise InvalidParameterException(f"No face could be measured there: {e}.") from e
     if face.extras.get("face_presence", 1.0) < min_presence:
         raise InvalidParameterException("No face was found in that box.")
-    version = ctx.collection_version(collection_id)  # a drawn face joins the collection's model
     face_id = ids.face_id(image.sha256, version, ext, box)
     for known in record.response.get("FaceRecords", []):
         if _iou(BoundingBox.from_dict(known["Face"]["BoundingBox"]), box) > 0.5:

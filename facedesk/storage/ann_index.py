@@ -67,6 +67,18 @@ class AnnGraph:
     def __len__(self) -> int:
         return len(self._index)
 
+    @property
+    def expansion_search(self) -> int:
+        return int(self._index.expansion_search)
+
+    @expansion_search.setter
+    def expansion_search(self, ef: int) -> None:
+        """The search beam (bench/search_ann.py sweeps it; the default is EXPANSION_SEARCH)."""
+        self._index.expansion_search = ef  # type: ignore[misc]  # usearch has a setter
+
+    def memory_usage(self) -> int:
+        return int(self._index.memory_usage)
+
     def add(self, keys: Sequence[int] | I64Array, vectors: F32Array, threads: int = 1) -> None:
         if len(keys) == 0:
             return

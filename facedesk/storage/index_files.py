@@ -297,7 +297,7 @@ def load_persisted(
         new = [fid for fid in db_ids if fid not in have]
         if len(gone) + len(new) > max(1000, len(db_ids) // 4):
             return full_load()
-        changed = True
+        changed = changed or bool(gone or new)
     snap = make_snapshot(
         stored.ids,
         stored.vectors,

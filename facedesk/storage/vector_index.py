@@ -222,6 +222,13 @@ class VectorIndex:
             self._snapshot = cur = replace(cur, graph=graph)
         self._persist(cur)
 
+    def use_graph(self, graph: AnnGraph) -> None:
+        """Search through a graph built or loaded elsewhere (bench/search_ann.py); its keys
+        must be the loaded rows' slots (0..n-1 after a plain load)."""
+        with self._write_lock:
+            snap = self._snapshot if self._snapshot is not None else self._load()
+            self._snapshot = replace(snap, graph=graph)
+
     def delete_files(self) -> None:
         """Remove the persisted set (the collection is deleted); nothing is saved after this."""
         self._deleted = True

@@ -4,9 +4,10 @@ The graph only proposes: ``VectorIndex`` re-ranks its candidates exactly in floa
 (``exact_distances``, as PostgreSQL does) and falls back to the exact scan when a threshold
 search might miss a match, so distances and similarities never come from here.
 
-usearch (Apache-2.0, wheels for Linux/Windows/macOS on CPython 3.9-3.13, ~11 MB installed)
-was chosen over faiss-cpu (~66 MB with its OpenBLAS) and hnswlib (source only on PyPI); it
-removes keys natively (faiss's HNSW cannot) and saves/loads the graph as one file. Vectors
+usearch (Apache-2.0, wheels for Linux/Windows/macOS on CPython 3.11-3.13; 57 MB installed on
+Linux with its numkong SIMD kernels) was chosen over faiss-cpu (66 MB with its OpenBLAS; its
+HNSW reached the same recall per beam in bench/search_ann.py) and hnswlib (source only on
+PyPI): it removes keys natively (faiss's HNSW cannot) and saves the graph as one file. Vectors
 are stored as float16: L2 distances between dlib descriptors (coordinates ~0.1, strangers
 0.7-0.9 apart) lose nothing that matters to the ranking, and the re-rank is exact anyway.
 Parameters were chosen in bench/search_ann.py (BENCHMARKS.md): descriptors all sit near one

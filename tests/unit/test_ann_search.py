@@ -16,7 +16,7 @@ from facedesk.core.similarity import distance_for_similarity
 from facedesk.core.types import BoundingBox, CollectionInfo, ImageInfo, StoredFace
 from facedesk.storage.database import Database
 from facedesk.storage.index_files import RowSource, open_store
-from facedesk.storage.vector_index import VectorIndex
+from facedesk.storage.vector_index import VectorIndex, VectorIndexRegistry
 
 DIM = 128
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -244,3 +244,17 @@ def test_persisted_index_is_reused_repaired_after_another_process_writes_and_reb
     fifth = _opened(db, calls)
     assert calls == [1, 1, 1]
     assert fifth.search(q, 10) == exact.search(q, 10)
+
+
+def test_registry_persists_through_the_source_and_drop_deletes_the_files(tmp_path: Path) -> None:
+    rng = np.random.default_rng(14)
+    ids, m = _faces(rng, 700)
+    db = _library(tmp_path / "lib.db", ids, m)
+    source = RowSource(db, "c")
+    registry = VectorIndexRegistry(ann_min_rows=600)
+    index = registry.get(db.url, "c", _loader(db), source)
+    assert len(index) == 700 and index.wait_for_graph(120) and index.uses_graph
+    assert source.folder is not None and (source.folder / "meta.json").exists()
+    assert registry.get(db.url, "c", _loader(db)) is index
+    registry.drop(db.url, "c")  # DeleteCollection
+    assert not source.folder.exists()

@@ -103,7 +103,14 @@ class RowSource:
             ).one_or_none()
             if row is None:
                 raise KeyError(self.collection_id)
-            ids = list(s.scalars(select(FaceRow.face_id).where(FaceRow.collection_pk == row[0])))
+            # Sorted (the primary key's order, so free) to compare with the set's ids_digest.
+            ids = list(
+                s.scalars(
+                    select(FaceRow.face_id)
+                    .where(FaceRow.collection_pk == row[0])
+                    .order_by(FaceRow.face_id)
+                )
+            )
         self.last_generation = int(row[1])
         if self._on_generation is not None:
             self._on_generation(int(row[1]))
@@ -145,6 +152,11 @@ class Stored:
     sqnorms: F32Array
     graph: AnnGraph | None
     next_slot: int
+    ids_digest: str  # of the sorted ids: equal digests spare comparing 1M ids as sets
+
+
+def ids_digest(sorted_ids: Sequence[str]) -> str:
+    return hashlib.sha256("\n".join(sorted_ids).encode()).hexdigest()
 
 
 def _crc(path: Path) -> tuple[int, int]:
@@ -201,6 +213,7 @@ def _open(folder: Path, meta_path: Path, dim: int) -> Stored:
         sqnorms=sqnorms,
         graph=graph,
         next_slot=int(meta["next_slot"]),
+        ids_digest=str(meta["ids_digest"]),
     )
 
 
@@ -260,6 +273,7 @@ def _save(folder: Path, generation: int, snap: Snapshot) -> None:
         "n": n,
         "generation": generation,
         "next_slot": snap.next_slot,
+        "ids_digest": ids_digest(sorted(snap.ids[:n])),
         "files": files,
         **names,
     }
@@ -290,7 +304,7 @@ def load_persisted(
     changed = stored.generation != generation
     gone: set[int] = set()
     new: list[str] = []
-    if stored.ids != db_ids:
+    if stored.ids_digest != ids_digest(db_ids):
         want = set(db_ids)
         have = set(stored.ids)
         gone = {i for i, fid in enumerate(stored.ids) if fid not in want}

@@ -208,7 +208,9 @@ class VectorIndex:
         self._builder.start()
 
     def _build(self, snap: Snapshot) -> None:
-        graph = AnnGraph.build(snap.slots[: snap.n], snap.matrix, threads=0)
+        # One thread: the build runs beside the app's own work (indexing, the UI), and a
+        # one-thread usearch build is deterministic (the same faces give the same graph).
+        graph = AnnGraph.build(snap.slots[: snap.n], snap.matrix, threads=1)
         with self._write_lock:
             cur = self._snapshot
             if cur is None:  # invalidated meanwhile: the next load starts again

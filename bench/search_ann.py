@@ -234,7 +234,9 @@ def facedesk_path(args, data, queries, truth, truth_thr, exact, thr, base, say) 
         graph = AnnGraph.load(args.graph_cache, 128)
         built = f"loaded {time.perf_counter() - t:.1f}"
     else:
-        graph = AnnGraph.build(np.arange(n, dtype=np.int64), data, threads=2)
+        built_graph = AnnGraph.build(np.arange(n, dtype=np.int64), data, threads=2)
+        assert built_graph is not None
+        graph = built_graph
         built = f"{time.perf_counter() - t:.1f}"
         if args.graph_cache:
             graph.save(args.graph_cache)
@@ -305,9 +307,11 @@ def first_search(folder: Path, ids, data, queries, index, say) -> None:  # type:
     for attempt in (1, 2):
         out = subprocess.run(
             [sys.executable, "-c", CHILD, str(path), str(folder / "queries.npy")],
-            check=True, capture_output=True, text=True,
-            cwd=Path(__file__).resolve().parents[1],
+            capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1],
         )  # fmt: skip
+        if out.returncode != 0:
+            say(f"fresh process {attempt} failed ({out.returncode}): {out.stderr[-2000:]}")
+            continue
         r = json.loads(out.stdout)
         say(f"fresh process {attempt}: open library -> first search {r['first_s']:.2f} s "
             f"(imports {r['imports_s']:.1f} s before), then p50 {r['p50']:.2f} ms, "

@@ -16,6 +16,7 @@ common mean, so the graph needs a large connectivity and search expansion for re
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,6 +32,8 @@ CONNECTIVITY = 32
 EXPANSION_ADD = 80
 EXPANSION_SEARCH = 256
 DTYPE = "f16"
+# Rows per add call while building: ~0.1-0.5 s of work, the longest a cancel waits.
+BUILD_CHUNK = 2048
 
 
 class AnnGraph:
@@ -59,10 +62,20 @@ class AnnGraph:
         self._index.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]  # has a setter
 
     @classmethod
-    def build(cls, keys: I64Array, vectors: F32Array, threads: int = 0) -> AnnGraph:
-        """A graph of ``vectors`` under ``keys`` (``threads`` 0: all cores)."""
+    def build(
+        cls,
+        keys: I64Array,
+        vectors: F32Array,
+        threads: int = 0,
+        cancel: threading.Event | None = None,
+    ) -> AnnGraph | None:
+        """A graph of ``vectors`` under ``keys`` (``threads`` 0: all cores); None if ``cancel``
+        was set. Rows go in by chunks so a cancel (process exit) waits at most one chunk."""
         graph = cls(int(vectors.shape[1]))
-        graph.add(keys, vectors, threads=threads)
+        for a in range(0, len(keys), BUILD_CHUNK):
+            if cancel is not None and cancel.is_set():
+                return None
+            graph.add(keys[a : a + BUILD_CHUNK], vectors[a : a + BUILD_CHUNK], threads=threads)
         return graph
 
     def __len__(self) -> int:

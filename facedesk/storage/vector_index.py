@@ -29,8 +29,10 @@ the next load reads the committed rows.
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
@@ -61,6 +63,24 @@ _SAMPLE_STRIDE = 16
 #: Collections of at least this many faces search an HNSW graph (registry default); below it
 #: the exact scan is as fast (bench/search_ann.py, BENCHMARKS.md).
 ANN_MIN_ROWS = 50_000
+
+
+# Background graph builds, stopped at interpreter exit: a daemon thread still inside usearch
+# when Python finalises aborts the process (SIGABRT), so exit cancels them and waits for the
+# chunk in progress. A one-shot command thus never leaves a build behind; the app, which runs
+# long enough, finishes and persists it.
+_EXITING = threading.Event()
+_BUILDERS: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+_BUILDERS_LOCK = threading.Lock()
+
+
+@atexit.register
+def _stop_builders() -> None:
+    _EXITING.set()
+    with _BUILDERS_LOCK:
+        builders = list(_BUILDERS)
+    for thread in builders:
+        thread.join()
 
 
 def _as_matrix(matrix: np.ndarray, rows: int, dim: int) -> F32Array:
@@ -205,12 +225,16 @@ class VectorIndex:
         self._builder = threading.Thread(
             target=self._build, args=(snap,), name="facedesk-hnsw-build", daemon=True
         )
+        with _BUILDERS_LOCK:
+            _BUILDERS.add(self._builder)
         self._builder.start()
 
     def _build(self, snap: Snapshot) -> None:
         # One thread: the build runs beside the app's own work (indexing, the UI), and a
         # one-thread usearch build is deterministic (the same faces give the same graph).
-        graph = AnnGraph.build(snap.slots[: snap.n], snap.matrix, threads=1)
+        graph = AnnGraph.build(snap.slots[: snap.n], snap.matrix, threads=1, cancel=_EXITING)
+        if graph is None:
+            return
         with self._write_lock:
             cur = self._snapshot
             if cur is None:  # invalidated meanwhile: the next load starts again

@@ -258,3 +258,27 @@ def test_registry_persists_through_the_source_and_drop_deletes_the_files(tmp_pat
     assert registry.get(db.url, "c", _loader(db)) is index
     registry.drop(db.url, "c")  # DeleteCollection
     assert not source.folder.exists()
+
+
+EXITS_DURING_BUILD = """
+import numpy as np
+from facedesk.storage.vector_index import VectorIndex
+m = np.random.default_rng(1).normal(0.0, 0.1, (30000, 128)).astype(np.float32)
+ids = [str(i) for i in range(30000)]
+index = VectorIndex(lambda: (ids, m), ann_min_rows=1000)
+print(index.search(m[5], 1)[0][0])  # exact while the graph builds in the background
+"""
+
+
+def test_a_process_exiting_during_a_background_build_exits_cleanly() -> None:
+    # Exit cancels the build between chunks and waits for it: no hang, no abort, no thread
+    # left inside usearch while Python finalises.
+    done = subprocess.run(
+        [sys.executable, "-c", EXITS_DURING_BUILD],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "5"

@@ -76,6 +76,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--facedesk-only", action="store_true")
     ap.add_argument("--ef", default="128,256,512", help="search beams for facedesk's graph")
+    ap.add_argument("--candidates", default="64", help="first candidate list sizes to try")
     ap.add_argument("--graph-cache", type=Path)
     ap.add_argument("--library", type=Path, help="folder for the first-search measurement")
     args = ap.parse_args()
@@ -242,8 +243,13 @@ def facedesk_path(args, data, queries, truth, truth_thr, exact, thr, base, say) 
             graph.save(args.graph_cache)
     index = VectorIndex(lambda: (ids, data))
     index.use_graph(graph)
-    for ef in [int(e) for e in args.ef.split(",")]:
+    from facedesk.storage import ann_index
+
+    default_candidates = ann_index.CANDIDATES
+    runs = [(int(e), int(c)) for e in args.ef.split(",") for c in args.candidates.split(",")]
+    for ef, cands in runs:
         graph.expansion_search = ef
+        ann_index.CANDIDATES = cands
         index.search(queries[0], K)
         times, rec, same = [], [], 0
         for q, want, want_thr in zip(queries, truth, truth_thr, strict=True):
@@ -253,10 +259,11 @@ def facedesk_path(args, data, queries, truth, truth_thr, exact, thr, base, say) 
             rec.append(len({int(f) for f, _ in got} & {f for f, _ in want}) / K)
             same += [(int(f), d) for f, d in index.search(q, 4096, max_distance=thr)] == want_thr
         p50 = pct(times, 50)
-        say(f"| facedesk VectorIndex: usearch HNSW f16 M32, ef {ef}, full search | {built} | "
+        say(f"| facedesk VectorIndex: usearch f16 M32, ef {ef}, {cands} candidates | {built} | "
             f"{p50:.2f} | {pct(times, 99):.2f} | {base / p50:.1f}x faster | {np.mean(rec):.4f} | "
             f"{same}/{len(queries)} | {graph.memory_usage() / 2**20:.0f} | {load()} |")  # fmt: skip
-    graph.expansion_search = 256
+    graph.expansion_search = ann_index.EXPANSION_SEARCH
+    ann_index.CANDIDATES = default_candidates
     if args.library:
         first_search(args.library, ids, data, queries, index, say)
 

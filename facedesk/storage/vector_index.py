@@ -11,6 +11,12 @@ score) and a sort of only the k selected rows, whose distances are then recomput
 the difference vectors (float32 cancellation in the expansion would otherwise blur distances near
 0, i.e. similarities near 100).
 
+From ``ann_min_rows`` faces on (the registry's default: :data:`ANN_MIN_ROWS`), searches take
+their candidates from an HNSW graph instead (:mod:`facedesk.storage.ann_index`) and re-rank
+them with the same exact distances; the matrix, the graph and the face ids are persisted beside
+a SQLite library (:mod:`facedesk.storage.index_files`) so a large collection opens without
+reading every descriptor or rebuilding the graph.
+
 Concurrency: readers never lock. Every read takes the current immutable :class:`Snapshot` (one
 attribute read) and only looks at its first ``n`` rows. Writers (load, add, remove) serialise on
 one lock and publish a new snapshot with one assignment:
@@ -39,9 +45,9 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
-from facedesk.core.similarity import exact_distances, top_k_smallest
-from facedesk.storage.ann_index import AnnGraph, ann_search
+from facedesk.storage.ann_index import AnnGraph
 from facedesk.storage.index_files import RowSource, load_persisted, save_store
+from facedesk.storage.vector_scan import exact_search, graph_search, select
 from facedesk.storage.vector_snapshot import (
     MIN_CAPACITY,
     Snapshot,
@@ -58,8 +64,6 @@ Loader = Callable[[], tuple[list[str], np.ndarray]]
 
 # Queries are processed in blocks so the (queries x rows) distance block stays near this size.
 _BATCH_BYTES = 64 * 1024 * 1024
-# Every _SAMPLE_STRIDE-th score is used to bound the k-th smallest before the exact selection.
-_SAMPLE_STRIDE = 16
 #: Collections of at least this many faces search an HNSW graph (registry default); below it
 #: the exact scan is as fast (bench/search_ann.py, BENCHMARKS.md).
 ANN_MIN_ROWS = 50_000
@@ -333,10 +337,10 @@ class VectorIndex:
         if snap.n == 0:
             return []
         if snap.graph is not None:
-            found = _graph_search(snap, q, k, max_distance, exclude)
+            found = graph_search(snap, q, k, max_distance, exclude)
             if found is not None:
                 return found
-        return _exact_search(snap, q, k, max_distance, exclude)
+        return exact_search(snap, q, k, max_distance, exclude)
 
     def search_many(
         self,
@@ -368,87 +372,9 @@ class VectorIndex:
             np.subtract(snap.sqnorms[: snap.n], tb, out=tb)
             for j in range(qb.shape[0]):
                 out.append(
-                    _select(snap, qb[j], float(qns[start + j]), tb[j], k, max_distance, exclude)
+                    select(snap, qb[j], float(qns[start + j]), tb[j], k, max_distance, exclude)
                 )
         return out
-
-
-def _exact_search(
-    snap: Snapshot,
-    q: F32Array,
-    k: int,
-    max_distance: float | None,
-    exclude: set[str] | None,
-) -> list[tuple[str, float]]:
-    qn = float(q @ q)
-    # t = 0.5||a||^2 - a.q = 0.5(||a - q||^2 - ||q||^2): same order as the distance, and
-    # only one pass over N after the product.
-    t = snap.matrix @ q
-    np.subtract(snap.sqnorms[: snap.n], t, out=t)
-    return _select(snap, q, qn, t, k, max_distance, exclude)
-
-
-def _graph_search(
-    snap: Snapshot,
-    q: F32Array,
-    k: int,
-    max_distance: float | None,
-    exclude: set[str] | None,
-) -> list[tuple[str, float]] | None:
-    """Graph candidates re-ranked exactly; None when only the exact scan can answer."""
-    assert snap.graph is not None
-    if max_distance is not None and max_distance < 0:
-        return []
-    ex = {r for f in exclude or () if (r := snap.rows.get(f)) is not None and r < snap.n}
-    hits = ann_search(snap.graph, snap.row_of, snap.n, snap.buffer, q, k, max_distance, ex)
-    if hits is None:
-        return None
-    return [(snap.ids[row], d) for row, d in hits]
-
-
-def _select(
-    snap: Snapshot,
-    q: F32Array,
-    qn: float,
-    t: F32Array,
-    k: int,
-    max_distance: float | None,
-    exclude: set[str] | None,
-) -> list[tuple[str, float]]:
-    """Top-k of one query's ``t = 0.5||a||^2 - a.q`` row; exact distances for the k selected."""
-    if exclude:
-        ex = [r for f in exclude if (r := snap.rows.get(f)) is not None and r < snap.n]
-        if ex:
-            t[ex] = np.inf
-    limit = np.inf
-    if max_distance is not None:
-        if max_distance < 0:
-            return []
-        # Rounding slack for the expanded form, so a face exactly at max_distance is not lost
-        # before its exact distance is computed below.
-        slack = 1e-5 * (1.0 + qn + snap.max_sqnorm)
-        limit = 0.5 * (max_distance * max_distance - qn + slack)
-    if t.shape[0] >= _SAMPLE_STRIDE * 4 * k:
-        # The k-th smallest of a subset is >= the k-th smallest of all rows, so every true
-        # top-k row passes this cut; it leaves ~stride*k candidates for the exact selection
-        # instead of a partition over all N.
-        sample = t[::_SAMPLE_STRIDE]
-        limit = min(limit, float(np.partition(sample, k - 1)[k - 1]))
-    if limit < np.inf:
-        cand = np.flatnonzero(t <= limit)
-        picked = cand[top_k_smallest(t[cand], k)]
-    else:
-        picked = top_k_smallest(t, k)
-    picked = picked[np.isfinite(t[picked])]
-    exact = exact_distances(snap.matrix[picked], q)
-    order = np.lexsort((picked, exact))
-    result: list[tuple[str, float]] = []
-    for i in order.tolist():
-        d = float(exact[i])
-        if max_distance is not None and d > max_distance:
-            continue
-        result.append((snap.ids[int(picked[i])], d))
-    return result
 
 
 class VectorIndexRegistry:

@@ -297,7 +297,10 @@ def load_persisted(
     removed and faces added since are read (only theirs) and appended, then the repaired set
     is saved. No set, a damaged one, or one that differs in more than a quarter of its faces
     falls back to ``full_load`` (every descriptor from the database)."""
-    generation, db_ids = source.state()
+    try:
+        generation, db_ids = source.state()
+    except KeyError:  # the collection is gone: the loader raises the API's own error
+        return full_load()
     stored = open_store(folder, dim)
     if stored is None:
         return full_load()

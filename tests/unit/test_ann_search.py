@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -168,6 +169,7 @@ def _opened(db: Database, calls: list[int]) -> VectorIndex:
 
 WRITER = """
 import sys
+import threading
 from datetime import UTC, datetime
 import numpy as np
 from facedesk.core.types import BoundingBox, StoredFace
@@ -282,3 +284,39 @@ def test_a_process_exiting_during_a_background_build_exits_cleanly() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "5"
+
+
+def test_graph_searches_run_while_a_writer_adds_and_removes() -> None:
+    # Readers never lock: each search sees one snapshot, and graph keys of rows a snapshot
+    # does not hold (added or removed meanwhile) are dropped, never mapped to another face.
+    rng = np.random.default_rng(15)
+    ids, m = _faces(rng, 3000)
+    more_ids, more = _faces(rng, 600, prefix="g")
+    every = dict(zip(ids + more_ids, np.vstack([m, more]), strict=True))
+    _, graph = _both(ids, m, 1000)
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        r = np.random.default_rng(16)
+        try:
+            while not stop.is_set():
+                q = m[r.integers(0, 3000)] + r.normal(0, 0.02, DIM).astype(np.float32)
+                got = graph.search(q, 10, max_distance=0.8)
+                assert [d for _, d in got] == sorted(d for _, d in got)
+                for fid, d in got:  # each id is at its own distance: no row/slot mix-up
+                    assert abs(float(np.linalg.norm(every[fid] - q)) - d) < 1e-5
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for j in range(0, 600, 60):
+        graph.add(more_ids[j : j + 60], more[j : j + 60])
+        graph.remove(ids[j : j + 40])
+    stop.set()
+    for t in threads:
+        t.join()
+    assert not errors, errors[0]
+    assert len(graph) == 3000 + 600 - 400 and graph.uses_graph

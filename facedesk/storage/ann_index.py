@@ -60,6 +60,11 @@ class AnnGraph:
             )
         )
         self._index.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]  # has a setter
+        # Keys no search reaches: HNSW leaves a few nodes without incoming links (4 in 20k
+        # dlib-like faces, even built on one thread), and such a face, even a close match, would
+        # never be a candidate. They are found once (a search for each face's own vector) and
+        # every search adds them to its candidates. Replaced, never mutated: readers see one.
+        self.orphans: I64Array = np.empty(0, dtype=np.int64)
 
     @classmethod
     def build(
@@ -75,8 +80,28 @@ class AnnGraph:
         for a in range(0, len(keys), BUILD_CHUNK):
             if cancel is not None and cancel.is_set():
                 return None
-            graph.add(keys[a : a + BUILD_CHUNK], vectors[a : a + BUILD_CHUNK], threads=threads)
+            graph.add(
+                keys[a : a + BUILD_CHUNK],
+                vectors[a : a + BUILD_CHUNK],
+                threads=threads,
+                check=False,  # later insertions change the links: checked once at the end
+            )
+        lost = []
+        for a in range(0, len(keys), BUILD_CHUNK):
+            if cancel is not None and cancel.is_set():
+                return None
+            lost.append(graph.unreachable(keys[a : a + BUILD_CHUNK], vectors[a : a + BUILD_CHUNK]))
+        graph.orphans = np.concatenate([np.empty(0, np.int64), *lost])
         return graph
+
+    def unreachable(self, keys: Sequence[int] | I64Array, vectors: F32Array) -> I64Array:
+        """The ``keys`` a search for their own vector does not find."""
+        k = np.asarray(keys, dtype=np.int64)
+        if k.shape[0] == 0:
+            return k
+        found = self._index.search(np.ascontiguousarray(vectors, np.float32), 10, threads=1)
+        hits = np.asarray(found.keys, dtype=np.int64).reshape(k.shape[0], -1)
+        return np.asarray(k[~(hits == k[:, None]).any(axis=1)], dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self._index)
@@ -93,7 +118,13 @@ class AnnGraph:
     def memory_usage(self) -> int:
         return int(self._index.memory_usage)
 
-    def add(self, keys: Sequence[int] | I64Array, vectors: F32Array, threads: int = 1) -> None:
+    def add(
+        self,
+        keys: Sequence[int] | I64Array,
+        vectors: F32Array,
+        threads: int = 1,
+        check: bool = True,
+    ) -> None:
         if len(keys) == 0:
             return
         self._index.add(
@@ -101,6 +132,10 @@ class AnnGraph:
             np.ascontiguousarray(vectors, dtype=np.float32),
             threads=threads,
         )
+        if check:
+            lost = self.unreachable(keys, vectors)
+            if lost.shape[0]:
+                self.orphans = np.concatenate([self.orphans, lost])
 
     def remove(self, keys: Sequence[int] | I64Array) -> None:
         if len(keys) == 0:
@@ -112,7 +147,11 @@ class AnnGraph:
         count = max(1, min(count, len(self._index)))
         # usearch searches with a beam of max(expansion_search, count).
         found = self._index.search(query, count, threads=1)
-        return np.asarray(found.keys, dtype=np.int64)[: len(found)]
+        keys = np.asarray(found.keys, dtype=np.int64)[: len(found)]
+        orphans = self.orphans
+        if orphans.shape[0]:
+            keys = np.unique(np.concatenate([keys, orphans]))
+        return keys
 
     def save(self, path: Path) -> None:
         self._index.save(str(path))

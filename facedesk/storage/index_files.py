@@ -203,6 +203,7 @@ def _open(folder: Path, meta_path: Path, dim: int) -> Stored:
     graph = None
     if meta.get("graph"):
         graph = AnnGraph.load(folder / meta["graph"], dim)
+        graph.orphans = np.asarray(meta["orphans"], dtype=np.int64).reshape(-1)
         if len(graph) != n:
             raise StaleStore("graph size disagrees")
     return Stored(
@@ -274,6 +275,7 @@ def _save(folder: Path, generation: int, snap: Snapshot) -> None:
         "generation": generation,
         "next_slot": snap.next_slot,
         "ids_digest": ids_digest(sorted(snap.ids[:n])),
+        "orphans": [] if snap.graph is None else snap.graph.orphans.tolist(),
         "files": files,
         **names,
     }

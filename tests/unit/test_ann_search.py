@@ -15,6 +15,7 @@ import numpy as np
 
 from facedesk.core.similarity import distance_for_similarity
 from facedesk.core.types import BoundingBox, CollectionInfo, ImageInfo, StoredFace
+from facedesk.storage.ann_index import AnnGraph
 from facedesk.storage.database import Database
 from facedesk.storage.index_files import RowSource, open_store
 from facedesk.storage.vector_index import VectorIndex, VectorIndexRegistry
@@ -173,6 +174,7 @@ import threading
 from datetime import UTC, datetime
 import numpy as np
 from facedesk.core.types import BoundingBox, StoredFace
+from facedesk.storage.ann_index import AnnGraph
 from facedesk.storage.database import Database
 db = Database(sys.argv[1])
 vecs = np.load(sys.argv[2])
@@ -320,3 +322,22 @@ def test_graph_searches_run_while_a_writer_adds_and_removes() -> None:
         t.join()
     assert not errors, errors[0]
     assert len(graph) == 3000 + 600 - 400 and graph.uses_graph
+
+
+def test_a_face_the_graph_cannot_reach_is_still_found() -> None:
+    # HNSW can leave a node without incoming links; removing a key from the graph (while its
+    # row stays) makes exactly such a face. unreachable() finds it and searches add it.
+    rng = np.random.default_rng(17)
+    ids, m = _faces(rng, 3000)
+    built = AnnGraph.build(np.arange(3000, dtype=np.int64), m, threads=1)
+    assert built is not None
+    built.remove([1234])
+    built.orphans = built.unreachable(np.arange(3000, dtype=np.int64), m)
+    assert 1234 in built.orphans.tolist()
+    exact = VectorIndex(lambda: (list(ids), m.copy()))
+    index = VectorIndex(lambda: (list(ids), m.copy()))
+    index.use_graph(built)
+    q = m[1234] + np.float32(0.005)
+    assert index.search(q, 10)[0][0] == ids[1234]
+    assert index.search(q, 10) == exact.search(q, 10)
+    assert index.search(q, 50, max_distance=0.6) == exact.search(q, 50, max_distance=0.6)

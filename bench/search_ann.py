@@ -231,6 +231,7 @@ def facedesk_path(args, data, queries, truth, truth_thr, exact, thr, base, say) 
     n = data.shape[0]
     ids = [str(i) for i in range(n)]
     t = time.perf_counter()
+    note = ""
     if args.graph_cache and args.graph_cache.exists():
         graph = AnnGraph.load(args.graph_cache, 128)
         built = f"loaded {time.perf_counter() - t:.1f}"
@@ -239,8 +240,8 @@ def facedesk_path(args, data, queries, truth, truth_thr, exact, thr, base, say) 
         graph.orphans = np.concatenate(
             [graph.unreachable(keys[a : a + 4096], data[a : a + 4096]) for a in range(0, n, 4096)]
         )
-        say(f"(cached graph: {graph.orphans.shape[0]} faces unreachable by their own vector, "
-            f"found in {time.perf_counter() - t:.0f} s; every search adds them)")  # fmt: skip
+        note = (f"(cached graph: {graph.orphans.shape[0]} faces unreachable by their own vector, "
+                f"found in {time.perf_counter() - t:.0f} s; every search adds them)")  # fmt: skip
     else:
         built_graph = AnnGraph.build(np.arange(n, dtype=np.int64), data, threads=2)
         assert built_graph is not None
@@ -269,6 +270,8 @@ def facedesk_path(args, data, queries, truth, truth_thr, exact, thr, base, say) 
         say(f"| facedesk VectorIndex: usearch f16 M32, ef {ef}, {cands} candidates | {built} | "
             f"{p50:.2f} | {pct(times, 99):.2f} | {base / p50:.1f}x faster | {np.mean(rec):.4f} | "
             f"{same}/{len(queries)} | {graph.memory_usage() / 2**20:.0f} | {load()} |")  # fmt: skip
+    if note:  # after the table, which it would otherwise split
+        say(note)
     graph.expansion_search = ann_index.EXPANSION_SEARCH
     ann_index.CANDIDATES = default_candidates
     if args.library:

@@ -122,9 +122,15 @@ class ServiceContext:
             _LOADED_AT[key] = generation
             return ids, matrix
 
+        def seen(generation: int) -> None:  # the persisted index read the database at this
+            _LOADED_AT[key] = generation
+
+        from facedesk.storage.index_files import RowSource
+
         with self.db.unit_of_work(read_only=True) as uow:
             current = uow.collections.generation(collection_id)
-        index = _registry().get(self.database_url, collection_id, load)
+        source = RowSource(self.db, collection_id, seen)
+        index = _registry().get(self.database_url, collection_id, load, source)
         with _GENERATION_LOCK:
             if index.loaded and _LOADED_AT.get(key) != current:
                 index.invalidate()

@@ -11,7 +11,13 @@ score) and a sort of only the k selected rows, whose distances are then recomput
 the difference vectors (float32 cancellation in the expansion would otherwise blur distances near
 0, i.e. similarities near 100).
 
-Concurrency: readers never lock. Every read takes the current immutable :class:`_Snapshot` (one
+From ``ann_min_rows`` faces on (the registry's default: :data:`ANN_MIN_ROWS`), searches take
+their candidates from an HNSW graph instead (:mod:`facedesk.storage.ann_index`) and re-rank
+them with the same exact distances; the matrix, the graph and the face ids are persisted beside
+a SQLite library (:mod:`facedesk.storage.index_files`) so a large collection opens without
+reading every descriptor or rebuilding the graph.
+
+Concurrency: readers never lock. Every read takes the current immutable :class:`Snapshot` (one
 attribute read) and only looks at its first ``n`` rows. Writers (load, add, remove) serialise on
 one lock and publish a new snapshot with one assignment:
 
@@ -29,60 +35,56 @@ the next load reads the committed rows.
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
 
-from facedesk.core.similarity import DESCRIPTOR_SIZE, exact_distances, top_k_smallest
+from facedesk.core.similarity import DESCRIPTOR_SIZE
+from facedesk.storage.ann_index import AnnGraph
+from facedesk.storage.index_files import RowSource, load_persisted, save_store
+from facedesk.storage.vector_scan import exact_search, graph_search, select
+from facedesk.storage.vector_snapshot import (
+    MIN_CAPACITY,
+    Snapshot,
+    appended,
+    make_snapshot,
+    removed,
+)
+
 
 F32Array = npt.NDArray[np.float32]
+I64Array = npt.NDArray[np.int64]
 Loader = Callable[[], tuple[list[str], np.ndarray]]
 
 # Queries are processed in blocks so the (queries x rows) distance block stays near this size.
 _BATCH_BYTES = 64 * 1024 * 1024
-_MIN_CAPACITY = 64
-# Every _SAMPLE_STRIDE-th score is used to bound the k-th smallest before the exact selection.
-_SAMPLE_STRIDE = 16
+#: Collections of at least this many faces search an HNSW graph (registry default); below it
+#: the exact scan is as fast (bench/search_ann.py, BENCHMARKS.md).
+ANN_MIN_ROWS = 50_000
 
 
-@dataclass(frozen=True, slots=True)
-class _Snapshot:
-    """What one reader sees: the first ``n`` rows of ``buffer``/``sqnorms``/``ids``.
-
-    ``buffer``, ``sqnorms`` and ``ids`` may be shared with later snapshots that have appended rows
-    after ``n``; rows below ``n`` are never written again.
-    """
-
-    n: int
-    buffer: F32Array  # (capacity, dim)
-    sqnorms: F32Array  # (capacity,) half squared norms, 0.5 * ||a||^2
-    ids: list[str]  # len >= n
-    rows: dict[str, int]  # face id -> row, may also hold rows >= n
-    max_sqnorm: float  # largest ||a||^2, scales the rounding slack
-
-    @property
-    def matrix(self) -> F32Array:
-        return self.buffer[: self.n]
+# Background graph builds, stopped at interpreter exit: a daemon thread still inside usearch
+# when Python finalises aborts the process (SIGABRT), so exit cancels them and waits for the
+# chunk in progress. A one-shot command thus never leaves a build behind; the app, which runs
+# long enough, finishes and persists it.
+_EXITING = threading.Event()
+_BUILDERS: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+_BUILDERS_LOCK = threading.Lock()
 
 
-def _empty_snapshot(dim: int) -> _Snapshot:
-    return _Snapshot(
-        n=0,
-        buffer=np.empty((_MIN_CAPACITY, dim), dtype=np.float32),
-        sqnorms=np.empty(_MIN_CAPACITY, dtype=np.float32),
-        ids=[],
-        rows={},
-        max_sqnorm=0.0,
-    )
-
-
-def _row_sqnorms(m: F32Array) -> F32Array:
-    """Half the squared row norms: ``0.5||a||^2 - a.q`` orders rows like ``||a - q||^2``."""
-    sq = np.einsum("ij,ij->i", m, m, dtype=np.float32)
-    return np.asarray(sq * np.float32(0.5), dtype=np.float32)
+@atexit.register
+def _stop_builders() -> None:
+    _EXITING.set()
+    with _BUILDERS_LOCK:
+        builders = list(_BUILDERS)
+    for thread in builders:
+        thread.join()
 
 
 def _as_matrix(matrix: np.ndarray, rows: int, dim: int) -> F32Array:
@@ -97,13 +99,31 @@ def _as_matrix(matrix: np.ndarray, rows: int, dim: int) -> F32Array:
 
 
 class VectorIndex:
-    """Exact Euclidean k-NN over one collection's descriptors (see the module docstring)."""
+    """Euclidean k-NN over one collection's descriptors (see the module docstring).
 
-    def __init__(self, loader: Loader, dim: int = DESCRIPTOR_SIZE) -> None:
+    ``ann_min_rows``: from this many faces on, searches take candidates from an HNSW graph
+    (built in a background thread; exact scans answer until it is ready) and re-rank them
+    exactly; None keeps the exact scan at every size. ``source``: the database the index is
+    checked against, which makes it persist itself next to the SQLite file (see
+    :mod:`facedesk.storage.index_files`) and open from there instead of calling ``loader``.
+    """
+
+    def __init__(
+        self,
+        loader: Loader,
+        dim: int = DESCRIPTOR_SIZE,
+        *,
+        source: RowSource | None = None,
+        ann_min_rows: int | None = None,
+    ) -> None:
         self._loader = loader
         self._dim = dim
+        self._source = source
+        self._ann_min_rows = ann_min_rows
         self._write_lock = threading.Lock()
-        self._snapshot: _Snapshot | None = None
+        self._snapshot: Snapshot | None = None
+        self._builder: threading.Thread | None = None
+        self._deleted = False
 
     # ----------------------------------------------------------------- state
 
@@ -114,6 +134,12 @@ class VectorIndex:
     @property
     def loaded(self) -> bool:
         return self._snapshot is not None
+
+    @property
+    def uses_graph(self) -> bool:
+        """True when searches take their candidates from the HNSW graph."""
+        snap = self._snapshot
+        return snap is not None and snap.graph is not None
 
     def __len__(self) -> int:
         return self._current().n
@@ -141,44 +167,109 @@ class VectorIndex:
         return int(snap.buffer.nbytes + snap.sqnorms.nbytes)
 
     def invalidate(self) -> None:
-        """Forget the matrix; the next read reloads it through the loader."""
+        """Forget the matrix; the next read reloads it (through the persisted set if any)."""
         with self._write_lock:
             self._snapshot = None
 
-    def _current(self) -> _Snapshot:
+    def wait_for_graph(self, timeout: float | None = None) -> bool:
+        """Wait for a background graph build, if one runs; True once none is running."""
+        builder = self._builder
+        if builder is not None:
+            builder.join(timeout)
+            return not builder.is_alive()
+        return True
+
+    def _current(self) -> Snapshot:
         snap = self._snapshot
         if snap is not None:
             return snap
         with self._write_lock:
             if self._snapshot is None:
                 self._snapshot = self._load()
+                self._maybe_build(self._snapshot)
             return self._snapshot
 
-    def _load(self) -> _Snapshot:
+    def _load(self) -> Snapshot:
+        folder = self._source.folder if self._source is not None else None
+        if self._source is not None and folder is not None:
+            snap: Snapshot = load_persisted(self._source, folder, self._dim, self._from_loader)
+            return snap
+        return self._from_loader()
+
+    def _from_loader(self) -> Snapshot:
         ids, matrix = self._loader()
         ids = list(ids)
         if len(set(ids)) != len(ids):
             raise ValueError("loader returned duplicate face ids")
         m = _as_matrix(matrix, len(ids), self._dim)
         n = len(ids)
-        if n >= _MIN_CAPACITY and m.base is None:
+        if n >= MIN_CAPACITY and m.base is None:
             # Adopt the loader's matrix instead of copying it: at 1M faces a copy doubles
             # the 512 MB peak. It is never written: rows are only ever appended past n,
             # which for a full buffer means a new one, and removals build a new one.
             buffer = m
         else:
-            buffer = np.empty((max(n, _MIN_CAPACITY), self._dim), dtype=np.float32)
+            buffer = np.empty((max(n, MIN_CAPACITY), self._dim), dtype=np.float32)
             buffer[:n] = m
-        sqnorms = np.empty(buffer.shape[0], dtype=np.float32)
-        sqnorms[:n] = _row_sqnorms(buffer[:n])
-        return _Snapshot(
-            n=n,
-            buffer=buffer,
-            sqnorms=sqnorms,
-            ids=ids,
-            rows={fid: i for i, fid in enumerate(ids)},
-            max_sqnorm=2.0 * float(sqnorms[:n].max()) if n else 0.0,
+        return make_snapshot(ids, buffer, n, np.arange(n, dtype=np.int64), n, None)
+
+    # ------------------------------------------------------------ the graph
+
+    def _maybe_build(self, snap: Snapshot) -> None:
+        """Start building the graph in the background once the collection is large enough.
+
+        Called under the write lock. Searches stay exact until the graph is published."""
+        if (
+            self._ann_min_rows is None
+            or snap.graph is not None
+            or snap.n < self._ann_min_rows
+            or (self._builder is not None and self._builder.is_alive())
+        ):
+            return
+        self._builder = threading.Thread(
+            target=self._build, args=(snap,), name="facedesk-hnsw-build", daemon=True
         )
+        with _BUILDERS_LOCK:
+            _BUILDERS.add(self._builder)
+        self._builder.start()
+
+    def _build(self, snap: Snapshot) -> None:
+        # One thread: the build runs beside the app's own work (indexing, the UI), and a
+        # one-thread usearch build is deterministic (the same faces give the same graph).
+        graph = AnnGraph.build(snap.slots[: snap.n], snap.matrix, threads=1, cancel=_EXITING)
+        if graph is None:
+            return
+        with self._write_lock:
+            cur = self._snapshot
+            if cur is None:  # invalidated meanwhile: the next load starts again
+                return
+            # Catch up with the writes made while the graph was built.
+            built = set(snap.slots[: snap.n].tolist())
+            now = cur.slots[: cur.n]
+            graph.remove([s for s in built - set(now.tolist())])
+            fresh = np.flatnonzero(~np.isin(now, snap.slots[: snap.n]))
+            graph.add(now[fresh], cur.buffer[fresh])
+            self._snapshot = cur = replace(cur, graph=graph)
+        self._persist(cur)
+
+    def use_graph(self, graph: AnnGraph) -> None:
+        """Search through a graph built or loaded elsewhere (bench/search_ann.py); its keys
+        must be the loaded rows' slots (0..n-1 after a plain load)."""
+        with self._write_lock:
+            snap = self._snapshot if self._snapshot is not None else self._load()
+            self._snapshot = replace(snap, graph=graph)
+
+    def delete_files(self) -> None:
+        """Remove the persisted set (the collection is deleted); nothing is saved after this."""
+        self._deleted = True
+        folder = self._source.folder if self._source is not None else None
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _persist(self, snap: Snapshot) -> None:
+        folder = self._source.folder if self._source is not None else None
+        if self._source is not None and folder is not None and not self._deleted:
+            save_store(folder, self._source.last_generation, snap)
 
     # ---------------------------------------------------------------- writes
 
@@ -200,29 +291,9 @@ class VectorIndex:
                 return 0
             new_ids = [face_ids[i] for i in keep]
             new_rows = m[keep] if len(keep) != len(face_ids) else m
-            n, k = snap.n, len(keep)
-            buffer, sqnorms, ids, rows = snap.buffer, snap.sqnorms, snap.ids, snap.rows
-            if n + k > buffer.shape[0]:
-                cap = max(buffer.shape[0] * 2, n + k)
-                buffer = np.empty((cap, self._dim), dtype=np.float32)
-                buffer[:n] = snap.buffer[:n]
-                sqnorms = np.empty(cap, dtype=np.float32)
-                sqnorms[:n] = snap.sqnorms[:n]
-            # Rows n.. are invisible to every published snapshot, so writing them in place is safe.
-            buffer[n : n + k] = new_rows
-            sqnorms[n : n + k] = _row_sqnorms(buffer[n : n + k])
-            ids.extend(new_ids)
-            for j, fid in enumerate(new_ids):
-                rows[fid] = n + j
-            self._snapshot = _Snapshot(
-                n=n + k,
-                buffer=buffer,
-                sqnorms=sqnorms,
-                ids=ids,
-                rows=rows,
-                max_sqnorm=max(snap.max_sqnorm, 2.0 * float(sqnorms[n : n + k].max())),
-            )
-            return k
+            self._snapshot = appended(snap, new_ids, new_rows)
+            self._maybe_build(self._snapshot)
+            return len(keep)
 
     def remove(self, face_ids: Iterable[str]) -> int:
         """Drop faces after a committed delete; unknown ids are ignored. Returns rows removed."""
@@ -234,25 +305,7 @@ class VectorIndex:
             gone = {r for r in gone if r < snap.n}
             if not gone:
                 return 0
-            alive = np.ones(snap.n, dtype=bool)
-            alive[list(gone)] = False
-            n = int(alive.sum())
-            cap = snap.buffer.shape[0]
-            if n < cap // 4:
-                cap = max(_MIN_CAPACITY, n * 2)
-            buffer = np.empty((cap, self._dim), dtype=np.float32)
-            buffer[:n] = snap.buffer[: snap.n][alive]
-            sqnorms = np.empty(cap, dtype=np.float32)
-            sqnorms[:n] = snap.sqnorms[: snap.n][alive]
-            ids = [fid for fid, a in zip(snap.ids[: snap.n], alive.tolist(), strict=True) if a]
-            self._snapshot = _Snapshot(
-                n=n,
-                buffer=buffer,
-                sqnorms=sqnorms,
-                ids=ids,
-                rows={fid: i for i, fid in enumerate(ids)},
-                max_sqnorm=2.0 * float(sqnorms[:n].max()) if n else 0.0,
-            )
+            self._snapshot = removed(snap, gone)
             return len(gone)
 
     # ----------------------------------------------------------------- reads
@@ -283,12 +336,11 @@ class VectorIndex:
         snap = self._current()
         if snap.n == 0:
             return []
-        qn = float(q @ q)
-        # t = 0.5||a||^2 - a.q = 0.5(||a - q||^2 - ||q||^2): same order as the distance, and
-        # only one pass over N after the product.
-        t = snap.matrix @ q
-        np.subtract(snap.sqnorms[: snap.n], t, out=t)
-        return _select(snap, q, qn, t, k, max_distance, exclude)
+        if snap.graph is not None:
+            found = graph_search(snap, q, k, max_distance, exclude)
+            if found is not None:
+                return found
+        return exact_search(snap, q, k, max_distance, exclude)
 
     def search_many(
         self,
@@ -308,6 +360,9 @@ class VectorIndex:
         snap = self._current()
         if snap.n == 0 or qs.shape[0] == 0:
             return [[] for _ in range(qs.shape[0])]
+        if snap.graph is not None:
+            # A graph search per query touches ~1000 rows; a GEMM block reads all N per block.
+            return [self.search(q, k, max_distance, exclude) for q in qs]
         qns = np.einsum("ij,ij->i", qs, qs, dtype=np.float32)
         block = max(1, _BATCH_BYTES // (4 * snap.n))
         out: list[list[tuple[str, float]]] = []
@@ -317,71 +372,36 @@ class VectorIndex:
             np.subtract(snap.sqnorms[: snap.n], tb, out=tb)
             for j in range(qb.shape[0]):
                 out.append(
-                    _select(snap, qb[j], float(qns[start + j]), tb[j], k, max_distance, exclude)
+                    select(snap, qb[j], float(qns[start + j]), tb[j], k, max_distance, exclude)
                 )
         return out
-
-
-def _select(
-    snap: _Snapshot,
-    q: F32Array,
-    qn: float,
-    t: F32Array,
-    k: int,
-    max_distance: float | None,
-    exclude: set[str] | None,
-) -> list[tuple[str, float]]:
-    """Top-k of one query's ``t = 0.5||a||^2 - a.q`` row; exact distances for the k selected."""
-    if exclude:
-        ex = [r for f in exclude if (r := snap.rows.get(f)) is not None and r < snap.n]
-        if ex:
-            t[ex] = np.inf
-    limit = np.inf
-    if max_distance is not None:
-        if max_distance < 0:
-            return []
-        # Rounding slack for the expanded form, so a face exactly at max_distance is not lost
-        # before its exact distance is computed below.
-        slack = 1e-5 * (1.0 + qn + snap.max_sqnorm)
-        limit = 0.5 * (max_distance * max_distance - qn + slack)
-    if t.shape[0] >= _SAMPLE_STRIDE * 4 * k:
-        # The k-th smallest of a subset is >= the k-th smallest of all rows, so every true
-        # top-k row passes this cut; it leaves ~stride*k candidates for the exact selection
-        # instead of a partition over all N.
-        sample = t[::_SAMPLE_STRIDE]
-        limit = min(limit, float(np.partition(sample, k - 1)[k - 1]))
-    if limit < np.inf:
-        cand = np.flatnonzero(t <= limit)
-        picked = cand[top_k_smallest(t[cand], k)]
-    else:
-        picked = top_k_smallest(t, k)
-    picked = picked[np.isfinite(t[picked])]
-    exact = exact_distances(snap.matrix[picked], q)
-    order = np.lexsort((picked, exact))
-    result: list[tuple[str, float]] = []
-    for i in order.tolist():
-        d = float(exact[i])
-        if max_distance is not None and d > max_distance:
-            continue
-        result.append((snap.ids[int(picked[i])], d))
-    return result
 
 
 class VectorIndexRegistry:
     """One :class:`VectorIndex` per (database url, collection id), created on first use."""
 
-    def __init__(self, dim: int = DESCRIPTOR_SIZE) -> None:
+    def __init__(self, dim: int = DESCRIPTOR_SIZE, ann_min_rows: int | None = ANN_MIN_ROWS) -> None:
         self._dim = dim
+        self._ann_min_rows = ann_min_rows
         self._lock = threading.Lock()
         self._indexes: dict[tuple[str, str], VectorIndex] = {}
 
-    def get(self, database_url: str, collection_id: str, loader: Loader) -> VectorIndex:
-        """The collection's index; ``loader`` is only used if the index does not exist yet."""
+    def get(
+        self,
+        database_url: str,
+        collection_id: str,
+        loader: Loader,
+        source: RowSource | None = None,
+    ) -> VectorIndex:
+        """The collection's index; ``loader`` (and ``source``, which makes a SQLite library's
+        index persist beside it) are only used if the index does not exist yet."""
         key = (database_url, collection_id)
         with self._lock:
             index = self._indexes.get(key)
             if index is None:
-                index = VectorIndex(loader, self._dim)
+                index = VectorIndex(
+                    loader, self._dim, source=source, ann_min_rows=self._ann_min_rows
+                )
                 self._indexes[key] = index
             return index
 
@@ -393,7 +413,9 @@ class VectorIndexRegistry:
     def drop(self, database_url: str, collection_id: str) -> None:
         """Forget a collection's index (DeleteCollection); a later get starts afresh."""
         with self._lock:
-            self._indexes.pop((database_url, collection_id), None)
+            index = self._indexes.pop((database_url, collection_id), None)
+        if index is not None:
+            index.delete_files()
 
     def drop_database(self, database_url: str) -> None:
         """Forget every index of one database (e.g. when it is closed or replaced)."""

@@ -1,0 +1,220 @@
+"""An HNSW graph over one collection's descriptors that proposes search candidates.
+
+The graph only proposes: ``VectorIndex`` re-ranks its candidates exactly in float32
+(``exact_distances``, as PostgreSQL does) and falls back to the exact scan when a threshold
+search might miss a match, so distances and similarities never come from here.
+
+usearch (Apache-2.0, wheels for Linux/Windows/macOS on CPython 3.11-3.13; 57 MB installed on
+Linux with its numkong SIMD kernels) was chosen over faiss-cpu (66 MB with its OpenBLAS; its
+HNSW reached the same recall per beam in bench/search_ann.py) and hnswlib (source only on
+PyPI): it removes keys natively (faiss's HNSW cannot) and saves the graph as one file. Vectors
+are stored as float16: L2 distances between dlib descriptors (coordinates ~0.1, strangers
+0.7-0.9 apart) lose nothing that matters to the ranking, and the re-rank is exact anyway.
+Parameters were chosen in bench/search_ann.py (BENCHMARKS.md): descriptors all sit near one
+common mean, so the graph needs a large connectivity and search expansion for recall 0.99.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from facedesk.core.similarity import exact_distances
+
+F32Array = npt.NDArray[np.float32]
+I64Array = npt.NDArray[np.int64]
+
+CONNECTIVITY = 32
+EXPANSION_ADD = 80
+EXPANSION_SEARCH = 256
+DTYPE = "f16"
+# Rows per add call while building: ~0.1-0.5 s of work, the longest a cancel waits.
+BUILD_CHUNK = 2048
+
+
+class AnnGraph:
+    """usearch HNSW over (key, descriptor) pairs; keys are the caller's stable slot numbers.
+
+    Searches may run concurrently with each other and with writes (usearch locks per node);
+    writes are serialised by the caller.
+    """
+
+    def __init__(self, dim: int, index: object | None = None) -> None:
+        from usearch.index import Index
+
+        self._dim = dim
+        self._index: Index = (
+            index
+            if isinstance(index, Index)
+            else Index(
+                ndim=dim,
+                metric="l2sq",
+                dtype=DTYPE,
+                connectivity=CONNECTIVITY,
+                expansion_add=EXPANSION_ADD,
+                expansion_search=EXPANSION_SEARCH,
+            )
+        )
+        self._index.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]  # has a setter
+        # Keys no search reaches: HNSW leaves a few nodes without incoming links (4 in 20k
+        # dlib-like faces, even built on one thread), and such a face, even a close match, would
+        # never be a candidate. They are found once (a search for each face's own vector) and
+        # every search adds them to its candidates. Replaced, never mutated: readers see one.
+        self.orphans: I64Array = np.empty(0, dtype=np.int64)
+
+    @classmethod
+    def build(
+        cls,
+        keys: I64Array,
+        vectors: F32Array,
+        threads: int = 0,
+        cancel: threading.Event | None = None,
+    ) -> AnnGraph | None:
+        """A graph of ``vectors`` under ``keys`` (``threads`` 0: all cores); None if ``cancel``
+        was set. Rows go in by chunks so a cancel (process exit) waits at most one chunk."""
+        graph = cls(int(vectors.shape[1]))
+        for a in range(0, len(keys), BUILD_CHUNK):
+            if cancel is not None and cancel.is_set():
+                return None
+            graph.add(
+                keys[a : a + BUILD_CHUNK],
+                vectors[a : a + BUILD_CHUNK],
+                threads=threads,
+                check=False,  # later insertions change the links: checked once at the end
+            )
+        lost = []
+        for a in range(0, len(keys), BUILD_CHUNK):
+            if cancel is not None and cancel.is_set():
+                return None
+            lost.append(graph.unreachable(keys[a : a + BUILD_CHUNK], vectors[a : a + BUILD_CHUNK]))
+        graph.orphans = np.concatenate([np.empty(0, np.int64), *lost])
+        return graph
+
+    def unreachable(self, keys: Sequence[int] | I64Array, vectors: F32Array) -> I64Array:
+        """The ``keys`` a search for their own vector does not find."""
+        k = np.asarray(keys, dtype=np.int64)
+        if k.shape[0] == 0:
+            return k
+        found = self._index.search(np.ascontiguousarray(vectors, np.float32), 10, threads=1)
+        hits = np.asarray(found.keys, dtype=np.int64).reshape(k.shape[0], -1)
+        return np.asarray(k[~(hits == k[:, None]).any(axis=1)], dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    @property
+    def expansion_search(self) -> int:
+        return int(self._index.expansion_search)
+
+    @expansion_search.setter
+    def expansion_search(self, ef: int) -> None:
+        """The search beam (bench/search_ann.py sweeps it; the default is EXPANSION_SEARCH)."""
+        self._index.expansion_search = ef  # type: ignore[misc]  # usearch has a setter
+
+    def memory_usage(self) -> int:
+        return int(self._index.memory_usage)
+
+    def add(
+        self,
+        keys: Sequence[int] | I64Array,
+        vectors: F32Array,
+        threads: int = 1,
+        check: bool = True,
+    ) -> None:
+        if len(keys) == 0:
+            return
+        self._index.add(
+            np.asarray(keys, dtype=np.uint64),
+            np.ascontiguousarray(vectors, dtype=np.float32),
+            threads=threads,
+        )
+        if check:
+            lost = self.unreachable(keys, vectors)
+            if lost.shape[0]:
+                self.orphans = np.concatenate([self.orphans, lost])
+
+    def remove(self, keys: Sequence[int] | I64Array) -> None:
+        if len(keys) == 0:
+            return
+        self._index.remove(np.asarray(keys, dtype=np.uint64))
+
+    def candidates(self, query: F32Array, count: int) -> I64Array:
+        """Keys of up to ``count`` approximate nearest neighbours of ``query``."""
+        count = max(1, min(count, len(self._index)))
+        # usearch searches with a beam of max(expansion_search, count).
+        found = self._index.search(query, count, threads=1)
+        keys = np.asarray(found.keys, dtype=np.int64)[: len(found)]
+        orphans = self.orphans
+        if orphans.shape[0]:
+            keys = np.unique(np.concatenate([keys, orphans]))
+        return keys
+
+    def save(self, path: Path) -> None:
+        self._index.save(str(path))
+
+    @classmethod
+    def load(cls, path: Path, dim: int) -> AnnGraph:
+        """Read a saved graph; ValueError if it is not one for ``dim``-d descriptors."""
+        from usearch.index import Index
+
+        meta = Index.metadata(str(path))
+        if meta is None or int(meta.get("dimensions", -1)) != dim:
+            raise ValueError(f"{path} is not a {dim}-d usearch index")
+        index = Index(ndim=dim, metric="l2sq", dtype=DTYPE, connectivity=CONNECTIVITY)
+        index.load(str(path))
+        return cls(dim, index)
+
+
+#: First candidate list: at 100k-1M dlib-like faces, top-10 recall >= 0.99 (bench/search_ann.py).
+CANDIDATES = 64
+#: Candidate lists grow 4x while every candidate passes the threshold; past this many, the
+#: exact scan is cheaper than more graph search and cannot miss.
+MAX_CANDIDATES = 4096
+
+
+def ann_search(
+    graph: AnnGraph,
+    row_of: I64Array,
+    n: int,
+    matrix: F32Array,
+    q: F32Array,
+    k: int,
+    max_distance: float | None,
+    excluded_rows: set[int],
+) -> list[tuple[int, float]] | None:
+    """(row, exact distance) of the ``k`` nearest rows below ``n``, nearest first (ties by row).
+
+    Graph candidates (slots) are mapped to rows through ``row_of``; slots past it, gone (-1)
+    or at rows >= n belong to writes this snapshot does not see and are dropped. Distances are
+    ``exact_distances`` of the float32 rows, as the exact scan computes them. With a threshold
+    the list grows while every candidate passes it (a match may lie just past the list), and
+    past :data:`MAX_CANDIDATES` it returns None: the caller's exact scan answers instead.
+    """
+    count = max(CANDIDATES, k + len(excluded_rows))
+    while True:
+        slots = graph.candidates(q, count)
+        slots = slots[slots < row_of.shape[0]]
+        rows = row_of[slots]
+        rows = rows[(rows >= 0) & (rows < n)]
+        if excluded_rows:
+            rows = rows[~np.isin(rows, np.fromiter(excluded_rows, np.int64))]
+        d = exact_distances(matrix[rows], q)
+        order = np.lexsort((rows, d))
+        rows, d = rows[order], d[order]
+        if max_distance is None:
+            if rows.shape[0] >= k:
+                return list(zip(rows[:k].tolist(), d[:k].tolist(), strict=True))
+        else:
+            within = d <= max_distance
+            hits = int(within.sum())
+            if hits >= k or hits < rows.shape[0]:
+                rows, d = rows[within][:k], d[within][:k]
+                return list(zip(rows.tolist(), d.tolist(), strict=True))
+        # Too few results: the graph may not have reached every row, even when asked for all.
+        if count >= MAX_CANDIDATES or count >= len(graph):
+            return None
+        count = min(count * 4, MAX_CANDIDATES)

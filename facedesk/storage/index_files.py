@@ -1,0 +1,339 @@
+"""A collection's search index persisted beside its SQLite file, checked against the database.
+
+Opening a 1M-face library would otherwise stream 512 MB of descriptors out of SQLite (7-8 s)
+and rebuild the HNSW graph (minutes) before the first search. Instead each collection keeps,
+in ``<library>.db-vectors/<collection hash>/``:
+
+- ``vectors-<token>.npy``: the float32 rows, memory-mapped (only the rows a search touches are
+  read, so they barely count towards RSS);
+- ``slots-<token>.npy``: each row's graph key; ``ids-<token>.txt``: each row's face id;
+- ``graph-<token>.usearch``: the HNSW graph (see :mod:`facedesk.storage.ann_index`);
+- ``meta.json``: the collection generation they were written at, the row count, and the size
+  and CRC-32 of every file. It is replaced last and atomically, so a crash mid-save leaves the
+  previous complete set; files no ``meta.json`` names are removed on the next save.
+
+Nothing here is trusted blindly: a file whose size or checksum disagrees with ``meta.json``
+makes :func:`open_store` return None (and delete the set), and the caller rebuilds from the
+database. A complete set is still compared with the database's face ids before use: face ids
+are UUIDs and a face's descriptor never changes, so the id sets' difference is exactly what
+changed since the save (see ``VectorIndex``), whoever wrote it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select
+
+from facedesk.storage.ann_index import AnnGraph
+from facedesk.storage.database import Database
+from facedesk.storage.orm import CollectionRow, FaceRow
+from facedesk.storage.vector_snapshot import Snapshot, appended, make_snapshot, removed
+
+FORMAT = 1
+_CHUNK = 8 * 1024 * 1024
+# A save takes seconds; a lock older than this was left by a crash.
+_STALE_LOCK_S = 600.0
+
+F32Array = npt.NDArray[np.float32]
+I64Array = npt.NDArray[np.int64]
+
+
+def _spare(n: int) -> int:
+    return max(1024, n // 16)
+
+
+class StaleStore(Exception):
+    """The persisted files do not match their meta.json (corrupt, truncated or foreign)."""
+
+
+def store_folder(database_path: Path, collection_id: str) -> Path:
+    """Where a collection's index lives: beside the library file, named by a hash of the id
+    (collection ids may hold characters a file system refuses)."""
+    digest = hashlib.sha256(collection_id.encode()).hexdigest()[:24]
+    return database_path.with_name(database_path.name + "-vectors") / digest
+
+
+class RowSource:
+    """What the persisted index is checked against: the collection's generation, its face ids
+    and (for the few that changed) their descriptors, read from the database.
+
+    ``on_generation`` is told the generation every read saw, so the caller can tell later
+    whether another process wrote since (``ServiceContext`` keeps that per collection).
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        collection_id: str,
+        on_generation: Callable[[int], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.collection_id = collection_id
+        self._on_generation = on_generation
+        self.last_generation = -1  # what the last state() read
+
+    @property
+    def folder(self) -> Path | None:
+        """The index folder, or None when the database is not a file (no persistence)."""
+        if self.db.path is None:
+            return None
+        return store_folder(self.db.path, self.collection_id)
+
+    def state(self) -> tuple[int, list[str]]:
+        """(generation, face ids) read in one transaction, so they agree."""
+        with self.db.unit_of_work(read_only=True) as uow:
+            s = uow.session
+            row = s.execute(
+                select(CollectionRow.pk, CollectionRow.generation).where(
+                    CollectionRow.collection_id == self.collection_id
+                )
+            ).one_or_none()
+            if row is None:
+                raise KeyError(self.collection_id)
+            # Sorted (the primary key's order, so free) to compare with the set's ids_digest.
+            ids = list(
+                s.scalars(
+                    select(FaceRow.face_id)
+                    .where(FaceRow.collection_pk == row[0])
+                    .order_by(FaceRow.face_id)
+                )
+            )
+        self.last_generation = int(row[1])
+        if self._on_generation is not None:
+            self._on_generation(int(row[1]))
+        return int(row[1]), ids
+
+    def embeddings(self, face_ids: Sequence[str], dim: int) -> F32Array:
+        """The descriptors of ``face_ids`` in that order (KeyError if one is gone)."""
+        out = np.empty((len(face_ids), dim), dtype=np.float32)
+        where = {fid: i for i, fid in enumerate(face_ids)}
+        found = 0
+        with self.db.unit_of_work(read_only=True) as uow:
+            s = uow.session
+            pk = s.scalar(
+                select(CollectionRow.pk).where(CollectionRow.collection_id == self.collection_id)
+            )
+            ids = list(face_ids)
+            for a in range(0, len(ids), 500):  # under SQLite's bound-parameter limit
+                rows = s.execute(
+                    select(FaceRow.face_id, FaceRow.embedding).where(
+                        FaceRow.collection_pk == pk, FaceRow.face_id.in_(ids[a : a + 500])
+                    )
+                )
+                for fid, blob in rows:
+                    out[where[fid]] = np.frombuffer(blob, dtype="<f4")
+                    found += 1
+        if found != len(face_ids):
+            raise KeyError("faces vanished while their descriptors were read")
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """One persisted set, opened: ``vectors`` is a private (copy-on-write) memory map."""
+
+    generation: int
+    ids: list[str]
+    slots: I64Array
+    vectors: F32Array  # (capacity, dim): spare rows past len(ids) take appends privately
+    sqnorms: F32Array
+    graph: AnnGraph | None
+    next_slot: int
+    ids_digest: str  # of the sorted ids: equal digests spare comparing 1M ids as sets
+
+
+def ids_digest(sorted_ids: Sequence[str]) -> str:
+    return hashlib.sha256("\n".join(sorted_ids).encode()).hexdigest()
+
+
+def _crc(path: Path) -> tuple[int, int]:
+    crc, size = 0, 0
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            crc = zlib.crc32(chunk, crc)
+            size += len(chunk)
+    return size, crc
+
+
+def open_store(folder: Path, dim: int) -> Stored | None:
+    """The persisted set if complete and intact; None if there is none. A damaged set is
+    deleted (and None returned), so the caller rebuilds rather than trusting it."""
+    meta_path = folder / "meta.json"
+    if not meta_path.exists():
+        return None
+    try:
+        return _open(folder, meta_path, dim)
+    except (StaleStore, OSError, ValueError, KeyError, TypeError, RuntimeError):
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+
+
+def _open(folder: Path, meta_path: Path, dim: int) -> Stored:
+    meta = json.loads(meta_path.read_text())
+    if meta.get("format") != FORMAT or meta.get("dim") != dim:
+        raise StaleStore("another format")
+    files: dict[str, list[int]] = meta["files"]
+    for name, (size, crc) in files.items():
+        if _crc(folder / name) != (size, crc):
+            raise StaleStore(f"{name} does not match its checksum")
+    n = int(meta["n"])
+    vectors = np.load(folder / meta["vectors"], mmap_mode="c")
+    slots = np.load(folder / meta["slots"])
+    sqnorms = np.load(folder / meta["norms"])
+    ids = (folder / meta["ids"]).read_text().split("\n") if n else []
+    if vectors.ndim != 2 or vectors.shape[0] < n or vectors.shape[1] != dim:
+        raise StaleStore("vectors have the wrong shape")
+    if vectors.dtype != np.float32 or sqnorms.dtype != np.float32:
+        raise StaleStore("vectors are not float32")
+    if slots.shape != (n,) or sqnorms.shape != (n,) or len(ids) != n:
+        raise StaleStore("row counts disagree")
+    graph = None
+    if meta.get("graph"):
+        graph = AnnGraph.load(folder / meta["graph"], dim)
+        graph.orphans = np.asarray(meta["orphans"], dtype=np.int64).reshape(-1)
+        if len(graph) != n:
+            raise StaleStore("graph size disagrees")
+    return Stored(
+        generation=int(meta["generation"]),
+        ids=ids,
+        slots=np.asarray(slots, dtype=np.int64),
+        vectors=vectors,
+        sqnorms=sqnorms,
+        graph=graph,
+        next_slot=int(meta["next_slot"]),
+        ids_digest=str(meta["ids_digest"]),
+    )
+
+
+def save_store(folder: Path, generation: int, snap: Snapshot) -> None:
+    """Write a complete set under fresh names, then switch ``meta.json`` to it atomically.
+
+    One process saves at a time (a lock file); if another is saving, this save is skipped:
+    the set is only a cache, and the next open brings whichever set won up to date.
+    """
+    # Private like the library itself (0700): descriptors are biometric data.
+    folder.parent.mkdir(mode=0o700, exist_ok=True)
+    folder.mkdir(mode=0o700, exist_ok=True)
+    lock = folder / "saving.lock"
+    with contextlib.suppress(OSError):
+        if time.time() - lock.stat().st_mtime > _STALE_LOCK_S:
+            lock.unlink()  # left by a process that died mid-save
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        return
+    os.close(fd)
+    try:
+        _save(folder, generation, snap)
+    finally:
+        with contextlib.suppress(OSError):
+            lock.unlink()
+
+
+def _save(folder: Path, generation: int, snap: Snapshot) -> None:
+    token = secrets.token_hex(6)
+    n, dim = snap.n, snap.buffer.shape[1]
+    names = {
+        "vectors": f"vectors-{token}.npy",
+        "slots": f"slots-{token}.npy",
+        "norms": f"norms-{token}.npy",
+        "ids": f"ids-{token}.txt",
+    }
+    # Spare rows let the next process append without copying the matrix into memory;
+    # written in chunks so a 512 MB matrix is never copied whole.
+    out = np.lib.format.open_memmap(
+        folder / names["vectors"], mode="w+", dtype=np.float32, shape=(n + _spare(n), dim)
+    )
+    for a in range(0, n, 65536):
+        out[a : min(n, a + 65536)] = snap.buffer[a : min(n, a + 65536)]
+    out.flush()
+    del out
+    np.save(folder / names["slots"], np.asarray(snap.slots[:n], dtype=np.int64))
+    np.save(folder / names["norms"], np.asarray(snap.sqnorms[:n], dtype=np.float32))
+    (folder / names["ids"]).write_text("\n".join(snap.ids[:n]))
+    if snap.graph is not None:
+        names["graph"] = f"graph-{token}.usearch"
+        snap.graph.save(folder / names["graph"])
+    files = {name: list(_crc(folder / name)) for name in names.values()}
+    meta = {
+        "format": FORMAT,
+        "dim": int(dim),
+        "n": n,
+        "generation": generation,
+        "next_slot": snap.next_slot,
+        "ids_digest": ids_digest(sorted(snap.ids[:n])),
+        "orphans": [] if snap.graph is None else snap.graph.orphans.tolist(),
+        "files": files,
+        **names,
+    }
+    tmp = folder / f"meta-{token}.tmp"
+    tmp.write_text(json.dumps(meta))
+    os.replace(tmp, folder / "meta.json")
+    for old in folder.iterdir():
+        if old.name not in ("meta.json", "saving.lock") and old.name not in files:
+            # Another process may still map an old file: POSIX keeps it until unmapped;
+            # Windows refuses, and the next save tries again.
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+
+def load_persisted(
+    source: RowSource, folder: Path, dim: int, full_load: Callable[[], Snapshot]
+) -> Snapshot:
+    """The collection's snapshot from its persisted set, brought up to date with the database.
+
+    The face ids the database holds now are compared with the set's: faces deleted since are
+    removed and faces added since are read (only theirs) and appended, then the repaired set
+    is saved. No set, a damaged one, or one that differs in more than a quarter of its faces
+    falls back to ``full_load`` (every descriptor from the database)."""
+    try:
+        generation, db_ids = source.state()
+    except KeyError:  # the collection is gone: the loader raises the API's own error
+        return full_load()
+    stored = open_store(folder, dim)
+    if stored is None:
+        return full_load()
+    changed = stored.generation != generation
+    gone: set[int] = set()
+    new: list[str] = []
+    if stored.ids_digest != ids_digest(db_ids):
+        want = set(db_ids)
+        have = set(stored.ids)
+        gone = {i for i, fid in enumerate(stored.ids) if fid not in want}
+        new = [fid for fid in db_ids if fid not in have]
+        if len(gone) + len(new) > max(1000, len(db_ids) // 4):
+            return full_load()
+        changed = changed or bool(gone or new)
+    snap = make_snapshot(
+        stored.ids,
+        stored.vectors,
+        len(stored.ids),
+        stored.slots,
+        stored.next_slot,
+        stored.graph,
+        sqnorms=stored.sqnorms,
+    )
+    if gone:
+        snap = removed(snap, gone)
+    if new:
+        try:
+            rows = source.embeddings(new, dim)
+        except KeyError:  # deleted meanwhile: start from a consistent full read
+            return full_load()
+        snap = appended(snap, new, rows)
+    if changed:
+        save_store(folder, generation, snap)
+    return snap

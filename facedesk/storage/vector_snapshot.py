@@ -1,0 +1,180 @@
+"""The immutable snapshots ``VectorIndex`` publishes, and the pure steps that derive new ones.
+
+A snapshot is what one reader sees: the first ``n`` rows of ``buffer``/``sqnorms``/``ids``/
+``slots``. Those arrays may be shared with later snapshots that appended rows after ``n``; rows
+below ``n`` are never written again. ``buffer`` may be a private (copy-on-write) memory map of
+the persisted vectors file, so appending into its spare rows costs only the pages written.
+
+Slots are the HNSW graph's keys: a face keeps its slot for life, while its row moves when
+earlier rows are removed; ``row_of`` maps slot -> row (-1: removed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from facedesk.storage.ann_index import AnnGraph
+
+F32Array = npt.NDArray[np.float32]
+I64Array = npt.NDArray[np.int64]
+
+MIN_CAPACITY = 64
+
+T = TypeVar("T", bound=np.generic)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    n: int
+    buffer: F32Array  # (capacity, dim)
+    sqnorms: F32Array  # (capacity,) half squared norms, 0.5 * ||a||^2
+    ids: list[str]  # len >= n
+    rows: dict[str, int]  # face id -> row, may also hold rows >= n
+    max_sqnorm: float  # largest ||a||^2, scales the rounding slack
+    slots: I64Array  # (capacity,) each row's graph key
+    row_of: I64Array  # slot -> row, -1 if gone; may hold slots >= next_slot
+    next_slot: int
+    graph: AnnGraph | None  # shared; may already hold later snapshots' slots
+
+    @property
+    def matrix(self) -> F32Array:
+        return self.buffer[: self.n]
+
+
+def row_sqnorms(m: F32Array) -> F32Array:
+    """Half the squared row norms: ``0.5||a||^2 - a.q`` orders rows like ``||a - q||^2``."""
+    sq = np.einsum("ij,ij->i", m, m, dtype=np.float32)
+    return np.asarray(sq * np.float32(0.5), dtype=np.float32)
+
+
+def _grown(a: npt.NDArray[T], n: int, cap: int) -> npt.NDArray[T]:
+    out = np.empty((cap, *a.shape[1:]), dtype=a.dtype)
+    out[:n] = a[:n]
+    return out
+
+
+def make_snapshot(
+    ids: list[str],
+    buffer: F32Array,
+    n: int,
+    slots: I64Array,
+    next_slot: int,
+    graph: AnnGraph | None,
+    sqnorms: F32Array | None = None,
+) -> Snapshot:
+    """A snapshot of ``buffer[:n]``; ``slots``/``sqnorms`` are padded to the buffer's capacity.
+
+    ``sqnorms`` may come precomputed (persisted), which spares reading every row of a
+    memory-mapped buffer at open."""
+    cap = buffer.shape[0]
+    if sqnorms is None:
+        sqnorms = np.empty(cap, dtype=np.float32)
+        sqnorms[:n] = row_sqnorms(buffer[:n])
+    elif sqnorms.shape[0] < cap:
+        sqnorms = _grown(sqnorms, n, cap)
+    if slots.shape[0] < cap:
+        slots = _grown(slots, n, cap)
+    row_of = np.full(max(next_slot, MIN_CAPACITY), -1, dtype=np.int64)
+    row_of[slots[:n]] = np.arange(n, dtype=np.int64)
+    return Snapshot(
+        n=n,
+        buffer=buffer,
+        sqnorms=sqnorms,
+        ids=ids,
+        rows={fid: i for i, fid in enumerate(ids[:n])},
+        max_sqnorm=2.0 * float(sqnorms[:n].max()) if n else 0.0,
+        slots=slots,
+        row_of=row_of,
+        next_slot=next_slot,
+        graph=graph,
+    )
+
+
+def empty_snapshot(dim: int) -> Snapshot:
+    return make_snapshot(
+        [], np.empty((MIN_CAPACITY, dim), np.float32), 0, np.empty(0, np.int64), 0, None
+    )
+
+
+def appended(snap: Snapshot, new_ids: Sequence[str], new_rows: F32Array) -> Snapshot:
+    """``snap`` plus rows (ids not already in it); O(new rows) amortised.
+
+    Rows n.. and slots next_slot.. are invisible to every published snapshot, so they are
+    written in place; a full buffer is replaced by one twice the size. The graph gets the new
+    slots before the snapshot is published (readers of older snapshots drop them)."""
+    n, k = snap.n, len(new_ids)
+    buffer, sqnorms, slots, row_of = snap.buffer, snap.sqnorms, snap.slots, snap.row_of
+    if n + k > buffer.shape[0]:
+        cap = max(buffer.shape[0] * 2, n + k)
+        buffer = _grown(buffer, n, cap)
+        sqnorms = _grown(sqnorms, n, cap)
+        slots = _grown(slots, n, cap)
+    first = snap.next_slot
+    if first + k > row_of.shape[0]:
+        grown = np.full(max(row_of.shape[0] * 2, first + k), -1, dtype=np.int64)
+        grown[:first] = row_of[:first]
+        row_of = grown
+    new_slots = np.arange(first, first + k, dtype=np.int64)
+    buffer[n : n + k] = new_rows
+    sqnorms[n : n + k] = row_sqnorms(buffer[n : n + k])
+    slots[n : n + k] = new_slots
+    row_of[first : first + k] = np.arange(n, n + k, dtype=np.int64)
+    ids = snap.ids
+    del ids[n:]  # ids past n belong to no published snapshot
+    ids.extend(new_ids)
+    rows = snap.rows
+    for j, fid in enumerate(new_ids):
+        rows[fid] = n + j
+    if snap.graph is not None:
+        snap.graph.add(new_slots, buffer[n : n + k])
+    return Snapshot(
+        n=n + k,
+        buffer=buffer,
+        sqnorms=sqnorms,
+        ids=ids,
+        rows=rows,
+        max_sqnorm=max(snap.max_sqnorm, 2.0 * float(sqnorms[n : n + k].max())),
+        slots=slots,
+        row_of=row_of,
+        next_slot=first + k,
+        graph=snap.graph,
+    )
+
+
+def removed(snap: Snapshot, gone: set[int]) -> Snapshot:
+    """``snap`` without the rows ``gone``: the survivors are copied into new arrays (O(N)),
+    because compacting in place would move rows under readers' feet."""
+    alive = np.ones(snap.n, dtype=bool)
+    alive[list(gone)] = False
+    n = int(alive.sum())
+    cap = snap.buffer.shape[0]
+    if n < cap // 4:
+        cap = max(MIN_CAPACITY, n * 2)
+    buffer = np.empty((cap, snap.buffer.shape[1]), dtype=np.float32)
+    buffer[:n] = snap.buffer[: snap.n][alive]
+    sqnorms = np.empty(cap, dtype=np.float32)
+    sqnorms[:n] = snap.sqnorms[: snap.n][alive]
+    slots = np.empty(cap, dtype=np.int64)
+    slots[:n] = snap.slots[: snap.n][alive]
+    if snap.graph is not None:
+        snap.graph.remove(snap.slots[: snap.n][~alive])
+    ids = [fid for fid, a in zip(snap.ids[: snap.n], alive.tolist(), strict=True) if a]
+    row_of = np.full(snap.row_of.shape[0], -1, dtype=np.int64)
+    row_of[slots[:n]] = np.arange(n, dtype=np.int64)
+    return Snapshot(
+        n=n,
+        buffer=buffer,
+        sqnorms=sqnorms,
+        ids=ids,
+        rows={fid: i for i, fid in enumerate(ids)},
+        max_sqnorm=2.0 * float(sqnorms[:n].max()) if n else 0.0,
+        slots=slots,
+        row_of=row_of,
+        next_slot=snap.next_slot,
+        graph=snap.graph,
+    )

@@ -277,7 +277,6 @@ def commit_index(
     collection_id, image_id = prepared.collection_id, prepared.image_id
     external_image_id = prepared.external_image_id
     stored = list(prepared.stored)
-    removed: list[str] = []
     response, record = prepared.response, prepared.record
     with ctx.db.unit_of_work() as uow:
         uow.collections.ensure(collection_id)
@@ -298,7 +297,7 @@ def commit_index(
             # Faces the user deleted stay deleted, as on a rescan with the same settings.
             deleted = {r["Face"]["FaceId"] for r in again.response.get("FaceRecords", [])}
             deleted -= old_ids
-            removed = uow.faces.delete_many(
+            uow.faces.delete_many(
                 collection_id, [f.face_id for f in old if f.face_id not in new_ids]
             )
             stored = [f for f in stored if f.face_id not in old_ids | deleted]
@@ -312,11 +311,7 @@ def commit_index(
         }
         uow.faces.add_many(stored, thumbnails if prepared.thumbnails else None)
         uow.index_records.add(record)
-        changed = stored or removed
-        generation = uow.collections.bump_generation(collection_id) if changed else None
-        uow.commit()
-    if generation is not None:
-        ctx.faces_changed(collection_id, generation, added=stored, removed=removed)
+        uow.commit()  # publishes FacesChanged, which keeps the search matrix current
     return IndexOutcome(response, image_id, stored=True)
 
 

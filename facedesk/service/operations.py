@@ -10,7 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from facedesk.core.errors import InvalidParameterException, ResourceNotFoundException
+from facedesk.core.errors import (
+    InvalidParameterException,
+    ResourceNotFoundException,
+    collection_not_found,
+)
 from facedesk.core.names import collection_id_from_name
 from facedesk.core.types import CollectionInfo, DecodedImage
 from facedesk.service import pagination
@@ -79,9 +83,8 @@ def delete_collection(ctx: ServiceContext, p: Params) -> Response:
     cid = p["CollectionId"]
     with ctx.db.unit_of_work() as uow:
         if not uow.collections.delete(cid):
-            raise ResourceNotFoundException(f"The collection id: {cid} does not exist")
-        uow.commit()
-    ctx.collection_dropped(cid)
+            raise collection_not_found(cid)
+        uow.commit()  # publishes CollectionDropped: the search matrix goes with it
     return {"StatusCode": 200}
 
 
@@ -135,10 +138,11 @@ def list_faces(ctx: ServiceContext, p: Params) -> Response:
     scope = ["ListFaces", cid, user_id, sorted(face_ids) if face_ids else None]
     after = pagination.decode(scope, p.get("NextToken"))
     with ctx.db.unit_of_work(read_only=True) as uow:
-        model_version = uow.collections.face_model_version(cid)
-        if user_id is not None and uow.users.get(cid, user_id) is None:
+        collection = uow.collection(cid)
+        model_version = collection.face_model_version
+        if user_id is not None and collection.users.get(user_id) is None:
             raise ResourceNotFoundException(f"The user id: {user_id} does not exist in {cid}")
-        page = uow.faces.list_page(cid, after, limit + 1, user_id=user_id, face_ids=face_ids)
+        page = collection.faces.list_page(after, limit + 1, user_id=user_id, face_ids=face_ids)
     more, page = len(page) > limit, page[:limit]
     out: Response = {"Faces": [f.to_face_dict() for f in page]}
     if more:
@@ -153,8 +157,8 @@ def delete_faces(ctx: ServiceContext, p: Params) -> Response:
     requested = list(dict.fromkeys(p["FaceIds"]))
     unsuccessful: list[dict[str, Any]] = []
     with ctx.db.unit_of_work() as uow:
-        uow.collections.ensure(cid)
-        found = {f.face_id: f for f in uow.faces.get_many(cid, requested)}
+        faces = uow.collection(cid).faces
+        found = {f.face_id: f for f in faces.get_many(requested)}
         deletable = []
         for fid in requested:
             face = found.get(fid)
@@ -170,11 +174,8 @@ def delete_faces(ctx: ServiceContext, p: Params) -> Response:
                 )
             else:
                 deletable.append(fid)
-        deleted = uow.faces.delete_many(cid, deletable) if deletable else []
-        generation = uow.collections.bump_generation(cid) if deleted else None
-        uow.commit()
-    if generation is not None:
-        ctx.faces_changed(cid, generation, added=[], removed=deleted)
+        deleted = faces.delete_many(deletable) if deletable else []
+        uow.commit()  # publishes FacesChanged: the search matrix drops them
     # The model gives DeletedFaces min 1 (botocore's Stubber rejects []), so it is the one
     # list left out when empty; UnsuccessfulFaceDeletions is returned empty like any other.
     out: Response = {}

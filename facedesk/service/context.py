@@ -13,7 +13,7 @@ from facedesk.core.events import CollectionDropped, Event, FacesChanged
 from facedesk.core.types import DecodedImage, DetectedFace
 
 if TYPE_CHECKING:
-    from facedesk.engine import FaceAnalyzer
+    from facedesk.service.ports import Analyzer, Store, UnitOfWork
     from facedesk.storage.database import Database
     from facedesk.storage.vector_index import VectorIndex, VectorIndexRegistry
 
@@ -37,7 +37,11 @@ class ServiceContext:
     # no collection); None: the engine's default (7.0 where its wheel installs).
     model_version: str | None = None
     _db: Database | None = field(default=None, repr=False)
-    _analyzer: FaceAnalyzer | None = field(default=None, repr=False)
+    # The engine; tests of the service rules give one that returns faces they made.
+    _analyzer: Analyzer | None = field(default=None, repr=False)
+    # Where the Rekognition operations' units of work come from: the database unless a test
+    # gives an in-memory store (tests/unit/fake_uow.py).
+    _store: Store | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # The collections' in-memory search matrices (made on first search), the generation each
     # loaded matrix reflects, and the database's data_version when that was last checked.
@@ -58,8 +62,20 @@ class ServiceContext:
                     self._db = db
         return self._db
 
+    def __post_init__(self) -> None:
+        if self._store is not None:
+            self._store.subscribe(self._on_event)
+
     @property
-    def analyzer(self) -> FaceAnalyzer:
+    def store(self) -> Store:
+        return self.db if self._store is None else self._store
+
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+        """A unit of work of ``store``, typed by the service's Protocol (ports.UnitOfWork)."""
+        return self.store.unit_of_work(read_only=read_only)
+
+    @property
+    def analyzer(self) -> Analyzer:
         if self._analyzer is None:
             with self._lock:
                 if self._analyzer is None:
@@ -75,8 +91,8 @@ class ServiceContext:
 
     def collection_version(self, collection_id: str) -> str:
         """The FaceModelVersion the collection was created with (ResourceNotFound if none)."""
-        with self.db.unit_of_work(read_only=True) as uow:
-            return uow.collections.face_model_version(collection_id)
+        with self.unit_of_work(read_only=True) as uow:
+            return uow.collection(collection_id).face_model_version
 
     def detector_for(self, version: str | None = None, requested: str | None = None) -> str:
         from facedesk.engine.versions import detector_for
@@ -120,17 +136,17 @@ class ServiceContext:
         """
 
         def load() -> tuple[list[str], npt.NDArray[np.float32]]:
-            with self.db.unit_of_work(read_only=True) as uow:  # one snapshot for both reads
+            with self.unit_of_work(read_only=True) as uow:  # one snapshot for both reads
                 generation = uow.collections.generation(collection_id)
                 ids, matrix = uow.collection(collection_id).faces.embeddings()
             self._loaded_at[collection_id] = generation
             return ids, matrix
 
         index = self._vector_registry().get(self.database_url, collection_id, load)
-        stamp = self.db.data_version()  # before the generation: a commit in between is seen
+        stamp = self.store.data_version()  # before the generation: a commit after it is seen
         if stamp is not None and self._checked_at.get(collection_id) == stamp:
             return index  # nothing committed by anyone since the generation was compared
-        with self.db.unit_of_work(read_only=True) as uow:
+        with self.unit_of_work(read_only=True) as uow:
             current = uow.collections.generation(collection_id)
         with self._generation_lock:
             if index.loaded and self._loaded_at.get(collection_id) != current:

@@ -182,7 +182,10 @@ class Database:
                 # Never used to write, so it holds no lock and its own commits (none) are
                 # the only ones data_version would leave out.
                 self._watch = sqlite3.connect(self.path, check_same_thread=False)
-            row = self._watch.execute("PRAGMA data_version").fetchone()
+            try:
+                row = self._watch.execute("PRAGMA data_version").fetchone()
+            except sqlite3.Error:
+                return None  # unknown: the caller reads what it needs instead
         return int(row[0])
 
     @property

@@ -20,11 +20,11 @@ from facedesk.storage.portable import PortableRepository
 from facedesk.storage.repositories import (
     CollectionRepository,
     CollectionScope,
-    FaceRepository,
+    FacesById,
     ImageRepository,
-    IndexRecordRepository,
-    TokenRepository,
-    UserRepository,
+    IndexRecordsById,
+    TokensById,
+    UsersById,
 )
 from facedesk.storage.repositories import changes as _changes
 from facedesk.storage.repositories.common import forget_all_collections, require_collection
@@ -55,10 +55,10 @@ class UnitOfWork:
 
     collections: CollectionRepository
     images: ImageRepository
-    faces: FaceRepository
-    index_records: IndexRecordRepository
-    users: UserRepository
-    tokens: TokenRepository
+    faces: FacesById
+    index_records: IndexRecordsById
+    users: UsersById
+    tokens: TokensById
     people: PeopleRepository
     portable: PortableRepository
     groups: FaceGroupRepository
@@ -85,10 +85,10 @@ class UnitOfWork:
         self._scopes = {}
         self.collections = CollectionRepository(session)
         self.images = ImageRepository(session)
-        self.faces = FaceRepository(self.collection)
-        self.index_records = IndexRecordRepository(self.collection)
-        self.users = UserRepository(self.collection)
-        self.tokens = TokenRepository(self.collection, session)
+        self.faces = FacesById(self.collection)
+        self.index_records = IndexRecordsById(self.collection)
+        self.users = UsersById(self.collection)
+        self.tokens = TokensById(self.collection, session)
         self.people = PeopleRepository(session)
         self.portable = PortableRepository(session)
         self.groups = FaceGroupRepository(session)

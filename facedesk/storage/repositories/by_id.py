@@ -22,7 +22,7 @@ from facedesk.storage.repositories.users import purge_tokens
 ScopeOf = Callable[[str], CollectionScope]
 
 
-class FaceRepository:
+class FacesById:
     def __init__(self, scope: ScopeOf) -> None:
         self._scope = scope
 
@@ -109,7 +109,7 @@ class FaceRepository:
         return self._scope(collection_id).faces.set_user(face_ids, user_id)
 
 
-class IndexRecordRepository:
+class IndexRecordsById:
     def __init__(self, scope: ScopeOf) -> None:
         self._scope = scope
 
@@ -154,7 +154,7 @@ class IndexRecordRepository:
         )
 
 
-class UserRepository:
+class UsersById:
     def __init__(self, scope: ScopeOf) -> None:
         self._scope = scope
 
@@ -199,7 +199,7 @@ class UserRepository:
         return self._scope(collection_id).users.nearest_by_mean(query, limit, max_distance)
 
 
-class TokenRepository:
+class TokensById:
     def __init__(self, scope: ScopeOf, session: Session) -> None:
         self._scope = scope
         self._s = session

@@ -94,7 +94,7 @@ def user_pks(session: Session, collection_pk: int, user_ids: Iterable[str]) -> d
     return found
 
 
-class CollectionFaces:
+class FaceRepository:
     """The faces of one collection (found once by the unit of work, see CollectionScope)."""
 
     def __init__(self, session: Session, ref: CollectionRef) -> None:

@@ -48,7 +48,7 @@ class ImageRepository:
         )
 
 
-class CollectionIndexRecords:
+class IndexRecordRepository:
     """What IndexFaces answered for each image of one collection."""
 
     def __init__(self, session: Session, ref: CollectionRef) -> None:

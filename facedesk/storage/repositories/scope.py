@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from facedesk.storage.repositories.common import CollectionRef
-from facedesk.storage.repositories.faces import CollectionFaces
-from facedesk.storage.repositories.index_records import CollectionIndexRecords
+from facedesk.storage.repositories.faces import FaceRepository
+from facedesk.storage.repositories.index_records import IndexRecordRepository
 from facedesk.storage.repositories.queries import CollectionQueries
-from facedesk.storage.repositories.users import CollectionTokens, CollectionUsers
+from facedesk.storage.repositories.users import TokenRepository, UserRepository
 
 
 class CollectionScope:
@@ -19,8 +19,8 @@ class CollectionScope:
         self.ref = ref
         self.collection_id = ref.collection_id
         self.face_model_version = ref.face_model_version
-        self.faces = CollectionFaces(session, ref)
-        self.index_records = CollectionIndexRecords(session, ref)
-        self.users = CollectionUsers(session, ref)
-        self.tokens = CollectionTokens(session, ref)
+        self.faces = FaceRepository(session, ref)
+        self.index_records = IndexRecordRepository(session, ref)
+        self.users = UserRepository(session, ref)
+        self.tokens = TokenRepository(session, ref)
         self.queries = CollectionQueries(session, ref)

@@ -41,7 +41,7 @@ def _select(cpk: int) -> Any:
     ).where(UserRow.collection_pk == cpk)
 
 
-class CollectionUsers:
+class UserRepository:
     def __init__(self, session: Session, ref: CollectionRef) -> None:
         self._s = session
         self._cid = ref.collection_id
@@ -136,7 +136,7 @@ class CollectionUsers:
         )
 
 
-class CollectionTokens:
+class TokenRepository:
     """ClientRequestToken memory: the same token with the same parameters replays the response
     for TOKEN_WINDOW; older tokens are forgotten as new ones are written."""
 

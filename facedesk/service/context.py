@@ -174,11 +174,16 @@ class ServiceContext:
             if self._loaded_at.get(cid) != event.generation - 1:
                 index.invalidate()  # someone else wrote in between: reload on next search
                 return
-            if event.removed:
-                index.remove(event.removed)
-            if event.added:
-                ids = [f.face_id for f in event.added]
-                index.add(ids, np.stack([f.embedding for f in event.added]))
+            try:
+                if event.removed:
+                    index.remove(event.removed)
+                if event.added:
+                    ids = [f.face_id for f in event.added]
+                    index.add(ids, np.stack([f.embedding for f in event.added]))
+            except ValueError:
+                # The write is committed whatever the matrix makes of it: never fail the
+                # operation here; reload from the database on the next search instead.
+                index.invalidate()
             self._loaded_at[cid] = event.generation
 
     def close(self) -> None:

@@ -75,6 +75,11 @@ class ResourceNotFoundException(ClientError):
     default_message = "The resource was not found."
 
 
+def collection_not_found(collection_id: str) -> ResourceNotFoundException:
+    """Rekognition's error for an unknown CollectionId: the one place its message is written."""
+    return ResourceNotFoundException(f"The collection id: {collection_id} does not exist")
+
+
 class ResourceAlreadyExistsException(ClientError):
     code = "ResourceAlreadyExistsException"
     default_message = "The resource already exists."

@@ -21,6 +21,7 @@ import tempfile
 import threading
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt

@@ -9,31 +9,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from facedesk.core.types import DecodedImage, DetectedFace, StoredFace
+from facedesk.core.events import CollectionDropped, Event, FacesChanged
+from facedesk.core.types import DecodedImage, DetectedFace
 
 if TYPE_CHECKING:
-    from facedesk.engine import FaceAnalyzer
+    from facedesk.service.ports import Analyzer, Store, UnitOfWork
     from facedesk.storage.database import Database
     from facedesk.storage.vector_index import VectorIndex, VectorIndexRegistry
 
 ACCOUNT = "000000000000"
 REGION = "local"
-
-
-_REGISTRY: VectorIndexRegistry | None = None
-# Generation of each loaded matrix, keyed like the registry (database url, collection id).
-_LOADED_AT: dict[tuple[str, str], int] = {}
-_GENERATION_LOCK = threading.Lock()
-
-
-def _registry() -> VectorIndexRegistry:
-    """One vector index per (database, collection) for the whole process, shared by clients."""
-    global _REGISTRY
-    if _REGISTRY is None:
-        from facedesk.storage.vector_index import VectorIndexRegistry
-
-        _REGISTRY = VectorIndexRegistry()
-    return _REGISTRY
 
 
 def collection_arn(collection_id: str) -> str:
@@ -52,8 +37,18 @@ class ServiceContext:
     # no collection); None: the engine's default (7.0 where its wheel installs).
     model_version: str | None = None
     _db: Database | None = field(default=None, repr=False)
-    _analyzer: FaceAnalyzer | None = field(default=None, repr=False)
+    # The engine; tests of the service rules give one that returns faces they made.
+    _analyzer: Analyzer | None = field(default=None, repr=False)
+    # Where the Rekognition operations' units of work come from: the database unless a test
+    # gives an in-memory store (tests/unit/fake_uow.py).
+    _store: Store | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # The collections' in-memory search matrices (made on first search), the generation each
+    # loaded matrix reflects, and the database's data_version when that was last checked.
+    _registry: VectorIndexRegistry | None = field(default=None, repr=False)
+    _loaded_at: dict[str, int] = field(default_factory=dict, repr=False)
+    _checked_at: dict[str, int] = field(default_factory=dict, repr=False)
+    _generation_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def db(self) -> Database:
@@ -62,11 +57,25 @@ class ServiceContext:
                 if self._db is None:
                     from facedesk.storage.database import Database
 
-                    self._db = Database(self.database_url)
+                    db = Database(self.database_url)
+                    db.subscribe(self._on_event)
+                    self._db = db
         return self._db
 
+    def __post_init__(self) -> None:
+        if self._store is not None:
+            self._store.subscribe(self._on_event)
+
     @property
-    def analyzer(self) -> FaceAnalyzer:
+    def store(self) -> Store:
+        return self.db if self._store is None else self._store
+
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+        """A unit of work of ``store``, typed by the service's Protocol (ports.UnitOfWork)."""
+        return self.store.unit_of_work(read_only=read_only)
+
+    @property
+    def analyzer(self) -> Analyzer:
         if self._analyzer is None:
             with self._lock:
                 if self._analyzer is None:
@@ -82,8 +91,8 @@ class ServiceContext:
 
     def collection_version(self, collection_id: str) -> str:
         """The FaceModelVersion the collection was created with (ResourceNotFound if none)."""
-        with self.db.unit_of_work(read_only=True) as uow:
-            return uow.collections.face_model_version(collection_id)
+        with self.unit_of_work(read_only=True) as uow:
+            return uow.collection(collection_id).face_model_version
 
     def detector_for(self, version: str | None = None, requested: str | None = None) -> str:
         from facedesk.engine.versions import detector_for
@@ -106,59 +115,84 @@ class ServiceContext:
             descriptors=descriptors,
         )
 
+    def _vector_registry(self) -> VectorIndexRegistry:
+        if self._registry is None:
+            with self._lock:
+                if self._registry is None:
+                    from facedesk.storage.vector_index import VectorIndexRegistry
+
+                    self._registry = VectorIndexRegistry()
+        return self._registry
+
     def vectors(self, collection_id: str) -> VectorIndex:
         """The collection's in-memory search matrix, current with the database.
 
-        The matrix is loaded on first use and then kept up to date by this process's own
-        writes; the collection's generation counter tells when another process (the CLI
-        beside the app, say) changed the faces, and the matrix is then reloaded.
+        The matrix is loaded on first use and then kept up to date by the events of this
+        process's commits (``_on_event``). A write by another process (the CLI beside the
+        app, say) moves the collection's generation past the matrix's, which then reloads.
+        The generation is read only when the database says something was committed since
+        the last look (SQLite's data_version); where no such counter exists (PostgreSQL,
+        whose searches run in the database anyway) it is read every time.
         """
-        key = (self.database_url, collection_id)
 
         def load() -> tuple[list[str], npt.NDArray[np.float32]]:
-            with self.db.unit_of_work(read_only=True) as uow:  # one snapshot for both reads
+            with self.unit_of_work(read_only=True) as uow:  # one snapshot for both reads
                 generation = uow.collections.generation(collection_id)
-                ids, matrix = uow.faces.embeddings(collection_id)
-            _LOADED_AT[key] = generation
+                ids, matrix = uow.collection(collection_id).faces.embeddings()
+            self._loaded_at[collection_id] = generation
             return ids, matrix
 
         def seen(generation: int) -> None:  # the persisted index read the database at this
-            _LOADED_AT[key] = generation
+            self._loaded_at[collection_id] = generation
 
-        from facedesk.storage.index_files import RowSource
+        source = None
+        if self._store is None:  # a real database: the index persists beside it
+            from facedesk.storage.index_files import RowSource
 
-        with self.db.unit_of_work(read_only=True) as uow:
+            source = RowSource(self.db, collection_id, seen)
+        index = self._vector_registry().get(self.database_url, collection_id, load, source)
+        stamp = self.store.data_version()  # before the generation: a commit after it is seen
+        if stamp is not None and self._checked_at.get(collection_id) == stamp:
+            return index  # nothing committed by anyone since the generation was compared
+        with self.unit_of_work(read_only=True) as uow:
             current = uow.collections.generation(collection_id)
-        source = RowSource(self.db, collection_id, seen)
-        index = _registry().get(self.database_url, collection_id, load, source)
-        with _GENERATION_LOCK:
-            if index.loaded and _LOADED_AT.get(key) != current:
+        with self._generation_lock:
+            if index.loaded and self._loaded_at.get(collection_id) != current:
                 index.invalidate()
+            if stamp is not None:
+                self._checked_at[collection_id] = stamp
         return index
 
-    def faces_changed(
-        self, collection_id: str, generation: int, added: list[StoredFace], removed: list[str]
-    ) -> None:
-        """Apply a committed write to the loaded matrix, or drop it if it missed one."""
-        key = (self.database_url, collection_id)
-        index = _registry().peek(self.database_url, collection_id)
+    def _on_event(self, event: Event) -> None:
+        """The one handler of committed face changes: keep the loaded matrix current."""
+        registry = self._vector_registry()
+        cid = event.collection_id
+        if isinstance(event, CollectionDropped):
+            registry.drop(self.database_url, cid)
+            self._loaded_at.pop(cid, None)
+            self._checked_at.pop(cid, None)
+            return
+        assert isinstance(event, FacesChanged)
+        index = registry.peek(self.database_url, cid)
         if index is None:
             return
-        with _GENERATION_LOCK:
+        with self._generation_lock:
             if not index.loaded:
                 return
-            if _LOADED_AT.get(key) != generation - 1:
+            if self._loaded_at.get(cid) != event.generation - 1:
                 index.invalidate()  # someone else wrote in between: reload on next search
                 return
-            if added:
-                index.add([f.face_id for f in added], np.stack([f.embedding for f in added]))
-            if removed:
-                index.remove(removed)
-            _LOADED_AT[key] = generation
-
-    def collection_dropped(self, collection_id: str) -> None:
-        _registry().drop(self.database_url, collection_id)
-        _LOADED_AT.pop((self.database_url, collection_id), None)
+            try:
+                if event.removed:
+                    index.remove(event.removed)
+                if event.added:
+                    ids = [f.face_id for f in event.added]
+                    index.add(ids, np.stack([f.embedding for f in event.added]))
+            except ValueError:
+                # The write is committed whatever the matrix makes of it: never fail the
+                # operation here; reload from the database on the next search instead.
+                index.invalidate()
+            self._loaded_at[cid] = event.generation
 
     def close(self) -> None:
         if self._db is not None:

@@ -8,7 +8,7 @@ not, and remembers it in the index record (``settings["NotFaces"]``, with everyt
 needed to put it back), so undo restores the same FaceId and descriptor.
 
 Each edit is one unit of work: the face rows, the index record and the collection's
-generation change together, and the search index hears of it through ``faces_changed``.
+generation change together, and the search index hears of it from the commit (FacesChanged).
 """
 
 from __future__ import annotations
@@ -90,9 +90,7 @@ def _write(
         if added:
             uow.faces.add_many(added, thumbnails or None)
         uow.index_records.add(record)
-        generation = uow.collections.bump_generation(cid)
-        uow.commit()
-    ctx.faces_changed(cid, generation, added=added, removed=removed)
+        uow.commit()  # publishes FacesChanged, which keeps the search matrix current
 
 
 def draw_face(

@@ -293,15 +293,15 @@ def commit_index(
     collection_id, image_id = prepared.collection_id, prepared.image_id
     external_image_id = prepared.external_image_id
     stored = list(prepared.stored)
-    removed: list[str] = []
     response, record = prepared.response, prepared.record
-    with ctx.db.unit_of_work() as uow:
-        uow.collections.ensure(collection_id)
-        uow.index_records.lock_for_write(collection_id, image_id, external_image_id)
+    with ctx.unit_of_work() as uow:
+        collection = uow.collection(collection_id)
+        records, faces = collection.index_records, collection.faces
+        records.lock_for_write(image_id, external_image_id)
         # Another writer may have stored the same image meanwhile: theirs wins.
-        again = uow.index_records.get(collection_id, image_id, external_image_id)
+        again = records.get(image_id, external_image_id)
         if again is not None:
-            old = uow.faces.by_image(collection_id, image_id, external_image_id)
+            old = faces.by_image(image_id, external_image_id)
             if not replace_other_settings or same_settings(
                 again.settings, _request_settings(prepared.record)
             ):
@@ -314,11 +314,9 @@ def commit_index(
             # Faces the user deleted stay deleted, as on a rescan with the same settings.
             deleted = {r["Face"]["FaceId"] for r in again.response.get("FaceRecords", [])}
             deleted -= old_ids
-            removed = uow.faces.delete_many(
-                collection_id, [f.face_id for f in old if f.face_id not in new_ids]
-            )
+            faces.delete_many([f.face_id for f in old if f.face_id not in new_ids])
             stored = [f for f in stored if f.face_id not in old_ids | deleted]
-            uow.index_records.delete_for_image(collection_id, image_id, external_image_id)
+            records.delete_for_image(image_id, external_image_id)
             response = stored_response(record, (new_ids & old_ids) | {f.face_id for f in stored})
         uow.images.upsert(prepared.info)
         thumbnails = {
@@ -326,13 +324,9 @@ def commit_index(
             for f in stored
             if f.face_id in prepared.thumbnails
         }
-        uow.faces.add_many(stored, thumbnails if prepared.thumbnails else None)
-        uow.index_records.add(record)
-        changed = stored or removed
-        generation = uow.collections.bump_generation(collection_id) if changed else None
-        uow.commit()
-    if generation is not None:
-        ctx.faces_changed(collection_id, generation, added=stored, removed=removed)
+        faces.add_many(stored, thumbnails if prepared.thumbnails else None)
+        records.add(record)
+        uow.commit()  # publishes FacesChanged, which keeps the search matrix current
     return IndexOutcome(response, image_id, stored=True)
 
 
@@ -351,12 +345,12 @@ def existing_outcome(
 
     With ``settings`` (the batch's), a record made with other settings counts as absent.
     """
-    with ctx.db.unit_of_work(read_only=True) as uow:
-        uow.collections.ensure(collection_id)
-        record = uow.index_records.get(collection_id, image_id, external_image_id)
+    with ctx.unit_of_work(read_only=True) as uow:
+        collection = uow.collection(collection_id)
+        record = collection.index_records.get(image_id, external_image_id)
         if record is None or (
             settings is not None and not same_settings(record.settings, settings)
         ):
             return None
-        live = {f.face_id for f in uow.faces.by_image(collection_id, image_id, external_image_id)}
+        live = {f.face_id for f in collection.faces.by_image(image_id, external_image_id)}
     return IndexOutcome(stored_response(record, live), image_id, stored=False)

@@ -7,17 +7,31 @@ Search, compare and user operations live in :mod:`facedesk.service.search` and
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from facedesk.core.errors import InvalidParameterException, ResourceNotFoundException
+from facedesk.core import ids
+from facedesk.core.errors import (
+    InvalidParameterException,
+    ResourceNotFoundException,
+    collection_not_found,
+)
 from facedesk.core.names import collection_id_from_name
 from facedesk.core.types import CollectionInfo, DecodedImage
 from facedesk.service import pagination
 from facedesk.service.context import ServiceContext, collection_arn
 from facedesk.service.face_plan import largest_faces_first
-from facedesk.service.index_faces import IndexRequest, index_image
+from facedesk.service.index_faces import (
+    IndexRequest,
+    commit_index,
+    prepare_index,
+    stored_response,
+)
 from facedesk.service.shapes import expand_attributes, face_detail
+
+if TYPE_CHECKING:
+    from facedesk.service.ports import Collection
 
 DEFAULT_PAGE_SIZE = 1000
 
@@ -25,8 +39,9 @@ Params = dict[str, Any]
 Response = dict[str, Any]
 
 
-def decode_request_image(image: Params) -> DecodedImage:
-    """Image={'Bytes': ...} under Rekognition's strict limits (JPEG/PNG, <= 5 MiB, >= 80 px)."""
+def decode_request_image(image: Params, sha256: str | None = None) -> DecodedImage:
+    """Image={'Bytes': ...} under Rekognition's strict limits (JPEG/PNG, <= 5 MiB, >= 80 px).
+    ``sha256``: the bytes' digest when the caller has it already."""
     from facedesk.core.errors import InvalidS3ObjectException
     from facedesk.engine import STRICT_LIMITS, decode_image
 
@@ -37,7 +52,7 @@ def decode_request_image(image: Params) -> DecodedImage:
         )
     if "Bytes" not in image:
         raise InvalidParameterException("Image must have Bytes.")
-    return decode_image(image["Bytes"], STRICT_LIMITS)
+    return decode_image(image["Bytes"], STRICT_LIMITS, sha256=sha256)
 
 
 def add_collection(
@@ -56,7 +71,7 @@ def add_collection(
         version = check_version(model_version) if model_version else ctx.default_version()
     except ValueError as exc:
         raise InvalidParameterException(str(exc)) from None
-    with ctx.db.unit_of_work() as uow:
+    with ctx.unit_of_work() as uow:
         cid = collection_id or collection_id_from_name(display_name or "", uow.collections.ids())
         info = CollectionInfo(
             cid, version, collection_arn(cid), datetime.now(UTC), display_name=display_name
@@ -78,18 +93,17 @@ def create_collection(ctx: ServiceContext, p: Params, model_version: str | None 
 
 def delete_collection(ctx: ServiceContext, p: Params) -> Response:
     cid = p["CollectionId"]
-    with ctx.db.unit_of_work() as uow:
+    with ctx.unit_of_work() as uow:
         if not uow.collections.delete(cid):
-            raise ResourceNotFoundException(f"The collection id: {cid} does not exist")
-        uow.commit()
-    ctx.collection_dropped(cid)
+            raise collection_not_found(cid)
+        uow.commit()  # publishes CollectionDropped: the search matrix goes with it
     return {"StatusCode": 200}
 
 
 def list_collections(ctx: ServiceContext, p: Params) -> Response:
     limit = p.get("MaxResults", DEFAULT_PAGE_SIZE)
     after = pagination.decode(["ListCollections"], p.get("NextToken"))
-    with ctx.db.unit_of_work(read_only=True) as uow:
+    with ctx.unit_of_work(read_only=True) as uow:
         page = uow.collections.list_page(after, limit + 1)
     more, page = len(page) > limit, page[:limit]
     out: Response = {
@@ -103,7 +117,7 @@ def list_collections(ctx: ServiceContext, p: Params) -> Response:
 
 
 def describe_collection(ctx: ServiceContext, p: Params) -> Response:
-    with ctx.db.unit_of_work(read_only=True) as uow:
+    with ctx.unit_of_work(read_only=True) as uow:
         c = uow.collections.require(p["CollectionId"])
     return {
         "FaceCount": c.face_count,
@@ -115,18 +129,40 @@ def describe_collection(ctx: ServiceContext, p: Params) -> Response:
 
 
 def index_faces(ctx: ServiceContext, p: Params) -> Response:
-    cid = p["CollectionId"]
-    version = ctx.collection_version(cid)  # unknown collection: fail before decoding
-    image = decode_request_image(p["Image"])
+    cid, external_image_id = p["CollectionId"], p.get("ExternalImageId")
+    raw = p["Image"].get("Bytes")
+    sha256 = hashlib.sha256(raw).hexdigest() if isinstance(raw, bytes | bytearray) else None
+    # One read: the collection (unknown: fail before decoding), its FaceModelVersion, and
+    # the answer stored for these bytes under this ExternalImageId, if any (Rekognition's
+    # dedupe). The image is decoded either way, so a bad image is refused as before.
+    with ctx.unit_of_work(read_only=True) as uow:
+        collection = uow.collection(cid)
+        version = collection.face_model_version
+        stored = None if sha256 is None else stored_answer(collection, sha256, external_image_id)
+    image = decode_request_image(p["Image"], sha256)
+    if stored is not None:
+        return stored
     request = IndexRequest(
-        external_image_id=p.get("ExternalImageId"),
+        external_image_id=external_image_id,
         max_faces=p.get("MaxFaces"),
         quality_filter=p.get("QualityFilter", "AUTO"),
         detection_attributes=tuple(p.get("DetectionAttributes", ["DEFAULT"])),
         model_version=version,
     )
-    outcome = index_image(ctx, cid, image, request)
-    return outcome.response
+    return commit_index(ctx, prepare_index(ctx, cid, image, request)).response
+
+
+def stored_answer(
+    collection: Collection, sha256: str, external_image_id: str | None
+) -> Response | None:
+    """The response stored for this image under this ExternalImageId, without the faces
+    deleted since; None if it was never indexed so."""
+    image_id = ids.image_id(sha256)
+    record = collection.index_records.get(image_id, external_image_id)
+    if record is None:
+        return None
+    live = {f.face_id for f in collection.faces.by_image(image_id, external_image_id)}
+    return stored_response(record, live)
 
 
 def list_faces(ctx: ServiceContext, p: Params) -> Response:
@@ -135,11 +171,12 @@ def list_faces(ctx: ServiceContext, p: Params) -> Response:
     user_id, face_ids = p.get("UserId"), p.get("FaceIds")
     scope = ["ListFaces", cid, user_id, sorted(face_ids) if face_ids else None]
     after = pagination.decode(scope, p.get("NextToken"))
-    with ctx.db.unit_of_work(read_only=True) as uow:
-        model_version = uow.collections.face_model_version(cid)
-        if user_id is not None and uow.users.get(cid, user_id) is None:
+    with ctx.unit_of_work(read_only=True) as uow:
+        collection = uow.collection(cid)
+        model_version = collection.face_model_version
+        if user_id is not None and collection.users.get(user_id) is None:
             raise ResourceNotFoundException(f"The user id: {user_id} does not exist in {cid}")
-        page = uow.faces.list_page(cid, after, limit + 1, user_id=user_id, face_ids=face_ids)
+        page = collection.faces.list_page(after, limit + 1, user_id=user_id, face_ids=face_ids)
     more, page = len(page) > limit, page[:limit]
     out: Response = {"Faces": [f.to_face_dict() for f in page]}
     if more:
@@ -153,9 +190,9 @@ def delete_faces(ctx: ServiceContext, p: Params) -> Response:
     cid = p["CollectionId"]
     requested = list(dict.fromkeys(p["FaceIds"]))
     unsuccessful: list[dict[str, Any]] = []
-    with ctx.db.unit_of_work() as uow:
-        uow.collections.ensure(cid)
-        found = {f.face_id: f for f in uow.faces.get_many(cid, requested)}
+    with ctx.unit_of_work() as uow:
+        faces = uow.collection(cid).faces
+        found = {f.face_id: f for f in faces.get_many(requested)}
         deletable = []
         for fid in requested:
             face = found.get(fid)
@@ -171,11 +208,8 @@ def delete_faces(ctx: ServiceContext, p: Params) -> Response:
                 )
             else:
                 deletable.append(fid)
-        deleted = uow.faces.delete_many(cid, deletable) if deletable else []
-        generation = uow.collections.bump_generation(cid) if deleted else None
-        uow.commit()
-    if generation is not None:
-        ctx.faces_changed(cid, generation, added=[], removed=deleted)
+        deleted = faces.delete_many(deletable) if deletable else []
+        uow.commit()  # publishes FacesChanged: the search matrix drops them
     # The model gives DeletedFaces min 1 (botocore's Stubber rejects []), so it is the one
     # list left out when empty; UnsuccessfulFaceDeletions is returned empty like any other.
     out: Response = {}

@@ -65,22 +65,22 @@ def _matches(
 ) -> list[dict[str, Any]]:
     k = min(max_faces or MAX_MATCHES, MAX_MATCHES)
     max_distance = float(distance_for_similarity(threshold))
-    if ctx.db.is_postgresql:
+    if ctx.store.is_postgresql:
         # In the database (pgvector candidates, exact float32 re-rank): a collection never
         # has to fit in this process's memory.
-        with ctx.db.unit_of_work(read_only=True) as uow:
-            hits = uow.faces.nearest(collection_id, query, k, max_distance, exclude)
-            faces = {f.face_id: f for f in uow.faces.get_many(collection_id, [h[0] for h in hits])}
+        with ctx.unit_of_work(read_only=True) as uow:
+            stored = uow.collection(collection_id).faces
+            hits = stored.nearest(query, k, max_distance, exclude)
+            faces = {f.face_id: f for f in stored.get_many([h[0] for h in hits])}
     else:
         hits = ctx.vectors(collection_id).search(
             query, k, max_distance=max_distance, exclude=exclude
         )
         if not hits:
             return []
-        with ctx.db.unit_of_work(read_only=True) as uow:
-            faces = {
-                f.face_id: f for f in uow.faces.get_many(collection_id, [fid for fid, _ in hits])
-            }
+        with ctx.unit_of_work(read_only=True) as uow:
+            stored = uow.collection(collection_id).faces
+            faces = {f.face_id: f for f in stored.get_many([fid for fid, _ in hits])}
     matches = []
     for fid, distance in hits:
         score = float(similarity(distance))
@@ -93,9 +93,10 @@ def _matches(
 
 def search_faces(ctx: ServiceContext, p: Params) -> Response:
     cid, face_id = p["CollectionId"], p["FaceId"]
-    with ctx.db.unit_of_work(read_only=True) as uow:
-        model_version = uow.collections.face_model_version(cid)
-        face = uow.faces.get(cid, face_id)
+    with ctx.unit_of_work(read_only=True) as uow:
+        collection = uow.collection(cid)
+        model_version = collection.face_model_version
+        face = collection.faces.get(face_id)
     if face is None:
         raise ResourceNotFoundException(f"The face id: {face_id} does not exist in {cid}")
     matches = _matches(
@@ -115,8 +116,7 @@ def search_faces(ctx: ServiceContext, p: Params) -> Response:
 
 def search_faces_by_image(ctx: ServiceContext, p: Params) -> Response:
     cid = p["CollectionId"]
-    with ctx.db.unit_of_work(read_only=True) as uow:
-        model_version = uow.collections.face_model_version(cid)
+    model_version = ctx.collection_version(cid)
     face = largest_face(ctx, p["Image"], p.get("QualityFilter", "NONE"), model_version)
     matches = _matches(
         ctx, cid, face.descriptor, p.get("FaceMatchThreshold", DEFAULT_THRESHOLD), p.get("MaxFaces")

@@ -27,6 +27,7 @@ from facedesk.service import pagination
 from facedesk.service.context import ServiceContext
 from facedesk.service.operations import Params, Response, decode_request_image
 from facedesk.service.people_journal import MAX_FACES_PER_USER
+from facedesk.service.ports import Collection
 from facedesk.service.search import searchable_faces
 from facedesk.service.shapes import face_detail
 
@@ -48,9 +49,8 @@ def _idempotent(
             {k: v for k, v in p.items() if k != "ClientRequestToken"}, sort_keys=True, default=str
         ).encode()
     ).hexdigest()
-    with ctx.db.unit_of_work() as uow:
-        uow.collections.ensure(cid)
-        seen = uow.tokens.get(cid, operation, token)
+    with ctx.unit_of_work() as uow:
+        seen = uow.collection(cid).tokens.get(operation, token)
     if seen is not None:
         if seen[0] != fingerprint:
             raise IdempotentParameterMismatchException(
@@ -58,24 +58,26 @@ def _idempotent(
             )
         return dict(seen[1])
     response = action()
-    with ctx.db.unit_of_work() as uow:
-        uow.tokens.put(cid, operation, token, fingerprint, response)
+    with ctx.unit_of_work() as uow:
+        uow.collection(cid).tokens.put(operation, token, fingerprint, response)
         uow.commit()
     return response
 
 
-def _require_user(uow: Any, cid: str, user_id: str) -> UserInfo:
-    user: UserInfo | None = uow.users.get(cid, user_id)
+def _require_user(collection: Collection, user_id: str) -> UserInfo:
+    user = collection.users.get(user_id)
     if user is None:
-        raise ResourceNotFoundException(f"The user id: {user_id} does not exist in {cid}")
+        raise ResourceNotFoundException(
+            f"The user id: {user_id} does not exist in {collection.collection_id}"
+        )
     return user
 
 
 def create_user(ctx: ServiceContext, p: Params) -> Response:
     def action() -> Response:
-        with ctx.db.unit_of_work() as uow:
-            uow.collections.ensure(p["CollectionId"])
-            uow.users.add(UserInfo(p["CollectionId"], p["UserId"], status="ACTIVE"))
+        with ctx.unit_of_work() as uow:
+            collection = uow.collection(p["CollectionId"])
+            collection.users.add(UserInfo(p["CollectionId"], p["UserId"], status="ACTIVE"))
             uow.commit()
         return {}
 
@@ -85,11 +87,11 @@ def create_user(ctx: ServiceContext, p: Params) -> Response:
 def delete_user(ctx: ServiceContext, p: Params) -> Response:
     def action() -> Response:
         cid, uid = p["CollectionId"], p["UserId"]
-        with ctx.db.unit_of_work() as uow:
-            uow.collections.ensure(cid)
-            _require_user(uow, cid, uid)
-            uow.faces.set_user(cid, uow.users.face_ids(cid, uid), None)
-            uow.users.delete(cid, uid)
+        with ctx.unit_of_work() as uow:
+            collection = uow.collection(cid)
+            _require_user(collection, uid)
+            collection.faces.set_user(collection.users.face_ids(uid), None)
+            collection.users.delete(uid)
             uow.commit()
         return {}
 
@@ -102,9 +104,8 @@ def list_users(ctx: ServiceContext, p: Params) -> Response:
     scope = ["ListUsers", cid]
     after_raw = pagination.decode(scope, p.get("NextToken"))
     after = int(after_raw) if after_raw is not None else None
-    with ctx.db.unit_of_work(read_only=True) as uow:
-        uow.collections.ensure(cid)
-        page = uow.users.list_page_by_position(cid, after, limit + 1)
+    with ctx.unit_of_work(read_only=True) as uow:
+        page = uow.collection(cid).users.list_page_by_position(after, limit + 1)
     more, page = len(page) > limit, page[:limit]
     out: Response = {"Users": [{"UserId": u.user_id, "UserStatus": u.status} for _, u in page]}
     if more:
@@ -127,11 +128,11 @@ def associate_faces(ctx: ServiceContext, p: Params) -> Response:
         requested = list(dict.fromkeys(p["FaceIds"]))
         associated: list[str] = []
         unsuccessful: list[dict[str, Any]] = []
-        with ctx.db.unit_of_work() as uow:
-            uow.collections.ensure(cid)
-            _require_user(uow, cid, uid)
-            current = uow.users.face_ids(cid, uid)
-            faces = {f.face_id: f for f in uow.faces.get_many(cid, requested + current)}
+        with ctx.unit_of_work() as uow:
+            collection = uow.collection(cid)
+            _require_user(collection, uid)
+            current = collection.users.face_ids(uid)
+            faces = {f.face_id: f for f in collection.faces.get_many(requested + current)}
             centroid = (
                 _centroid(np.stack([faces[f].embedding for f in current])) if current else None
             )
@@ -169,7 +170,7 @@ def associate_faces(ctx: ServiceContext, p: Params) -> Response:
                     f"{len(current)} and this request adds {len(associated)}."
                 )
             if associated:
-                uow.faces.set_user(cid, associated, uid)
+                collection.faces.set_user(associated, uid)
             uow.commit()
         return {
             "AssociatedFaces": [{"FaceId": f} for f in associated],
@@ -186,10 +187,10 @@ def disassociate_faces(ctx: ServiceContext, p: Params) -> Response:
         requested = list(dict.fromkeys(p["FaceIds"]))
         done: list[str] = []
         unsuccessful: list[dict[str, Any]] = []
-        with ctx.db.unit_of_work() as uow:
-            uow.collections.ensure(cid)
-            _require_user(uow, cid, uid)
-            faces = {f.face_id: f for f in uow.faces.get_many(cid, requested)}
+        with ctx.unit_of_work() as uow:
+            collection = uow.collection(cid)
+            _require_user(collection, uid)
+            faces = {f.face_id: f for f in collection.faces.get_many(requested)}
             for fid in requested:
                 face = faces.get(fid)
                 if face is None:
@@ -205,7 +206,7 @@ def disassociate_faces(ctx: ServiceContext, p: Params) -> Response:
                 else:
                     done.append(fid)
             if done:
-                uow.faces.set_user(cid, done, None)
+                collection.faces.set_user(done, None)
             uow.commit()
         return {
             "DisassociatedFaces": [{"FaceId": f} for f in done],
@@ -216,26 +217,25 @@ def disassociate_faces(ctx: ServiceContext, p: Params) -> Response:
     return _idempotent(ctx, "DisassociateFaces", p, action)
 
 
-def _user_centroids(uow: Any, cid: str) -> dict[str, npt.NDArray[np.float32]]:
+def _user_centroids(collection: Collection) -> dict[str, npt.NDArray[np.float32]]:
     centroids: dict[str, npt.NDArray[np.float32]] = {}
     after: int | None = None
     while True:
-        page = uow.users.list_page_by_position(cid, after, 500)
+        page = collection.users.list_page_by_position(after, 500)
         if not page:
             return centroids
         for _, user in page:
-            ids = uow.users.face_ids(cid, user.user_id)
-            if ids:
-                vecs = np.stack([f.embedding for f in uow.faces.get_many(cid, ids)])
-                centroids[user.user_id] = _centroid(vecs)
+            centroid = _user_centroid(collection, user.user_id)
+            if centroid is not None:
+                centroids[user.user_id] = centroid
         after = page[-1][0]
 
 
-def _user_centroid(uow: Any, cid: str, user_id: str) -> npt.NDArray[np.float32] | None:
-    ids = uow.users.face_ids(cid, user_id)
+def _user_centroid(collection: Collection, user_id: str) -> npt.NDArray[np.float32] | None:
+    ids = collection.users.face_ids(user_id)
     if not ids:
         return None
-    return _centroid(np.stack([f.embedding for f in uow.faces.get_many(cid, ids)]))
+    return _centroid(np.stack([f.embedding for f in collection.faces.get_many(ids)]))
 
 
 # Candidate users beyond MaxUsers, and the distance margin, for the database's float8 means.
@@ -244,7 +244,7 @@ _MEAN_DISTANCE_SLACK = 1e-3
 
 
 def _candidate_centroids(
-    uow: Any, cid: str, query: npt.NDArray[np.float32], threshold: float, max_users: int
+    collection: Collection, query: npt.NDArray[np.float32], threshold: float, max_users: int
 ) -> dict[str, npt.NDArray[np.float32]]:
     """The centroids to score: every user's on SQLite; on PostgreSQL only those of the users
     the database ranks nearest by their mean vector (a float8 mean, hence a margin in count
@@ -252,12 +252,12 @@ def _candidate_centroids(
     come from the same float32 centroids (``_centroid``): identical on both backends."""
     max_distance = float(distance_for_similarity(threshold)) + _MEAN_DISTANCE_SLACK
     limit = max_users + 1 + _USER_CANDIDATE_MARGIN  # +1: the searched user itself
-    candidates = uow.users.nearest_by_mean(cid, query, limit, max_distance)
+    candidates = collection.users.nearest_by_mean(query, limit, max_distance)
     if candidates is None:
-        return _user_centroids(uow, cid)
+        return _user_centroids(collection)
     out: dict[str, npt.NDArray[np.float32]] = {}
     for uid in candidates:
-        centroid = _user_centroid(uow, cid, uid)
+        centroid = _user_centroid(collection, uid)
         if centroid is not None:
             out[uid] = centroid
     return out
@@ -282,23 +282,24 @@ def search_users(ctx: ServiceContext, p: Params) -> Response:
         raise InvalidParameterException("Provide exactly one of UserId or FaceId.")
     threshold = p.get("UserMatchThreshold", SEARCH_THRESHOLD)
     max_users = p.get("MaxUsers", DEFAULT_MAX_USERS)
-    with ctx.db.unit_of_work(read_only=True) as uow:
-        model_version = uow.collections.face_model_version(cid)
+    with ctx.unit_of_work(read_only=True) as uow:
+        collection = uow.collection(cid)
+        model_version = collection.face_model_version
         if face_id is not None:
-            face = uow.faces.get(cid, face_id)
+            face = collection.faces.get(face_id)
             if face is None:
                 raise ResourceNotFoundException(f"The face id: {face_id} does not exist in {cid}")
             query = face.embedding
         else:
             assert user_id is not None
-            _require_user(uow, cid, user_id)
-            own = _user_centroid(uow, cid, user_id)
+            _require_user(collection, user_id)
+            own = _user_centroid(collection, user_id)
             if own is None:
                 raise InvalidParameterException(
                     f"The user id: {user_id} has no faces to search with."
                 )
             query = own
-        centroids = _candidate_centroids(uow, cid, query, threshold, max_users)
+        centroids = _candidate_centroids(collection, query, threshold, max_users)
     out: Response = {
         "UserMatches": _user_matches(centroids, query, threshold, max_users, exclude=user_id),
         "FaceModelVersion": model_version,
@@ -312,8 +313,7 @@ def search_users(ctx: ServiceContext, p: Params) -> Response:
 
 def search_users_by_image(ctx: ServiceContext, p: Params) -> Response:
     cid = p["CollectionId"]
-    with ctx.db.unit_of_work(read_only=True) as uow:
-        model_version = uow.collections.face_model_version(cid)
+    model_version = ctx.collection_version(cid)
     image = decode_request_image(p["Image"])
     kept, filtered = searchable_faces(
         image, ctx.analyze(image, model_version), p.get("QualityFilter", "NONE")
@@ -328,8 +328,9 @@ def search_users_by_image(ctx: ServiceContext, p: Params) -> Response:
         ] + unsearched
         threshold = p.get("UserMatchThreshold", SEARCH_THRESHOLD)
         max_users = p.get("MaxUsers", DEFAULT_MAX_USERS)
-        with ctx.db.unit_of_work(read_only=True) as uow:
-            centroids = _candidate_centroids(uow, cid, face.descriptor, threshold, max_users)
+        with ctx.unit_of_work(read_only=True) as uow:
+            collection = uow.collection(cid)
+            centroids = _candidate_centroids(collection, face.descriptor, threshold, max_users)
         out["UserMatches"] = _user_matches(centroids, face.descriptor, threshold, max_users)
         out["SearchedFace"] = {"FaceDetail": face_detail(face, frozenset())}
     out["UnsearchedFaces"] = unsearched  # empty lists are returned (README: "Wire shape")

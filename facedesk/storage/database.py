@@ -7,6 +7,7 @@ import functools
 import importlib.resources
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ from facedesk.storage.locking import retry_locked
 from facedesk.storage.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
+    from facedesk.core.events import Event
     from facedesk.storage.claims import WorkClaims
 
 BUSY_TIMEOUT_MS = 30_000
@@ -152,6 +154,39 @@ class Database:
             bind=self.engine.execution_options(**{_BEGIN_OPTION: "DEFERRED"}),
             expire_on_commit=False,
         )
+        self._handlers: list[Callable[[Event], None]] = []
+        self._watch: sqlite3.Connection | None = None
+        self._watch_lock = threading.Lock()
+
+    def subscribe(self, handler: Callable[[Event], None]) -> None:
+        """Call ``handler`` with the events of every unit of work committed from here on."""
+        self._handlers.append(handler)
+
+    def _publish(self, event: Event) -> None:
+        for handler in list(self._handlers):
+            handler(event)
+
+    def data_version(self) -> int | None:
+        """A number that changes whenever any connection (this process's or another's)
+        commits to the database; None where there is no such cheap counter.
+
+        SQLite: ``PRAGMA data_version`` of a connection kept for this alone, which never
+        writes. It reads the WAL index in shared memory: no transaction, no disk read, so a
+        search can ask it every time. PostgreSQL has no per-database change counter that
+        costs less than the query it would save, so callers read what they need there.
+        """
+        if self.path is None:
+            return None
+        with self._watch_lock:
+            if self._watch is None:
+                # Never used to write, so it holds no lock and its own commits (none) are
+                # the only ones data_version would leave out.
+                self._watch = sqlite3.connect(self.path, check_same_thread=False)
+            try:
+                row = self._watch.execute("PRAGMA data_version").fetchone()
+            except sqlite3.Error:
+                return None  # unknown: the caller reads what it needs instead
+        return int(row[0])
 
     @property
     def is_postgresql(self) -> bool:
@@ -274,7 +309,7 @@ class Database:
 
     def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         """A fresh UnitOfWork. ``read_only`` starts a deferred (shared) transaction on SQLite."""
-        return UnitOfWork(self._read_sessions if read_only else self._write_sessions)
+        return UnitOfWork(self._read_sessions if read_only else self._write_sessions, self._publish)
 
     def work_claims(self, collection_id: str) -> WorkClaims:
         """Claims for one indexing batch into ``collection_id`` (see storage/claims.py);
@@ -286,6 +321,10 @@ class Database:
         return WorkClaims(self.engine, pk)
 
     def dispose(self) -> None:
+        with self._watch_lock:
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None
         self.engine.dispose()
 
     def __repr__(self) -> str:

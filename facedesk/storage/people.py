@@ -23,7 +23,10 @@ from facedesk.storage.orm import (
     PeopleJournalRow,
     UserRow,
 )
-from facedesk.storage.repositories import _chunks, _now, _require_pk, embedding_from_bytes
+from facedesk.storage.repositories.common import chunks as _chunks
+from facedesk.storage.repositories.common import embedding_from_bytes
+from facedesk.storage.repositories.common import now as _now
+from facedesk.storage.repositories.common import require_pk as _require_pk
 
 
 class PeopleRepository:

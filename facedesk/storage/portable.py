@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from facedesk.core.errors import ResourceAlreadyExistsException
 from facedesk.storage.orm import Base, Embedding, ImageRow, IndexRecordRow, UserRow, UTCDateTime
-from facedesk.storage.repositories import _require_pk, _to_db_external
+from facedesk.storage.repositories.common import require_pk as _require_pk
+from facedesk.storage.repositories.common import to_db_external as _to_db_external
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import CursorResult

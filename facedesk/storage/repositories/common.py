@@ -1,0 +1,124 @@
+"""Helpers every repository shares: chunking, embedding bytes, dialect switches, and the
+collection lookup that a unit of work does once per collection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import numpy as np
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from facedesk.core.errors import collection_not_found
+from facedesk.core.types import Embedding
+from facedesk.storage.orm import CollectionRow
+
+EMBEDDING_DIM = 128
+EMBEDDING_DTYPE = np.dtype("<f4")  # fixed byte order so files move between machines
+IN_CHUNK = 500  # stay far below SQLite's bound-parameter limit
+# Session.info key of the collections this session has looked up (see collection_ref).
+_REFS_KEY = "facedesk_collections"
+
+T = TypeVar("T")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def embedding_to_bytes(embedding: Embedding) -> bytes:
+    arr = np.asarray(embedding)
+    if arr.ndim != 1:
+        raise ValueError(f"embedding must be 1-D, got shape {arr.shape}")
+    return np.ascontiguousarray(arr, dtype=EMBEDDING_DTYPE).tobytes()
+
+
+def embedding_from_bytes(blob: bytes) -> Embedding:
+    """A read-only float32 view of the stored bytes."""
+    return np.frombuffer(blob, dtype=EMBEDDING_DTYPE).astype(np.float32, copy=False)
+
+
+def is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def insert_ignoring_duplicates(session: Session, table: Any) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING in the session's dialect (SQLite or PostgreSQL)."""
+    if is_postgresql(session):
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    if session.get_bind().dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing()
+    return insert(table)
+
+
+def to_db_external(external_image_id: str | None) -> str:
+    return "" if external_image_id is None else external_image_id
+
+
+def from_db_external(stored: str) -> str | None:
+    return None if stored == "" else stored
+
+
+@dataclass(frozen=True)
+class CollectionRef:
+    """A collection as one unit of work found it: its id, row key and model version."""
+
+    collection_id: str
+    pk: int
+    face_model_version: str
+
+
+def find_collection(session: Session, collection_id: str) -> CollectionRef | None:
+    """The collection, looked up once per session: later calls in the same unit of work
+    read the session's memo instead of the database.
+
+    The memo is safe for a whole transaction: a collection's row key never changes, and a
+    collection deleted by this session is forgotten (``forget_collection``). One deleted by
+    another process in the middle of our transaction (PostgreSQL's READ COMMITTED) makes
+    our writes fail on the foreign key and roll back, as they would have a statement later.
+    """
+    refs: dict[str, CollectionRef] = session.info.setdefault(_REFS_KEY, {})
+    ref = refs.get(collection_id)
+    if ref is None:
+        row = session.execute(
+            select(CollectionRow.pk, CollectionRow.face_model_version).where(
+                CollectionRow.collection_id == collection_id
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        ref = refs[collection_id] = CollectionRef(collection_id, int(row[0]), str(row[1]))
+    return ref
+
+
+def require_collection(session: Session, collection_id: str) -> CollectionRef:
+    ref = find_collection(session, collection_id)
+    if ref is None:
+        raise collection_not_found(collection_id)
+    return ref
+
+
+def require_pk(session: Session, collection_id: str) -> int:
+    """The collection's row key; ResourceNotFoundException if there is no such collection."""
+    return require_collection(session, collection_id).pk
+
+
+def forget_collection(session: Session, collection_id: str) -> None:
+    session.info.get(_REFS_KEY, {}).pop(collection_id, None)
+
+
+def forget_all_collections(session: Session) -> None:
+    """After a rollback nothing looked up in the transaction can be trusted."""
+    session.info.pop(_REFS_KEY, None)

@@ -111,6 +111,8 @@ class PeopleController(QObject):
     changed = Signal(str)  # what was done (status text); the faces and people changed
     acted = Signal()  # an undoable people action was started
     failed = Signal(str, str)
+    face_names_loaded = Signal(str, object)  # image id, {face id: (user id, name)}
+    person_photos_loaded = Signal(str, object)  # user id, set of image ids
 
     def __init__(self, client: Any, pool: QThreadPool | None = None, parent: Any = None) -> None:
         super().__init__(parent)
@@ -196,6 +198,31 @@ class PeopleController(QObject):
                 self.person_loaded.emit(uid, suggested)
 
         self._run(lambda: load_person_page(client, cid, user_id), done, "Could not open person")
+
+    def load_face_names(self, collection_id: str, image_id: str, face_ids: Sequence[str]) -> None:
+        """Who the faces of one photo are (``face_names_loaded`` follows)."""
+        from facedesk.service.person_page import face_people
+
+        ctx, ids = self.client.context, list(face_ids)
+        self._run(
+            lambda: face_people(ctx, collection_id, ids),
+            lambda names: self.face_names_loaded.emit(image_id, names),
+            "Could not read the names of the faces",
+        )
+
+    def load_person_photos(self, user_id: str) -> None:
+        """The photos holding the person's faces (``person_photos_loaded`` follows)."""
+        from facedesk.service.person_page import person_image_ids
+
+        cid, ctx = self.collection_id, self.client.context
+        if not cid or not user_id:
+            self.person_photos_loaded.emit(user_id, None)
+            return
+        self._run(
+            lambda: person_image_ids(ctx, cid, user_id),
+            lambda ids: self.person_photos_loaded.emit(user_id, ids),
+            "Could not find the person's photos",
+        )
 
     def accept_all(self, user_id: str, min_similarity: float) -> None:
         self._act(

@@ -13,6 +13,8 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from facedesk.qt.models.people_tile_model import PeopleTile, PeopleTileModel
 from facedesk.qt.workers.runner import ErrorInfo, TaskRunner
 
+FIRST_CROPS = 300  # tiles per grid whose crops come with the listing (a few screens)
+
 
 @dataclass(frozen=True)
 class PeopleSnapshot:
@@ -29,12 +31,20 @@ def load_snapshot(client: Any, collection_id: str, suggest: bool = True) -> Peop
 
     people_api = client.people
     everyone = people_api.people(collection_id)
-    persons = [p for p in everyone if not p.hidden]
+    persons = sorted(
+        (p for p in everyone if not p.hidden), key=lambda p: (-p.face_count, p.name.casefold())
+    )
     listing = list_groups(client.context, collection_id, suggest=suggest)
     names = {p.user_id: p.name for p in everyone}
-    covers = people_api.covers(collection_id)
+    covers = people_api.covers(collection_id, everyone)
     firsts = [g.face_ids[0] for g in listing.groups] + list(listing.ungrouped)
-    thumbs = client.library.face_thumbnails(collection_id, [*covers.values(), *firsts])
+    # Crops for the first screens only; the model reads the others as they are painted
+    # (reading 25k crops up front was most of the wait at 5k people).
+    thumbs = client.library.face_thumbnails(
+        collection_id,
+        [covers[p.user_id] for p in persons[:FIRST_CROPS] if p.user_id in covers]
+        + firsts[:FIRST_CROPS],
+    )
     people_tiles = [
         PeopleTile(
             "person",
@@ -43,8 +53,9 @@ def load_snapshot(client: Any, collection_id: str, suggest: bool = True) -> Peop
             (),
             p.face_count,
             jpeg=thumbs.get(covers.get(p.user_id, "")),
+            cover=covers.get(p.user_id),
         )
-        for p in sorted(persons, key=lambda p: (-p.face_count, p.name.casefold()))
+        for p in persons
     ]
     group_tiles: list[PeopleTile] = []
     for g in listing.groups:
@@ -60,6 +71,7 @@ def load_snapshot(client: Any, collection_id: str, suggest: bool = True) -> Peop
                 names.get(s.user_id) if s else None,
                 s.similarity if s else None,
                 thumbs.get(g.face_ids[0]),
+                g.face_ids[0],
             )
         )
     from facedesk.service.groups import new_group_id
@@ -77,6 +89,7 @@ def load_snapshot(client: Any, collection_id: str, suggest: bool = True) -> Peop
                 names.get(s.user_id) if s else None,
                 s.similarity if s else None,
                 thumbs.get(face_id),
+                face_id,
             )
         )
     return PeopleSnapshot(collection_id, people_tiles, group_tiles)
@@ -121,6 +134,10 @@ class PeopleController(QObject):
         self.people = PeopleTileModel(self)
         self.groups = PeopleTileModel(self)
         self.person_faces = PeopleTileModel(self)
+        for model in (self.people, self.groups):
+            model.set_fetch(
+                lambda ids: client.library.face_thumbnails(self.collection_id, ids), self.pool
+            )
         self.person_id = ""  # the person whose page is open ("" = none)
         self.collection_id = ""
         self._runners: set[TaskRunner] = set()
@@ -129,7 +146,7 @@ class PeopleController(QObject):
 
     @property
     def busy(self) -> bool:
-        return bool(self._runners)
+        return bool(self._runners) or self.people.fetching or self.groups.fetching
 
     def _run(self, fn: Callable[[], Any], done: Callable[[Any], None], title: str) -> None:
         runner = TaskRunner(fn)

@@ -267,3 +267,31 @@ def test_drag_faces_onto_another_person(
     _settle(qtbot, window)
     counts = {u.user_id: u.face_count for u in window.controller.client.people.people("gui")}
     assert counts[obama.user_id] == 1 and counts[crowd_person.user_id] == len(crowd)
+
+
+def test_crops_beyond_the_first_screens_are_read_when_painted(
+    make_window: Any, qtbot: Any, copied_db: Path, monkeypatch: Any
+) -> None:
+    import facedesk.qt.people_controller as people_controller
+
+    monkeypatch.setattr(people_controller, "FIRST_CROPS", 0)  # every crop read lazily
+    client = make_client(copied_db)
+    faces = client.list_faces(CollectionId="gui", MaxResults=100)["Faces"]
+    obama = [f["FaceId"] for f in faces if f["ExternalImageId"] == "obama.jpg"]
+    client.people.name_faces("gui", obama, "Barack Obama")
+    client.close()
+    window = make_window(copied_db, "gui")
+    p = window.people_controller
+    snapshots: list[Any] = []
+    p.loaded.connect(snapshots.append)
+    window.show_view("people")
+    p.load("gui")
+    _settle(qtbot, window)
+    assert snapshots and all(t.jpeg is None for t in snapshots[-1].people + snapshots[-1].groups)
+    # painted tiles ask for their crops; one query fills them in
+    qtbot.waitUntil(
+        lambda: all(t.jpeg for t in p.people.tiles()) and all(t.jpeg for t in p.groups.tiles()),
+        timeout=20_000,
+    )
+    assert [t.cover for t in p.people.tiles()] == obama
+    _settle(qtbot, window)

@@ -46,6 +46,9 @@ def _grid(view: QListView, icon: int) -> None:
     view.setWordWrap(True)
     view.setSpacing(4)
     view.setUniformItemSizes(True)
+    # thousands of tiles: lay out the first screens at once, the rest between events
+    view.setLayoutMode(QListView.LayoutMode.Batched)
+    view.setBatchSize(256)
 
 
 class PeopleView(QWidget):

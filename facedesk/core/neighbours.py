@@ -135,22 +135,13 @@ def _near_pairs(
             - 2.0 * (vectors[rows] @ vectors[cols].T)
         )
         sq[rows[:, None] == cols[None, :]] = np.inf  # a face is not its own neighbour
-        # Most rows have at most k faces within the limit (strangers are far): take those
-        # directly, and rank (argpartition, the slow part) only the rows with more.
-        r, col = np.nonzero(sq <= limit)
-        crowded = np.bincount(r, minlength=len(rows)) > k
-        light = ~crowded[r]
-        r, col = r[light], col[light]
-        out_i.append(rows[r].astype(np.int64))
-        out_j.append(cols[col].astype(np.int64))
-        out_d.append(np.sqrt(np.maximum(sq[r, col], 0.0)).astype(np.float32))
-        if not crowded.any():
-            continue
-        dense = np.flatnonzero(crowded)
-        part = np.argpartition(sq[dense], k - 1, axis=1)[:, :k]
-        picked = np.take_along_axis(sq[dense], part, axis=1)
+        if len(cols) > k:
+            part = np.argpartition(sq, k - 1, axis=1)[:, :k]
+        else:
+            part = np.broadcast_to(np.arange(len(cols)), (len(rows), len(cols)))
+        picked = np.take_along_axis(sq, part, axis=1)
         ok = picked <= limit
-        ri = np.repeat(rows[dense], part.shape[1]).reshape(part.shape)[ok]
+        ri = np.repeat(rows, part.shape[1]).reshape(part.shape)[ok]
         rj = cols[part[ok]]
         out_i.append(ri.astype(np.int64))
         out_j.append(rj.astype(np.int64))

@@ -28,10 +28,12 @@ def name_people(db: Path, n: int) -> None:
     from facedesk.core.types import UserInfo
 
     client = facedesk.client(database=str(db))
+    with client.context.db.unit_of_work(read_only=True) as uow:
+        if uow.users.count("scale") >= n:  # named by an earlier run
+            client.close()
+            return
     listing = client.people.groups("scale")
     with client.context.db.unit_of_work() as uow:
-        if uow.users.count("scale") >= n:
-            return
         for k, group in enumerate(listing.groups[:n]):
             uid = f"person_{k:05d}"
             uow.users.add(UserInfo("scale", uid, display_name=f"Person {k}"))

@@ -25,8 +25,8 @@ class PeopleSnapshot:
 
 def load_snapshot(client: Any, collection_id: str, suggest: bool = True) -> PeopleSnapshot:
     """Everything the People view shows, read in a worker thread (JPEG bytes, no QPixmap).
-    Without ``suggest`` the groups come without "Is this ...?" (much faster with thousands
-    of people: the view shows first, the suggestions follow)."""
+    Without ``suggest`` the groups come as stored and without "Is this ...?" (much faster
+    with thousands of people: the view shows first, new faces and suggestions follow)."""
     from facedesk.service.groups import list_groups
 
     people_api = client.people
@@ -34,7 +34,10 @@ def load_snapshot(client: Any, collection_id: str, suggest: bool = True) -> Peop
     persons = sorted(
         (p for p in everyone if not p.hidden), key=lambda p: (-p.face_count, p.name.casefold())
     )
-    listing = list_groups(client.context, collection_id, suggest=suggest)
+    # The first phase shows the groups as stored; grouping what is new (at first use, a
+    # scan of every face and the search matrix's load: seconds at 100k) comes with the
+    # suggestions in the second.
+    listing = list_groups(client.context, collection_id, refresh=suggest, suggest=suggest)
     names = {p.user_id: p.name for p in everyone}
     covers = people_api.covers(collection_id, everyone)
     firsts = [g.face_ids[0] for g in listing.groups] + list(listing.ungrouped)

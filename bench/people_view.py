@@ -28,10 +28,12 @@ def name_people(db: Path, n: int) -> None:
     from facedesk.core.types import UserInfo
 
     client = facedesk.client(database=str(db))
+    with client.context.db.unit_of_work(read_only=True) as uow:
+        if uow.users.count("scale") >= n:  # named by an earlier run
+            client.close()
+            return
     listing = client.people.groups("scale")
     with client.context.db.unit_of_work() as uow:
-        if uow.users.count("scale") >= n:
-            return
         for k, group in enumerate(listing.groups[:n]):
             uid = f"person_{k:05d}"
             uow.users.add(UserInfo("scale", uid, display_name=f"Person {k}"))
@@ -83,6 +85,10 @@ def gui(db: Path) -> dict[str, float]:
     window.people_controller.loaded.connect(
         lambda s: out.setdefault("people_shown", time.perf_counter() - t0)
     )
+    # when the People load starts: the collection's own loading (photos, faces) comes first
+    controller.collection_loaded.connect(
+        lambda _cid: out.setdefault("collection_loaded", time.perf_counter() - t0)
+    )
     controller.refresh_collections(select="scale")
     deadline = time.perf_counter() + 600
     while "people_shown" not in out and time.perf_counter() < deadline:
@@ -116,9 +122,11 @@ def main() -> int:
     result = gui(args.db)
     print(f"GUI: {result} (load {os.getloadavg()})")
     shown = result["people_shown"] - result["window_shown"]
+    own = result["people_shown"] - result.get("collection_loaded", result["window_shown"])
     print(
-        f"people view after the window: {shown:.2f} s; baseline / people view: "
-        f"{base / max(1e-9, shown):.1f}x (baseline for {listed} people)"
+        f"people view after the window: {shown:.2f} s ({own:.2f} s after the collection "
+        f"loaded); baseline / people view: {base / max(1e-9, shown):.1f}x "
+        f"(baseline for {listed} people)"
     )
     return 0
 

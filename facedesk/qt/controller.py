@@ -163,6 +163,35 @@ class MainController(BrowseController):
 
         self._run(work, done=lambda doc: self._show_matches(cid, doc), failed_title="Search failed")
 
+    def search_by_photo_face(
+        self, path: str, face_index: int = 0, threshold: float = 80.0, max_faces: int = 24
+    ) -> None:
+        """Search with the photo's ``face_index``-th face, largest first (0 is the face
+        SearchFacesByImage uses); the document lists every face so another can be picked."""
+        from facedesk.service.face_pick import search_with_face
+
+        cid, lib = self.current_collection, self.library
+        if not cid:
+            self.error_occurred.emit("No collection", "Create or select a collection first.")
+            return
+
+        def work() -> SearchDocument:
+            resp = search_with_face(
+                lib.context, cid, Path(path).read_bytes(), face_index, threshold, max_faces
+            )
+            return SearchDocument(
+                path,
+                resp["SearchedFaceBoundingBox"],
+                resp["SearchedFaceConfidence"],
+                tuple(resp["FaceMatches"]),
+                threshold,
+                max_faces,
+                tuple(resp["SearchableFaces"]),
+                face_index,
+            )
+
+        self._run(work, done=lambda doc: self._show_matches(cid, doc), failed_title="Search failed")
+
     def search_by_face(self, face_id: str, threshold: float = 80.0, max_faces: int = 24) -> None:
         """SearchFaces: the collection's faces most like a stored face (itself left out)."""
         cid, lib = self.current_collection, self.library

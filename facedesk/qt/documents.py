@@ -80,3 +80,7 @@ class SearchDocument:
     matches: tuple[Mapping[str, Any], ...]  # FaceMatches
     threshold: float
     max_faces: int
+    # every face of the query photo that can be searched with (largest first) and the one
+    # used; empty when only the largest face was searched
+    faces: tuple[Mapping[str, float], ...] = ()
+    face_index: int = 0

@@ -30,6 +30,7 @@ from facedesk.qt.errors import show_error
 from facedesk.qt.face_edits import FaceEdits
 from facedesk.qt.models.roles import ItemRole
 from facedesk.qt.people_controller import PeopleController
+from facedesk.qt.people_wiring import connect_people
 from facedesk.qt.settings import AppSettings
 from facedesk.qt.views.collection_panel import CollectionPanel
 from facedesk.qt.views.drops import local_paths
@@ -110,6 +111,7 @@ class MainWindow(QMainWindow):
         self.context_menus = ContextMenus(self)
         self._list_docks_in_view_menu()
         self._connect()
+        connect_people(self)
         self._restore()
         self._update_stack()
         self.statusBar().showMessage(f"Library: {c.library.database_path}")
@@ -177,7 +179,7 @@ class MainWindow(QMainWindow):
         self.viewer.face_selected.connect(cmd.open_face)
         self.viewer.step_requested.connect(self.step_photo)
         self.viewer.face_drawn.connect(self._on_viewer_face_drawn)
-        self.search_panel.search_requested.connect(c.search_by_photo)
+        self.search_panel.face_search_requested.connect(c.search_by_photo_face)
         self.search_panel.browse_requested.connect(cmd.search_by_photo)
         self.search_panel.match_activated.connect(cmd.open_match)
         self.people_panel.new_person_requested.connect(cmd.new_person)

@@ -14,6 +14,8 @@ from facedesk.qt.models.people_tile_model import PeopleTile, PeopleTileModel
 from facedesk.qt.workers.runner import ErrorInfo, TaskRunner
 from facedesk.service.library import Library
 
+FIRST_CROPS = 300  # tiles per grid whose crops come with the listing (a few screens)
+
 
 @dataclass(frozen=True)
 class PeopleSnapshot:
@@ -24,18 +26,29 @@ class PeopleSnapshot:
 
 def load_snapshot(client: Library, collection_id: str, suggest: bool = True) -> PeopleSnapshot:
     """Everything the People view shows, read in a worker thread (JPEG bytes, no QPixmap).
-    Without ``suggest`` the groups come without "Is this ...?" (much faster with thousands
-    of people: the view shows first, the suggestions follow)."""
+    Without ``suggest`` the groups come as stored and without "Is this ...?" (much faster
+    with thousands of people: the view shows first, new faces and suggestions follow)."""
     from facedesk.service.groups import list_groups
 
     people_api = client.people
     everyone = people_api.people(collection_id)
-    persons = [p for p in everyone if not p.hidden]
-    listing = list_groups(client.context, collection_id, suggest=suggest)
+    persons = sorted(
+        (p for p in everyone if not p.hidden), key=lambda p: (-p.face_count, p.name.casefold())
+    )
+    # The first phase shows the groups as stored; grouping what is new (at first use, a
+    # scan of every face and the search matrix's load: seconds at 100k) comes with the
+    # suggestions in the second.
+    listing = list_groups(client.context, collection_id, refresh=suggest, suggest=suggest)
     names = {p.user_id: p.name for p in everyone}
-    covers = people_api.covers(collection_id)
+    covers = people_api.covers(collection_id, everyone)
     firsts = [g.face_ids[0] for g in listing.groups] + list(listing.ungrouped)
-    thumbs = client.face_thumbnails(collection_id, [*covers.values(), *firsts])
+    # Crops for the first screens only; the model reads the others as they are painted
+    # (reading 25k crops up front was most of the wait at 5k people).
+    thumbs = client.face_thumbnails(
+        collection_id,
+        [covers[p.user_id] for p in persons[:FIRST_CROPS] if p.user_id in covers]
+        + firsts[:FIRST_CROPS],
+    )
     people_tiles = [
         PeopleTile(
             "person",
@@ -44,8 +57,9 @@ def load_snapshot(client: Library, collection_id: str, suggest: bool = True) -> 
             (),
             p.face_count,
             jpeg=thumbs.get(covers.get(p.user_id, "")),
+            cover=covers.get(p.user_id),
         )
-        for p in sorted(persons, key=lambda p: (-p.face_count, p.name.casefold()))
+        for p in persons
     ]
     group_tiles: list[PeopleTile] = []
     for g in listing.groups:
@@ -61,6 +75,7 @@ def load_snapshot(client: Library, collection_id: str, suggest: bool = True) -> 
                 names.get(s.user_id) if s else None,
                 s.similarity if s else None,
                 thumbs.get(g.face_ids[0]),
+                g.face_ids[0],
             )
         )
     from facedesk.service.groups import new_group_id
@@ -78,6 +93,7 @@ def load_snapshot(client: Library, collection_id: str, suggest: bool = True) -> 
                 names.get(s.user_id) if s else None,
                 s.similarity if s else None,
                 thumbs.get(face_id),
+                face_id,
             )
         )
     return PeopleSnapshot(collection_id, people_tiles, group_tiles)
@@ -112,6 +128,8 @@ class PeopleController(QObject):
     changed = Signal(str)  # what was done (status text); the faces and people changed
     acted = Signal()  # an undoable people action was started
     failed = Signal(str, str)
+    face_names_loaded = Signal(str, object)  # image id, {face id: (user id, name)}
+    person_photos_loaded = Signal(str, object)  # user id, set of image ids
 
     def __init__(
         self, client: Library, pool: QThreadPool | None = None, parent: Any = None
@@ -122,6 +140,8 @@ class PeopleController(QObject):
         self.people = PeopleTileModel(self)
         self.groups = PeopleTileModel(self)
         self.person_faces = PeopleTileModel(self)
+        for model in (self.people, self.groups):
+            model.set_fetch(lambda ids: client.face_thumbnails(self.collection_id, ids), self.pool)
         self.person_id = ""  # the person whose page is open ("" = none)
         self.collection_id = ""
         self._runners: set[TaskRunner] = set()
@@ -130,7 +150,7 @@ class PeopleController(QObject):
 
     @property
     def busy(self) -> bool:
-        return bool(self._runners)
+        return bool(self._runners) or self.people.fetching or self.groups.fetching
 
     def _run(self, fn: Callable[[], Any], done: Callable[[Any], None], title: str) -> None:
         runner = TaskRunner(fn)
@@ -199,6 +219,31 @@ class PeopleController(QObject):
                 self.person_loaded.emit(uid, suggested)
 
         self._run(lambda: load_person_page(client, cid, user_id), done, "Could not open person")
+
+    def load_face_names(self, collection_id: str, image_id: str, face_ids: Sequence[str]) -> None:
+        """Who the faces of one photo are (``face_names_loaded`` follows)."""
+        from facedesk.service.person_page import face_people
+
+        ctx, ids = self.client.context, list(face_ids)
+        self._run(
+            lambda: face_people(ctx, collection_id, ids),
+            lambda names: self.face_names_loaded.emit(image_id, names),
+            "Could not read the names of the faces",
+        )
+
+    def load_person_photos(self, user_id: str) -> None:
+        """The photos holding the person's faces (``person_photos_loaded`` follows)."""
+        from facedesk.service.person_page import person_image_ids
+
+        cid, ctx = self.collection_id, self.client.context
+        if not cid or not user_id:
+            self.person_photos_loaded.emit(user_id, None)
+            return
+        self._run(
+            lambda: person_image_ids(ctx, cid, user_id),
+            lambda ids: self.person_photos_loaded.emit(user_id, ids),
+            "Could not find the person's photos",
+        )
 
     def accept_all(self, user_id: str, min_similarity: float) -> None:
         self._act(

@@ -99,7 +99,7 @@ class Reindexer(QObject):
         return self.runner is not None
 
     def current_version(self) -> str:
-        from facedesk.engine.versions import default_model_version
+        from facedesk.service.versions import default_model_version
 
         return default_model_version()
 

@@ -14,8 +14,10 @@ the app) is grouped the next time anyone looks.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import filterfalse
 from typing import Any
 
 import numpy as np
@@ -88,30 +90,53 @@ def refresh_groups(
     with ctx.db.unit_of_work(read_only=True) as uow:
         generation = uow.collections.generation(collection_id)
     index = ctx.vectors(collection_id)
-    held = set(index.face_ids())
     with ctx.db.unit_of_work() as uow:  # the write lock: one grouper at a time
-        stamp = uow.people.stamp(collection_id)
-        known = _KNOWN.get(key)
-        if known is not None and known[1] == stamp:
-            # No people change since the last full check: only faces the vector index did
-            # not hold then can be pending. A set difference instead of a scan of every face
-            # (at 100k faces the scan was most of an incremental update).
-            new_ids = [] if known[0] == generation else sorted(held - known[2])
-            info = uow.groups.face_info(collection_id, new_ids)
-            pending = {f: i for f, (i, unnamed, g) in info.items() if unnamed and g is None}
-        else:
-            pending = dict(uow.groups.pending(collection_id))
-        _KNOWN[key] = (generation, stamp, held)
-        if not pending:
-            return RefreshResult(0, 0)
-        grouper = Grouper(cfg)
-        if len(pending) <= EXACT_PENDING:
-            _exact_edges(uow, collection_id, index, pending, grouper, cfg)
-        else:
-            _batch_edges(uow, collection_id, index, pending, grouper, cfg)
-        labels = _changed_labels(grouper, set(pending))
-        uow.groups.assign(collection_id, labels)
-        uow.commit()
+        try:
+            return _refresh_in(uow, collection_id, cfg, key, generation, index)
+        except BaseException:
+            _KNOWN.pop(key, None)  # the faces thought held may not be grouped: check all
+            raise
+
+
+def _refresh_in(
+    uow: Any,
+    collection_id: str,
+    cfg: GroupingSettings,
+    key: tuple[str, str],
+    generation: int,
+    index: Any,
+) -> RefreshResult:
+    """refresh_groups inside its write transaction."""
+    stamp = uow.people.stamp(collection_id)
+    known = _KNOWN.get(key)
+    if known is not None and known[1] == stamp:
+        # No people change since the last full check: only faces the vector index did
+        # not hold then can be pending. Looked up in the set kept from then, in C
+        # (filterfalse), instead of a scan of every face (at 100k faces the scan was most
+        # of an incremental update) or a new set of every id (~25 ms at 100k).
+        held = known[2]
+        new_ids = (
+            []
+            if known[0] == generation
+            else sorted(filterfalse(held.__contains__, index.face_ids()))
+        )
+        held.update(new_ids)  # a deleted face may stay in the set: it is never pending
+        info = uow.groups.face_info(collection_id, new_ids) if new_ids else {}
+        pending = {f: i for f, (i, unnamed, g) in info.items() if unnamed and g is None}
+    else:
+        held = set(index.face_ids())
+        pending = dict(uow.groups.pending(collection_id))
+    _KNOWN[key] = (generation, stamp, held)
+    if not pending:
+        return RefreshResult(0, 0)
+    grouper = Grouper(cfg)
+    if len(pending) <= EXACT_PENDING:
+        _exact_edges(uow, collection_id, index, pending, grouper, cfg)
+    else:
+        _batch_edges(uow, collection_id, index, pending, grouper, cfg)
+    labels = _changed_labels(grouper, set(pending))
+    uow.groups.assign(collection_id, labels, ungrouped=pending.keys())
+    uow.commit()
     return RefreshResult(len(pending), len(labels))
 
 
@@ -123,6 +148,23 @@ _KNOWN: dict[tuple[str, str], tuple[int, tuple[int, ...], set[str]]] = {}
 
 # Up to this many pending faces are grouped with exact vector-index queries.
 EXACT_PENDING = 2000
+
+
+# threadpoolctl's controller, made once (inspecting the loaded libraries costs ~2 ms)
+_BLAS: list[Any] = []
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Run BLAS on one thread, as the app does everywhere: a search of a few faces is one
+    small product, and a second OpenBLAS thread on a busy machine makes it wait for a
+    descheduled worker (the app sets OPENBLAS_NUM_THREADS=1; the CLI and Python may not)."""
+    if not _BLAS:
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS.append(ThreadpoolController())
+    with _BLAS[0].limit(limits=1, user_api="blas"):
+        yield
 
 
 def _seed(uow: Any, collection_id: str, grouper: Grouper, group_ids: set[str]) -> None:
@@ -141,7 +183,8 @@ def _exact_edges(
 ) -> None:
     ids = sorted(pending)
     queries = np.stack([index.vector(f) for f in ids])
-    found = index.search_many(queries, cfg.neighbours + 1, max_distance=cfg.max_distance)
+    with one_blas_thread():
+        found = index.search_many(queries, cfg.neighbours + 1, max_distance=cfg.max_distance)
     neighbour_ids = {n for hits in found for n, _ in hits} - set(pending)
     info = uow.groups.face_info(collection_id, sorted(neighbour_ids))
     unnamed = {f for f, (_, is_unnamed, _) in info.items() if is_unnamed}

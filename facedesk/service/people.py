@@ -121,11 +121,15 @@ class People:
                 after = page[-1][0]
         return out
 
-    def covers(self, collection_id: str) -> dict[str, str]:
-        """UserId -> the face to show for the person: the chosen cover, else its first face."""
+    def covers(
+        self, collection_id: str, people: Sequence[UserInfo] | None = None
+    ) -> dict[str, str]:
+        """UserId -> the face to show for the person: the chosen cover, else its first face.
+        ``people``: the collection's people if already read (listing them again is most of
+        the time with thousands)."""
         with self._ctx.db.unit_of_work(read_only=True) as uow:
             first: dict[str, str] = uow.people.first_faces(collection_id)
-        for person in self.people(collection_id):
+        for person in self.people(collection_id) if people is None else people:
             if person.cover_face_id is not None and person.face_count:
                 first[person.user_id] = person.cover_face_id
         return first

@@ -28,3 +28,29 @@ def person_faces(ctx: ServiceContext, collection_id: str, user_id: str) -> list[
         for f, d in zip(faces, distances, strict=True)
     ]
     return sorted(scored, key=lambda s: (s.similarity, s.face_id))
+
+
+def face_people(
+    ctx: ServiceContext, collection_id: str, face_ids: Sequence[str]
+) -> dict[str, tuple[str, str]]:
+    """FaceId -> (UserId, name to show) for the faces that belong to a person (the photo
+    viewer draws these names on the boxes)."""
+    if not face_ids:
+        return {}
+    with ctx.db.unit_of_work(read_only=True) as uow:
+        uow.collections.ensure(collection_id)
+        faces = uow.faces.get_many(collection_id, list(face_ids))
+        names: dict[str, str] = {}
+        for user_id in sorted({f.user_id for f in faces if f.user_id}):
+            info = uow.users.get(collection_id, user_id)
+            names[user_id] = info.name if info is not None else user_id
+    return {f.face_id: (f.user_id, names[f.user_id]) for f in faces if f.user_id}
+
+
+def person_image_ids(ctx: ServiceContext, collection_id: str, user_id: str) -> set[str]:
+    """The ImageIds of the photos holding any face of the person (the Photos view's filter)."""
+    with ctx.db.unit_of_work(read_only=True) as uow:
+        uow.collections.ensure(collection_id)
+        face_ids = uow.users.face_ids(collection_id, user_id)
+        # get_many reads in chunks of its own; embeddings come along but are small per face
+        return {f.image_id for f in uow.faces.get_many(collection_id, face_ids)}

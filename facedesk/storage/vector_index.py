@@ -57,7 +57,6 @@ from facedesk.storage.vector_snapshot import (
     removed,
 )
 
-
 F32Array = npt.NDArray[np.float32]
 I64Array = npt.NDArray[np.int64]
 Loader = Callable[[], tuple[list[str], np.ndarray]]

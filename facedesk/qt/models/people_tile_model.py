@@ -3,16 +3,28 @@ size, "Is this <name>?")."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt
+import shiboken6
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    QThreadPool,
+    QTimer,
+)
 from PySide6.QtGui import QColor, QPixmap
 
 from facedesk.qt.models.roles import FaceCountRole, IdRole, ItemRole, SubtitleRole
+from facedesk.qt.workers.runner import TaskRunner
 
 _Index = QModelIndex | QPersistentModelIndex
 TILE = QSize(96, 96)
+Fetch = Callable[[Sequence[str]], dict[str, bytes]]  # face ids -> JPEG crops
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,9 @@ class PeopleTile:
     # The cover / first face crop as stored (JPEG), decoded when the tile is first painted:
     # decoding every tile up front took seconds with thousands of groups.
     jpeg: bytes | None = None
+    # The face whose crop the tile shows, fetched when the tile is first painted if ``jpeg``
+    # did not come with it (thousands of tiles: only the visible ones are read).
+    cover: str | None = None
 
     @property
     def subtitle(self) -> str:
@@ -48,6 +63,23 @@ class PeopleTileModel(QAbstractListModel):
         self._pixmaps: dict[int, QPixmap] = {}
         self._placeholder = QPixmap(TILE)
         self._placeholder.fill(QColor("#4a4f57"))
+        self._fetch: Fetch | None = None
+        self._pool: QThreadPool | None = None
+        self._wanted: dict[str, int] = {}  # cover face id -> row, to fetch
+        self._asked: set[str] = set()  # fetched or being fetched
+        self._runners: set[TaskRunner] = set()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)  # after this paint: one query for every tile it showed
+        self._timer.timeout.connect(self._fetch_wanted)
+
+    def set_fetch(self, fetch: Fetch, pool: QThreadPool) -> None:
+        """Read missing cover crops with ``fetch`` on ``pool`` as tiles get painted."""
+        self._fetch, self._pool = fetch, pool
+
+    @property
+    def fetching(self) -> bool:
+        return bool(self._runners) or self._timer.isActive()
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._items)
@@ -74,6 +106,11 @@ class PeopleTileModel(QAbstractListModel):
 
     def _pixmap(self, row: int, tile: PeopleTile) -> QPixmap:
         cached = self._pixmaps.get(row)
+        if cached is None and tile.jpeg is None and tile.cover and self._fetch is not None:
+            if tile.cover not in self._asked:
+                self._wanted[tile.cover] = row
+                self._timer.start()
+            return self._placeholder  # not cached: painted again when the crop arrives
         if cached is None:
             image = QPixmap()
             if not tile.jpeg or not image.loadFromData(tile.jpeg):
@@ -97,4 +134,30 @@ class PeopleTileModel(QAbstractListModel):
         self.beginResetModel()
         self._items = list(items)
         self._pixmaps = {}
+        self._wanted, self._asked = {}, set()
         self.endResetModel()
+
+    def _fetch_wanted(self) -> None:
+        fetch, pool, items = self._fetch, self._pool, self._items
+        batch, self._wanted = self._wanted, {}
+        if fetch is None or pool is None or not batch:
+            return
+        self._asked.update(batch)
+        wanted = list(batch)
+        runner = TaskRunner(lambda: fetch(wanted))
+
+        def arrived(crops: dict[str, bytes]) -> None:
+            # gone with its window, or reset meanwhile (these rows are other tiles now)
+            if not shiboken6.isValid(self) or self._items is not items:
+                return
+            for cover, row in batch.items():
+                tile = items[row] if row < len(items) else None
+                if tile is not None and tile.cover == cover and cover in crops:
+                    items[row] = replace(tile, jpeg=crops[cover])
+                    index = self.index(row, 0)
+                    self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+
+        runner.signals.succeeded.connect(arrived)
+        runner.signals.finished.connect(lambda: self._runners.discard(runner))
+        self._runners.add(runner)
+        runner.start(pool)

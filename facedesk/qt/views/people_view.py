@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from facedesk.qt.models.people_tile_model import PeopleTile
 from facedesk.qt.models.roles import ItemRole
 from facedesk.qt.people_controller import PeopleController
+from facedesk.qt.views.people_drag import FaceDragList, PersonDropList
 
 HINT = (
     "Triage the groups: y = yes, n = no, s / Space = skip, or type a name and press Enter. "
@@ -45,6 +46,9 @@ def _grid(view: QListView, icon: int) -> None:
     view.setWordWrap(True)
     view.setSpacing(4)
     view.setUniformItemSizes(True)
+    # thousands of tiles: lay out the first screens at once, the rest between events
+    view.setLayoutMode(QListView.LayoutMode.Batched)
+    view.setBatchSize(256)
 
 
 class PeopleView(QWidget):
@@ -56,7 +60,7 @@ class PeopleView(QWidget):
         self._skipped: set[str] = set()
         self.people_label = QLabel("People")
         self.people_label.setObjectName("banner")
-        self.people_list = QListView()
+        self.people_list = PersonDropList()
         _grid(self.people_list, 96)
         self.people_list.setModel(people.people)
         self.people_list.setMaximumHeight(340)
@@ -90,6 +94,7 @@ class PeopleView(QWidget):
         self.name_edit.returnPressed.connect(self._on_name_entered)
         self.people_list.activated.connect(self._on_person_activated)
         self.people_list.customContextMenuRequested.connect(self._on_people_menu)
+        self.people_list.faces_dropped.connect(self._on_faces_dropped)
         people.loaded.connect(lambda _snapshot: self._after_load())
         people.person_loaded.connect(self._on_person_loaded)
         self.groups_list.selectionModel().currentChanged.connect(lambda *_: self._update_prompt())
@@ -116,7 +121,7 @@ class PeopleView(QWidget):
         self.page_label = QLabel()
         self.accept_spin = QSpinBox(minimum=75, maximum=100, value=90, suffix=" %")
         self.accept_button = QPushButton("Accept all suggestions above")
-        self.person_list = QListView()
+        self.person_list = FaceDragList()
         _grid(self.person_list, 96)
         self.person_list.setModel(self.controller.person_faces)
         self.person_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -174,6 +179,10 @@ class PeopleView(QWidget):
         if len(ids) == 1:
             menu.addAction("Use as picture", lambda: self.controller.set_cover(user_id, ids[0]))
         menu.exec(self.person_list.viewport().mapToGlobal(pos))
+
+    def _on_faces_dropped(self, ids: list[str], user_id: str) -> None:
+        if user_id != self.controller.person_id:  # dropped back on its own person: nothing
+            self.controller.assign(ids, user_id)
 
     def _move(self, ids: list[str]) -> None:
         others = [t for t in self.controller.people.tiles() if t.key != self.controller.person_id]

@@ -7,27 +7,15 @@ downscaled decode). Overlay items ignore the view's zoom for their pens and labe
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import (
-    QBrush,
-    QColor,
-    QKeyEvent,
-    QMouseEvent,
-    QPainter,
-    QPen,
-    QPixmap,
-    QWheelEvent,
-)
+from collections.abc import Mapping, Sequence
+
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QPen, QPixmap, QTransform
 from PySide6.QtWidgets import (
     QCheckBox,
     QGraphicsEllipseItem,
     QGraphicsItem,
     QGraphicsPixmapItem,
-    QGraphicsRectItem,
-    QGraphicsScene,
-    QGraphicsSceneContextMenuEvent,
-    QGraphicsSimpleTextItem,
-    QGraphicsView,
     QHBoxLayout,
     QLabel,
     QToolButton,
@@ -39,158 +27,20 @@ from facedesk.core.types import BoundingBox
 from facedesk.qt.documents import FaceOverlay, PhotoDocument
 from facedesk.qt.images import VIEWER_MAX_PX, read_image
 from facedesk.qt.label_layout import uncrowded
-from facedesk.qt.measurements import measure_tooltip, reasons_label
+from facedesk.qt.measurements import reasons_label
+from facedesk.qt.views.face_name_bar import FaceNameBar
+from facedesk.qt.views.photo_scene import (
+    INDEXED,
+    LANDMARK,
+    NAMED,
+    NEUTRAL,
+    UNINDEXED,
+    FaceBoxItem,
+    Label,
+    PhotoGraphicsView,
+    PhotoScene,
+)
 from facedesk.qt.workers.thumbnails import ThumbnailLoader
-
-INDEXED = QColor("#2ecc71")
-UNINDEXED = QColor("#ff9f1a")
-SELECTED = QColor("#3498db")
-LANDMARK = QColor("#f1c40f")
-NEUTRAL = QColor("#3a3f44")
-
-
-class FaceBoxItem(QGraphicsRectItem):
-    """A face's box; knows its overlay so a click can select it."""
-
-    def __init__(self, face: FaceOverlay, rect: QRectF) -> None:
-        super().__init__(rect)
-        self.face = face
-        self.colour = INDEXED if face.indexed else UNINDEXED
-        self.set_selected(False)
-        self.setToolTip(measure_tooltip(face.measurement, face.reasons))
-        self.setAcceptHoverEvents(True)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-
-    def set_selected(self, selected: bool) -> None:
-        pen = QPen(SELECTED if selected else self.colour, 3 if selected else 2)
-        pen.setCosmetic(True)
-        if not self.face.indexed and not selected:
-            pen.setStyle(Qt.PenStyle.DashLine)
-        self.setPen(pen)
-        self.setZValue(2 if selected else 1)
-
-    def hoverEnterEvent(self, event: object) -> None:
-        # a label hidden for lack of room shows while the pointer is on its face
-        for label in self.labels():
-            label.setVisible(True)
-            label.setZValue(3)
-
-    def hoverLeaveEvent(self, event: object) -> None:
-        for label in self.labels():
-            label.setVisible(not label.crowded)
-            label.setZValue(0)
-
-    def labels(self) -> list[Label]:
-        return [c for c in self.childItems() if isinstance(c, Label)]
-
-    def mousePressEvent(self, event: object) -> None:
-        scene = self.scene()
-        if isinstance(scene, PhotoScene):
-            scene.face_clicked.emit(self.face)
-
-    def contextMenuEvent(self, event: QGraphicsSceneContextMenuEvent) -> None:
-        scene = self.scene()
-        if isinstance(scene, PhotoScene):
-            scene.face_menu_requested.emit(self.face, event.screenPos())
-            event.accept()
-
-
-class PhotoScene(QGraphicsScene):
-    face_clicked = Signal(object)  # FaceOverlay
-    face_menu_requested = Signal(object, QPoint)  # FaceOverlay, global position
-
-
-class Label(QGraphicsSimpleTextItem):
-    """A text label with a dark plate, constant size on screen."""
-
-    crowded = False  # hidden because it would cover another label at this zoom
-
-    def __init__(self, text: str, colour: QColor, parent: QGraphicsItem) -> None:
-        super().__init__(text, parent)
-        self.setBrush(QBrush(colour))
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
-
-    def paint(self, painter: QPainter, option: object, widget: object = None) -> None:
-        painter.fillRect(self.boundingRect().adjusted(-3, -1, 3, 1), QColor(0, 0, 0, 170))
-        super().paint(painter, option, widget)  # type: ignore[arg-type]
-
-
-class PhotoGraphicsView(QGraphicsView):
-    zoom_changed = Signal(float)
-    step_requested = Signal(int)  # arrows when the whole photo is in view
-    rect_drawn = Signal(QRectF)  # scene rectangle dragged out in drawing mode
-
-    def __init__(self, scene: QGraphicsScene, parent: QWidget | None = None) -> None:
-        super().__init__(scene, parent)
-        self.setRenderHints(
-            QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform
-        )
-        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self.setBackgroundBrush(QColor("#1e2124"))
-        self.fit_mode = True
-        self._band = QRectF()  # the rubber band while a face is being drawn
-        self.rubberBandChanged.connect(self._on_rubber_band_changed)
-
-    def set_drawing(self, on: bool) -> None:
-        """Drawing mode: a drag draws a box instead of moving the photo."""
-        mode = QGraphicsView.DragMode
-        self.setDragMode(mode.RubberBandDrag if on else mode.ScrollHandDrag)
-        self.viewport().setCursor(
-            Qt.CursorShape.CrossCursor if on else Qt.CursorShape.OpenHandCursor
-        )
-
-    def _on_rubber_band_changed(self, rect: QRect, start: QPointF, end: QPointF) -> None:
-        if not rect.isNull():
-            self._band = QRectF(start, end).normalized()
-            return
-        band, self._band = self._band, QRectF()  # Qt ends a drag with a null rectangle
-        if band.width() >= 4 and band.height() >= 4:
-            self.rect_drawn.emit(band)
-
-    def fit(self) -> None:
-        self.fit_mode = True
-        rect = self.sceneRect()
-        if not rect.isEmpty():
-            self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-        self.zoom_changed.emit(self.transform().m11())
-
-    def zoom_by(self, factor: float) -> None:
-        self.fit_mode = False
-        current = self.transform().m11()
-        factor = max(0.02, min(current * factor, 16.0)) / current
-        self.scale(factor, factor)
-        self.zoom_changed.emit(self.transform().m11())
-
-    def actual_size(self) -> None:
-        self.fit_mode = False
-        self.resetTransform()
-        self.zoom_changed.emit(1.0)
-
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        steps = event.angleDelta().y() / 120
-        if steps:
-            self.zoom_by(1.25**steps)
-
-    def resizeEvent(self, event: object) -> None:
-        super().resizeEvent(event)  # type: ignore[arg-type]
-        if self.fit_mode:
-            self.fit()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        # Left/Right step through photos unless zoomed in, where they pan as usual.
-        steps = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1}
-        step = steps.get(Qt.Key(event.key()))
-        panning = self.horizontalScrollBar().maximum() > 0
-        plain = event.modifiers() == Qt.KeyboardModifier.NoModifier
-        if step is not None and plain and not panning:
-            self.step_requested.emit(step)
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        self.fit()
 
 
 class PhotoViewer(QWidget):
@@ -199,6 +49,8 @@ class PhotoViewer(QWidget):
     step_requested = Signal(int)  # -1 previous photo, +1 next photo
     face_drawn = Signal(object)  # BoundingBox: ratios of the photo, drawn by hand
     face_menu_requested = Signal(object, QPoint)  # FaceOverlay, global position
+    name_requested = Signal(str, str)  # face id, name: name the face (new or existing person)
+    person_requested = Signal(str)  # user id: open the person of a clicked face
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -210,7 +62,10 @@ class PhotoViewer(QWidget):
         self._boxes: list[FaceBoxItem] = []
         self._landmarks: list[QGraphicsItem] = []
         self._labels: list[Label] = []
+        self._name_labels: list[Label] = []
+        self.names: dict[str, tuple[str, str]] = {}  # face id -> (user id, name shown)
         self._photo_key = ""
+        self.name_bar = FaceNameBar(self)
         self.title = QLabel("No photo open")
         self.title.setObjectName("viewerTitle")
         self.message = QLabel()
@@ -261,7 +116,10 @@ class PhotoViewer(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(bar)
         layout.addWidget(self.message)
+        layout.addWidget(self.name_bar)
         layout.addWidget(self.view, 1)
+        self.name_bar.name_entered.connect(self.name_requested)
+        self.name_bar.person_requested.connect(self.person_requested)
         self.scene.face_clicked.connect(self._on_scene_face_clicked)
         self.view.step_requested.connect(self.step_requested)
         self.view.rect_drawn.connect(self._on_view_rect_drawn)
@@ -296,7 +154,8 @@ class PhotoViewer(QWidget):
         self.document = doc
         s = doc.summary
         self.scene.clear()
-        self._boxes, self._landmarks, self._labels = [], [], []
+        self._boxes, self._landmarks, self._labels, self._name_labels = [], [], [], []
+        self.name_bar.hide()
         self._pixmap_item = None
         w, h = max(1, s.width), max(1, s.height)
         self.scene.setSceneRect(QRectF(0, 0, w, h))
@@ -310,6 +169,7 @@ class PhotoViewer(QWidget):
             self._warn("No index record is stored for this photo, so its faces cannot be drawn.")
         for face in doc.faces:
             self._add_face(face, w, h)
+        self._draw_names()
         self._apply_visibility()
         self.view.fit()
         self._photo_key = f"view:{s.source_path}"
@@ -320,6 +180,28 @@ class PhotoViewer(QWidget):
     def select_face(self, face: FaceOverlay | None) -> None:
         for box in self._boxes:
             box.set_selected(face is not None and box.face.index == face.index)
+
+    def set_names(self, names: Mapping[str, tuple[str, str]]) -> None:
+        """The people of this photo's faces (face id -> (user id, name)): drawn on the boxes."""
+        self.names = dict(names)
+        self._draw_names()
+        self._apply_visibility()
+        self.layout_labels()
+        if self.name_bar.isVisible() and self.name_bar.face_id:
+            self.name_bar.show_face(self.name_bar.face_id, self.names.get(self.name_bar.face_id))
+
+    def set_people(self, names: Sequence[str]) -> None:
+        """Every person's name, for the name field's completion."""
+        self.name_bar.set_people(names)
+
+    def name_label_texts(self) -> dict[str, str]:
+        """Face id -> the name drawn on its box (what a test or a screenshot checks)."""
+        out: dict[str, str] = {}
+        for label in self._name_labels:
+            box = label.parentItem()
+            if isinstance(box, FaceBoxItem) and box.face.face_id:
+                out[box.face.face_id] = label.text()
+        return out
 
     # -- drawing -------------------------------------------------------------------------
     def _add_face(self, face: FaceOverlay, w: int, h: int) -> None:
@@ -344,6 +226,23 @@ class PhotoViewer(QWidget):
             dot.setPen(QPen(Qt.PenStyle.NoPen))
             dot.setBrush(LANDMARK if face.indexed else UNINDEXED.lighter(130))
             self._landmarks.append(dot)
+
+    def _draw_names(self) -> None:
+        for label in self._name_labels:
+            self._labels.remove(label)
+            self.scene.removeItem(label)
+        self._name_labels = []
+        for box in self._boxes:
+            person = self.names.get(box.face.face_id or "")
+            if person is None:
+                continue
+            label = Label(person[1], NAMED, box)
+            label.setPos(box.rect().topLeft())
+            # above the box, in screen pixels (the label ignores the view's zoom)
+            height = label.boundingRect().height()
+            label.setTransform(QTransform.fromTranslate(0, -height - 3))
+            self._labels.append(label)
+            self._name_labels.append(label)
 
     def layout_labels(self) -> None:
         """Hide the labels that would cover another at this zoom (smaller faces give way)."""
@@ -414,6 +313,10 @@ class PhotoViewer(QWidget):
     def _on_scene_face_clicked(self, face: FaceOverlay) -> None:
         self.select_face(face)
         self.face_selected.emit(face)
+        if face.indexed and face.face_id:
+            self.name_bar.show_face(face.face_id, self.names.get(face.face_id))
+        else:  # an unindexed face has no FaceId to name
+            self.name_bar.hide()
 
 
 def _photo_loader(path: str | None):  # type: ignore[no-untyped-def]

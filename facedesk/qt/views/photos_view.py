@@ -1,8 +1,12 @@
-"""Photos of the selected collection: filter, sort, a tile grid; double-click opens one."""
+"""Photos of the selected collection: filter (by name, by person), sort, a tile grid;
+double-click opens one."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -21,6 +25,33 @@ from facedesk.qt.models.roles import ExternalIdRole, IdRole
 SORTS = (("Name", "name"), ("Date indexed", "date"), ("Face count", "faces"))  # storage orders
 
 
+class PersonPhotoProxy(PhotoFilterProxy):
+    """The name filter, and optionally only the photos holding one person's faces."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.image_ids: frozenset[str] | None = None  # None: every photo
+
+    def set_image_ids(self, image_ids: Iterable[str] | None) -> None:
+        if not hasattr(self, "beginFilterChange"):  # PySide6 < 6.10
+            self.image_ids = None if image_ids is None else frozenset(image_ids)
+            self.invalidateRowsFilter()
+            return
+        # Qt 6.10 deprecates invalidate*Filter for begin/endFilterChange
+        self.beginFilterChange()
+        self.image_ids = None if image_ids is None else frozenset(image_ids)
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(
+        self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
+    ) -> bool:
+        if self.image_ids is not None:
+            image_id = self.sourceModel().index(source_row, 0, source_parent).data(IdRole)
+            if image_id not in self.image_ids:
+                return False
+        return super().filterAcceptsRow(source_row, source_parent)
+
+
 def icon_grid(view: QListView) -> None:
     view.setViewMode(QListView.ViewMode.IconMode)
     view.setResizeMode(QListView.ResizeMode.Adjust)
@@ -35,17 +66,23 @@ def icon_grid(view: QListView) -> None:
 
 class PhotosView(QWidget):
     photo_activated = Signal(str, str)  # image_id, external_image_id
+    person_chosen = Signal(str)  # user id whose photos to show ("" = everyone)
 
     def __init__(self, model: PhotoListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.proxy = PhotoFilterProxy(self)
+        self.proxy = PersonPhotoProxy(self)
+        self.person_id = ""  # the person whose photos are shown ("" = everyone)
         self.proxy.setSourceModel(model)
         self.filter_edit = QLineEdit(placeholderText="Filter by ExternalImageId  (Ctrl+F)")
         self.filter_edit.setClearButtonEnabled(True)
         self.sort_combo = QComboBox()
         for label, key in SORTS:
             self.sort_combo.addItem(label, key)
+        self.person_combo = QComboBox()
+        self.person_combo.setToolTip("Show only the photos of one person")
+        self.person_combo.addItem("Everyone", "")
+        self.person_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.count_label = QLabel()
         self.count_label.setObjectName("hint")
         self.list = QListView()
@@ -54,6 +91,7 @@ class PhotosView(QWidget):
         self.list.setModel(self.proxy)
         bar = QHBoxLayout()
         bar.addWidget(self.filter_edit, 1)
+        bar.addWidget(self.person_combo)
         bar.addWidget(QLabel("Sort:"))
         bar.addWidget(self.sort_combo)
         bar.addWidget(self.count_label)
@@ -64,6 +102,9 @@ class PhotosView(QWidget):
         self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
         self.sort_combo.currentIndexChanged.connect(self._on_sort_combo_changed)
         self.list.activated.connect(self._on_list_activated)
+        self.person_combo.activated.connect(
+            lambda i: self.person_chosen.emit(str(self.person_combo.itemData(i)))
+        )
         for sig in (
             self.proxy.modelReset,
             self.proxy.rowsInserted,
@@ -75,6 +116,27 @@ class PhotosView(QWidget):
     def focus_filter(self) -> None:
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filter_edit.selectAll()
+
+    def set_people(self, people: Sequence[tuple[str, str]]) -> None:
+        """The people to filter by, as (user id, name); a person gone clears the filter."""
+        combo = self.person_combo
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem("Everyone", "")
+        for user_id, name in people:
+            combo.addItem(name, user_id)
+        row = combo.findData(self.person_id) if self.person_id else 0
+        combo.setCurrentIndex(max(row, 0))
+        combo.blockSignals(False)
+        if row < 0:
+            self.person_chosen.emit("")
+
+    def show_person(self, user_id: str, image_ids: Iterable[str] | None) -> None:
+        """Show only ``image_ids`` (the photos of ``user_id``); "" / None shows every photo."""
+        self.person_id = user_id if image_ids is not None else ""
+        row = self.person_combo.findData(self.person_id)
+        self.person_combo.setCurrentIndex(max(row, 0))
+        self.proxy.set_image_ids(image_ids if self.person_id else None)
 
     def _update_count(self) -> None:
         n, total = self.proxy.rowCount(), self.proxy.sourceModel().rowCount()

@@ -1,0 +1,100 @@
+"""Drag faces from a person's page onto another person of the People grid (a move, undone
+like every other people action)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtGui import QDrag, QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
+
+from facedesk.qt.models.roles import IdRole, ItemRole
+
+FACE_IDS_MIME = "application/x-facedesk-face-ids"
+
+
+def face_ids_mime(face_ids: list[str]) -> QMimeData:
+    mime = QMimeData()
+    mime.setData(FACE_IDS_MIME, "\n".join(face_ids).encode("ascii"))
+    return mime
+
+
+def face_ids_of(mime: QMimeData) -> list[str]:
+    if not mime.hasFormat(FACE_IDS_MIME):
+        return []
+    text = bytes(mime.data(FACE_IDS_MIME).data()).decode("ascii", "replace")
+    return [line for line in text.split("\n") if line]
+
+
+class FaceDragList(QListView):
+    """A person's faces: the selected faces can be dragged away."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+
+    def setMovement(self, movement: QListView.Movement) -> None:
+        super().setMovement(movement)
+        self.setDragEnabled(True)  # a static grid (tiles stay put) turns dragging off
+
+    def selected_face_ids(self) -> list[str]:
+        rows = sorted(self.selectionModel().selectedIndexes(), key=lambda i: i.row())
+        return [str(i.data(IdRole)) for i in rows if i.data(IdRole)]
+
+    def startDrag(self, supported: Qt.DropAction) -> None:
+        ids = self.selected_face_ids()
+        if not ids:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(face_ids_mime(ids))
+        current = self.currentIndex()
+        icon = current.data(Qt.ItemDataRole.DecorationRole) if current.isValid() else None
+        if icon is not None:
+            drag.setPixmap(icon.scaled(48, 48, Qt.AspectRatioMode.KeepAspectRatio))
+        drag.exec(Qt.DropAction.MoveAction)
+
+
+class PersonDropList(QListView):
+    """The named people: faces dropped on a person move to it (``faces_dropped``)."""
+
+    faces_dropped = Signal(list, str)  # face ids, user id of the person dropped on
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.setDropIndicatorShown(True)
+
+    def setMovement(self, movement: QListView.Movement) -> None:
+        super().setMovement(movement)
+        self.viewport().setAcceptDrops(True)  # a static grid turns drops off
+
+    def _target(self, event: QDropEvent | QDragMoveEvent) -> str:
+        index = self.indexAt(event.position().toPoint())
+        tile = index.data(ItemRole) if index.isValid() else None
+        key = getattr(tile, "key", "")
+        return key if getattr(tile, "kind", "") == "person" else ""
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if face_ids_of(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if face_ids_of(event.mimeData()) and self._target(event):
+            # the person under the pointer lights up, as the drop target
+            self.setCurrentIndex(self.indexAt(event.position().toPoint()))
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        ids, user_id = face_ids_of(event.mimeData()), self._target(event)
+        if not ids or not user_id:
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.MoveAction)
+        event.accept()
+        self.faces_dropped.emit(ids, user_id)

@@ -64,7 +64,7 @@ def test_names_on_the_photo_and_naming_a_face_there(
     _settle(qtbot, window)
     qtbot.waitUntil(lambda: bool(viewer.name_label_texts()), timeout=20_000)
     assert viewer.name_label_texts() == {left.face_id: "Ada Lovelace"}
-    client = window.controller.client
+    client = window.controller.library
     ada = next(u for u in client.people.people("gui") if u.display_name == "Ada Lovelace")
     assert ada.face_count == 1
 
@@ -249,7 +249,7 @@ def test_drag_faces_onto_another_person(
     at = view.people_list.visualRect(p.people.index(target_row, 0)).center()
     assert _drop(view.people_list, mime, at)
     _settle(qtbot, window)
-    counts = {u.user_id: u.face_count for u in window.controller.client.people.people("gui")}
+    counts = {u.user_id: u.face_count for u in window.controller.library.people.people("gui")}
     assert counts[obama.user_id] == 1 + 2
     assert counts[crowd_person.user_id] == len(crowd) - 2
     assert p.actions_done == 1
@@ -265,7 +265,7 @@ def test_drag_faces_onto_another_person(
     # Ctrl+Z moves them back
     qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     _settle(qtbot, window)
-    counts = {u.user_id: u.face_count for u in window.controller.client.people.people("gui")}
+    counts = {u.user_id: u.face_count for u in window.controller.library.people.people("gui")}
     assert counts[obama.user_id] == 1 and counts[crowd_person.user_id] == len(crowd)
 
 

@@ -59,6 +59,7 @@ COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Pillow + simplejpeg", ("PIL/*", "pillow.libs/*", "simplejpeg*")),
     ("SQLAlchemy + Alembic", ("sqlalchemy/*", "alembic/*", "mako/*")),
     ("Python runtime", ("libpython*", "python3*/*", "base_library.zip", "lib-dynload/*")),
+    ("usearch (search graph for large collections)", ("usearch/*", "numkong/*", "numkong.libs/*")),
     ("system libraries (GTK, X11, GLib, ...)", ("*.so", "*.so.*")),
     ("dist-info metadata", ("*.dist-info/*",)),
 )

@@ -64,8 +64,8 @@ def test_names_on_the_photo_and_naming_a_face_there(
     _settle(qtbot, window)
     qtbot.waitUntil(lambda: bool(viewer.name_label_texts()), timeout=20_000)
     assert viewer.name_label_texts() == {left.face_id: "Ada Lovelace"}
-    client = window.controller.library
-    ada = next(u for u in client.people.people("gui") if u.display_name == "Ada Lovelace")
+    library = window.controller.library
+    ada = next(u for u in library.people.people("gui") if u.display_name == "Ada Lovelace")
     assert ada.face_count == 1
 
     # the other face: the name field completes over the people there are

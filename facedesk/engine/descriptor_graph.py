@@ -24,10 +24,11 @@ def _out_size(size: int, kernel: int, stride: int, pad: int) -> int:
 class _Graph:
     """ONNX nodes and initialisers, added in order, each output named uniquely."""
 
-    def __init__(self) -> None:
+    def __init__(self, half_weights: bool = False) -> None:
         from onnx import helper, numpy_helper
 
         self._helper, self._numpy_helper = helper, numpy_helper
+        self._half = half_weights
         self.nodes: list[Any] = []
         self.inits: list[Any] = []
         self._counter = iter(range(1_000_000))
@@ -45,25 +46,39 @@ class _Graph:
         self.nodes.append(self._helper.make_node(op, inputs, [out], **attrs))
         return out
 
+    def weight(self, arr: npt.NDArray[np.float32], prefix: str) -> str:
+        """A weight tensor; with ``half_weights`` stored as float16 and cast back to float32.
+
+        The Cast of an initializer is constant-folded by onnxruntime when the session is
+        made, so the arithmetic stays float32 (only the stored values are rounded to
+        float16): half the file, for descriptors within descriptor_net.SHIPPED_BUDGET of dlib's.
+        """
+        if not self._half:
+            return self.const(arr, prefix)
+        from onnx import TensorProto
+
+        return self.node("Cast", [self.const(arr.astype(np.float16), prefix)], to=TensorProto.FLOAT)
+
     def conv(self, x: str, c: Conv) -> str:
         k = c.weight.shape[2]
         p = c.padding
         return self.node(
             "Conv",
-            [x, self.const(c.weight, "w"), self.const(c.bias, "b")],
+            [x, self.weight(c.weight, "w"), self.const(c.bias, "b")],
             kernel_shape=[k, k],
             strides=[c.stride, c.stride],
             pads=[p, p, p, p],
         )
 
 
-def build_onnx(w: DescriptorWeights) -> bytes:
+def build_onnx(w: DescriptorWeights, half_weights: bool = False) -> bytes:
     """The network as an ONNX model: input ``chips`` (N,150,150,3) uint8 RGB, output
-    ``descriptors`` (N,128) float32."""
+    ``descriptors`` (N,128) float32. ``half_weights`` stores the convolution and
+    fully-connected weights as float16 (see ``_Graph.weight``); biases stay float32."""
     import onnx
     from onnx import TensorProto, helper
 
-    g = _Graph()
+    g = _Graph(half_weights)
     # dlib's input layer: (pixel - mean) / 256, channels-first
     x = g.node("Cast", ["chips"], to=TensorProto.FLOAT)
     x = g.node("Transpose", [x], perm=[0, 3, 1, 2])
@@ -79,7 +94,7 @@ def build_onnx(w: DescriptorWeights) -> bytes:
         channels = b.weight.shape[0]
     x = g.node("GlobalAveragePool", [x])
     x = g.node("Flatten", [x])
-    out = g.node("MatMul", [x, g.const(w.fc, "fc")])
+    out = g.node("MatMul", [x, g.weight(w.fc, "fc")])
     g.nodes.append(helper.make_node("Identity", [out], ["descriptors"]))
     graph = helper.make_graph(
         g.nodes,

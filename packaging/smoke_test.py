@@ -209,6 +209,7 @@ def smoke(dist: Path, installed_python: str | None, work: Path) -> dict[str, Any
     if [f["FaceId"] for f in listed["Faces"]] != frozen["list_faces"]["FaceIds"]:
         raise SmokeFailure(f"cli list-faces returned {listed['Faces']!r}")
     print("frozen facedesk-cli ok: create-collection, index-faces, list-faces")
+    report["avif_refused"] = avif_refused(cli, env, work)
 
     # 4. screenshot mode: window shown and rendered offscreen
     shot = work / "out.png"
@@ -241,6 +242,21 @@ def smoke(dist: Path, installed_python: str | None, work: Path) -> dict[str, Any
     # 5. privacy: no network use and no stray file, seen at the system-call level
     report["privacy"] = privacy(cli, photo, work / "privacy")
     return report
+
+
+def avif_refused(cli: Path, env: dict[str, str], work: Path) -> str:
+    """The bundle leaves Pillow's AVIF plugin out (facedesk.spec): an AVIF photo must still
+    get facedesk's clear InvalidImageFormatException, named from its ftyp brand."""
+    avif = work / "phone.avif"
+    # An ISO-BMFF header with the avif brand, then bytes no decoder accepts.
+    avif.write_bytes(b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf" + bytes(2000))
+    ran = run([str(cli), "detect-faces", "--image-bytes", f"fileb://{avif}"], env, 120)
+    if ran.returncode == 0 or "InvalidImageFormatException" not in ran.stderr + ran.stdout:
+        raise SmokeFailure(f"an AVIF file was not refused clearly: {ran.stderr[-2000:]}")
+    if "image is AVIF" not in ran.stderr + ran.stdout:
+        raise SmokeFailure(f"the AVIF refusal does not name the format: {ran.stderr[-2000:]}")
+    print("frozen AVIF refusal ok: InvalidImageFormatException names AVIF")
+    return "ok"
 
 
 def privacy(cli: Path, photo: Path, work: Path) -> str:

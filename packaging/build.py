@@ -72,6 +72,18 @@ def strip_debug_info(bundle: Path) -> tuple[int, int]:
     return count, saved
 
 
+def drop_dangling_links(bundle: Path) -> list[str]:
+    """Remove symlinks whose target the spec filtered out (PyInstaller 6 links top-level
+    libraries to their package folders before the spec's binary filters run, e.g.
+    libQt6Network.so.6); they point nowhere in the bundle and in the .deb."""
+    dropped = []
+    for path in sorted(bundle.rglob("*")):
+        if path.is_symlink() and not path.exists():
+            path.unlink()
+            dropped.append(path.relative_to(bundle).as_posix())
+    return dropped
+
+
 def _run(cmd: Sequence[str | Path], **kwargs: object) -> None:
     print("+", " ".join(str(c) for c in cmd), flush=True)
     subprocess.run([str(c) for c in cmd], check=True, **kwargs)  # type: ignore[call-overload]
@@ -157,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         cwd=REPO,
     )
     bundle = args.dist.resolve() / "facedesk"
+    dangling = drop_dangling_links(bundle)
+    print(f"removed {len(dangling)} dangling links: {' '.join(dangling)}")
     stripped, saved = strip_debug_info(bundle)
     print(f"stripped debug info from {stripped} files: {saved / 1e6:.1f} MB")
     # Qt's ICU data without the trees Qt never reads (packaging/icu_slim.py; 15.8 MB).

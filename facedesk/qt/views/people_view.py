@@ -209,6 +209,7 @@ class PeopleView(QWidget):
         )
         row = next((i for i, t in enumerate(tiles) if t.key not in self._skipped), 0)
         if tiles:
+            self.controller.groups.show_rows(row + 1)  # skipped past the first page
             self.groups_list.setCurrentIndex(self.controller.groups.index(row, 0))
 
     def start_triage(self) -> None:
@@ -222,6 +223,7 @@ class PeopleView(QWidget):
             return
         self._skipped.add(tile.key)
         row = self.groups_list.currentIndex().row() + 1
+        self.controller.groups.show_rows(row + 1)  # the next page, at the end of this one
         if row < self.controller.groups.rowCount():
             self.groups_list.setCurrentIndex(self.controller.groups.index(row, 0))
 
@@ -259,11 +261,11 @@ class PeopleView(QWidget):
             self.skip()
             return True
         if suggested and text == "y" and tile.suggested_user:
-            self.controller.accept(tile.face_ids, tile.suggested_user, tile.suggested_name or "")
+            self.controller.accept_tile(tile, tile.suggested_user, tile.suggested_name or "")
             return True
         if suggested and text == "n" and tile.suggested_user:
             self._skipped.add(tile.key)  # still unnamed; the next suggestion comes later
-            self.controller.reject(tile.face_ids, tile.suggested_user, tile.suggested_name or "")
+            self.controller.reject_tile(tile, tile.suggested_user, tile.suggested_name or "")
             return True
         if plain and text and text.isprintable() and not text.isspace():
             self.name_edit.setText(text)
@@ -277,7 +279,7 @@ class PeopleView(QWidget):
         if not name or tile is None:
             return
         self.name_edit.clear()
-        self.controller.name_faces(tile.face_ids, name)
+        self.controller.name_tile(tile, name)
         self.groups_list.setFocus()
 
     # -- named people -------------------------------------------------------------------------

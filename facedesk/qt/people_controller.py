@@ -297,6 +297,12 @@ class PeopleController(QObject):
             lambda a, c, ids: a.name_faces(c, ids, name),
         )
 
+    def assign_tile(self, tile: PeopleTile, user_id: str) -> None:
+        """Every face of a group to a person (a group tile dropped on it): one action."""
+        self._on_tile(
+            f"Moved {tile.count} face(s)", tile, lambda a, c, ids: a.assign(c, ids, user_id)
+        )
+
     def accept_tile(self, tile: PeopleTile, user_id: str, name: str) -> None:
         self._on_tile(
             f"{tile.count} face(s) are {name}", tile, lambda a, c, ids: a.accept(c, ids, user_id)

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from facedesk.qt.models.people_tile_model import PeopleTile
 from facedesk.qt.models.roles import ItemRole
 from facedesk.qt.people_controller import PeopleController
-from facedesk.qt.views.people_drag import FaceDragList, PersonDropList
+from facedesk.qt.views.people_drag import FaceDragList, GroupDragList, PersonDropList
 
 HINT = (
     "Triage the groups: y = yes, n = no, s / Space = skip, or type a name and press Enter. "
@@ -67,7 +67,7 @@ class PeopleView(QWidget):
         self.people_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.groups_label = QLabel("Unnamed faces, largest group first")
         self.groups_label.setObjectName("banner")
-        self.groups_list = QListView()
+        self.groups_list = GroupDragList()
         _grid(self.groups_list, 96)
         self.groups_list.setModel(people.groups)
         self.groups_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -95,6 +95,7 @@ class PeopleView(QWidget):
         self.people_list.activated.connect(self._on_person_activated)
         self.people_list.customContextMenuRequested.connect(self._on_people_menu)
         self.people_list.faces_dropped.connect(self._on_faces_dropped)
+        self.people_list.group_dropped.connect(self._on_group_dropped)
         people.loaded.connect(lambda _snapshot: self._after_load())
         people.person_loaded.connect(self._on_person_loaded)
         self.groups_list.selectionModel().currentChanged.connect(lambda *_: self._update_prompt())
@@ -183,6 +184,11 @@ class PeopleView(QWidget):
     def _on_faces_dropped(self, ids: list[str], user_id: str) -> None:
         if user_id != self.controller.person_id:  # dropped back on its own person: nothing
             self.controller.assign(ids, user_id)
+
+    def _on_group_dropped(self, key: str, user_id: str) -> None:
+        tile = next((t for t in self.controller.groups.tiles() if t.key == key), None)
+        if tile is not None:
+            self.controller.assign_tile(tile, user_id)
 
     def _move(self, ids: list[str]) -> None:
         others = [t for t in self.controller.people.tiles() if t.key != self.controller.person_id]

@@ -81,15 +81,20 @@ class GroupDragList(QListView):
         super().setMovement(movement)
         self.setDragEnabled(True)  # a static grid (tiles stay put) turns dragging off
 
-    def startDrag(self, supported: Qt.DropAction) -> None:
+    def drag_mime(self) -> QMimeData | None:
+        """What dragging the current group carries (None: no group)."""
         current = self.currentIndex()
         tile = current.data(ItemRole) if current.isValid() else None
         key = getattr(tile, "key", "")
-        if not key:
+        return group_mime(key) if key else None
+
+    def startDrag(self, supported: Qt.DropAction) -> None:
+        mime = self.drag_mime()
+        if mime is None:
             return
         drag = QDrag(self)
-        drag.setMimeData(group_mime(key))
-        icon = current.data(Qt.ItemDataRole.DecorationRole)
+        drag.setMimeData(mime)
+        icon = self.currentIndex().data(Qt.ItemDataRole.DecorationRole)
         if icon is not None:
             drag.setPixmap(icon.scaled(48, 48, Qt.AspectRatioMode.KeepAspectRatio))
         drag.exec(Qt.DropAction.MoveAction)

@@ -72,37 +72,21 @@ def load_snapshot(client: Library, collection_id: str, suggest: bool = True) -> 
         faces = members.get(group_id, ()) if count > 1 else (first,)
         if len(faces) != count or faces[0] != first:
             faces = (first,)  # changed since the suggestions: read when acted on
-        if s is None:
-            add(
-                PeopleTile(
-                    "group",
-                    group_id,
-                    "Unnamed",
-                    faces,
-                    count,
-                    None,
-                    None,
-                    None,
-                    thumbs.get(first),
-                    first,
-                )
+        user = s.user_id if s else None
+        add(
+            PeopleTile(
+                "group",
+                group_id,
+                "Unnamed",
+                faces,
+                count,
+                user,
+                (names.get(user) or user) if user else None,
+                s.similarity if s else None,
+                thumbs.get(first),
+                first,
             )
-        else:
-            name = names.get(s.user_id) or s.user_id
-            add(
-                PeopleTile(
-                    "group",
-                    group_id,
-                    "Unnamed",
-                    faces,
-                    count,
-                    s.user_id,
-                    name,
-                    s.similarity,
-                    thumbs.get(first),
-                    first,
-                )
-            )
+        )
     return PeopleSnapshot(collection_id, people_tiles, group_tiles)
 
 

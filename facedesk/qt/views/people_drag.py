@@ -40,37 +40,8 @@ def face_ids_of(mime: QMimeData) -> list[str]:
     return [line for line in text.split("\n") if line]
 
 
-class FaceDragList(QListView):
-    """A person's faces: the selected faces can be dragged away."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setDragEnabled(True)
-        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
-
-    def setMovement(self, movement: QListView.Movement) -> None:
-        super().setMovement(movement)
-        self.setDragEnabled(True)  # a static grid (tiles stay put) turns dragging off
-
-    def selected_face_ids(self) -> list[str]:
-        rows = sorted(self.selectionModel().selectedIndexes(), key=lambda i: i.row())
-        return [str(i.data(IdRole)) for i in rows if i.data(IdRole)]
-
-    def startDrag(self, supported: Qt.DropAction) -> None:
-        ids = self.selected_face_ids()
-        if not ids:
-            return
-        drag = QDrag(self)
-        drag.setMimeData(face_ids_mime(ids))
-        current = self.currentIndex()
-        icon = current.data(Qt.ItemDataRole.DecorationRole) if current.isValid() else None
-        if icon is not None:
-            drag.setPixmap(icon.scaled(48, 48, Qt.AspectRatioMode.KeepAspectRatio))
-        drag.exec(Qt.DropAction.MoveAction)
-
-
-class GroupDragList(QListView):
-    """The groups of unnamed faces: the current group can be dragged onto a person."""
+class _DragSource(QListView):
+    """A grid whose tiles can be dragged away: ``drag_mime`` says what a drag carries."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -82,11 +53,7 @@ class GroupDragList(QListView):
         self.setDragEnabled(True)  # a static grid (tiles stay put) turns dragging off
 
     def drag_mime(self) -> QMimeData | None:
-        """What dragging the current group carries (None: no group)."""
-        current = self.currentIndex()
-        tile = current.data(ItemRole) if current.isValid() else None
-        key = getattr(tile, "key", "")
-        return group_mime(key) if key else None
+        raise NotImplementedError
 
     def startDrag(self, supported: Qt.DropAction) -> None:
         mime = self.drag_mime()
@@ -94,10 +61,34 @@ class GroupDragList(QListView):
             return
         drag = QDrag(self)
         drag.setMimeData(mime)
-        icon = self.currentIndex().data(Qt.ItemDataRole.DecorationRole)
+        current = self.currentIndex()
+        icon = current.data(Qt.ItemDataRole.DecorationRole) if current.isValid() else None
         if icon is not None:
             drag.setPixmap(icon.scaled(48, 48, Qt.AspectRatioMode.KeepAspectRatio))
         drag.exec(Qt.DropAction.MoveAction)
+
+
+class FaceDragList(_DragSource):
+    """A person's faces: the selected faces can be dragged away."""
+
+    def selected_face_ids(self) -> list[str]:
+        rows = sorted(self.selectionModel().selectedIndexes(), key=lambda i: i.row())
+        return [str(i.data(IdRole)) for i in rows if i.data(IdRole)]
+
+    def drag_mime(self) -> QMimeData | None:
+        ids = self.selected_face_ids()
+        return face_ids_mime(ids) if ids else None
+
+
+class GroupDragList(_DragSource):
+    """The groups of unnamed faces: the current group can be dragged onto a person."""
+
+    def drag_mime(self) -> QMimeData | None:
+        """What dragging the current group carries (None: no group)."""
+        current = self.currentIndex()
+        tile = current.data(ItemRole) if current.isValid() else None
+        key = getattr(tile, "key", "")
+        return group_mime(key) if key else None
 
 
 class PersonDropList(QListView):

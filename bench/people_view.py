@@ -1,24 +1,33 @@
 """The People view at scale: 100k faces, 5k named people.
 
-    python bench/people_view.py --db DB [--people 5000]
+    python bench/people_view.py --db DB [--people 5000] [--baseline-people 20]
+        [--old-tree /work/main] [--rounds 2]
 
 DB is a collection "scale" of synthetic faces (bench/groups.py --keep DIR makes one). The
 first run names ``--people`` of its groups (storage writes, not timed). Then, offscreen,
 built as the app builds it: time from the window shown to the People view showing its
 people and groups (two phases: tiles, then suggestions), against a baseline measured in the
 same run: what the old People panel did to list people (ListUsers, then ListFaces per user
-to count faces).
+to count faces). With ``--old-tree``, the same measurement also runs on that checkout's code
+(on a copy of DB taken back to its schema), alternating old and new ``--rounds`` times, each
+in a fresh process, so the two are compared under the same machine load.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
+import sqlite3
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if "--tree" in sys.argv:  # a measurement of another checkout's code (see --old-tree)
+    ROOT = Path(sys.argv[sys.argv.index("--tree") + 1]).resolve()
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -61,7 +70,7 @@ def naive_people(db: Path, limit: int | None) -> tuple[float, int]:
     return took, done
 
 
-def gui(db: Path) -> dict[str, float]:
+def gui(db: Path, measure_only: bool = False) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     import facedesk
@@ -77,14 +86,19 @@ def gui(db: Path) -> dict[str, float]:
     controller = MainController(client)
     window = MainWindow(controller, settings, ask_before_close=False)
     out: dict[str, float] = {}
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     window.show()
     app.processEvents()
     out["window_shown"] = time.perf_counter() - t0
     window.show_view("people")
-    window.people_controller.loaded.connect(
-        lambda s: out.setdefault("people_shown", time.perf_counter() - t0)
-    )
+
+    def shown(_snapshot: object) -> None:
+        if "people_shown" not in out:
+            out["people_shown"] = time.perf_counter() - t0
+            # CPU of every thread of the process meanwhile: what an idle machine would wait
+            out["cpu_to_people_shown"] = time.process_time() - cpu0
+
+    window.people_controller.loaded.connect(shown)
     # when the People load starts: the collection's own loading (photos, faces) comes first
     controller.collection_loaded.connect(
         lambda _cid: out.setdefault("collection_loaded", time.perf_counter() - t0)
@@ -94,13 +108,70 @@ def gui(db: Path) -> dict[str, float]:
     while "people_shown" not in out and time.perf_counter() < deadline:
         app.processEvents()
         time.sleep(0.005)
-    out["people_tiles"] = window.people_controller.people.rowCount()
-    out["group_tiles"] = window.people_controller.groups.rowCount()
+    # the events queued by then (the grids' first layout and paint) run: people drawn
+    app.processEvents()
+    out["people_painted"] = time.perf_counter() - t0
+    out["people_tiles"] = len(window.people_controller.people.tiles())
+    out["group_tiles"] = len(window.people_controller.groups.tiles())
+    out["group_rows_in_view"] = window.people_controller.groups.rowCount()
+    if measure_only:
+        # the second phase (suggestions for every group) runs on for minutes at this size;
+        # the measurement is taken, so this process ends without waiting for it
+        print(json.dumps(out), flush=True)
+        os._exit(0)
     controller.shutdown()
     window.people_controller.shutdown()
     window.viewer.loader.shutdown()
     client.close()
     return out
+
+
+def _old_schema_copy(db: Path, old_tree: Path) -> Path:
+    """A copy of ``db`` at the old checkout's schema revision (migration 0005 undone by
+    hand: its indexes only), for the old code to open."""
+    copy = db.with_name(db.stem + ".old.db")
+    shutil.copyfile(db, copy)
+    head = _head_revision(old_tree)
+    con = sqlite3.connect(copy)
+    (current,) = con.execute("SELECT version_num FROM alembic_version").fetchone()
+    if current == "0005" and head == "0004":
+        con.executescript(
+            "DROP INDEX IF EXISTS ix_faces_collection_pk_user_pk_face_id;"
+            "DROP INDEX IF EXISTS ix_face_groups_collection_pk_group_id_face_id;"
+            "CREATE INDEX IF NOT EXISTS ix_face_groups_collection_pk_group_id "
+            "ON face_groups (collection_pk, group_id);"
+            "UPDATE alembic_version SET version_num = '0004';"
+        )
+    con.commit()
+    con.close()
+    return copy
+
+
+def _head_revision(tree: Path) -> str:
+    text = (tree / "facedesk" / "storage" / "database.py").read_text()
+    return text.split('HEAD_REVISION = "', 1)[1].split('"', 1)[0]
+
+
+def _measure(tree: Path, db: Path) -> dict[str, float]:
+    """One GUI measurement in a fresh process running ``tree``'s code."""
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    done = subprocess.run(
+        [sys.executable, __file__, "--measure", "--tree", str(tree), "--db", str(db)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=900,
+    )
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _shown(result: dict[str, float]) -> tuple[float, float, float]:
+    shown = result["people_shown"] - result["window_shown"]
+    own = result["people_shown"] - result.get("collection_loaded", result["window_shown"])
+    painted = result["people_painted"] - result["window_shown"]
+    return shown, own, painted
 
 
 def main() -> int:
@@ -112,21 +183,47 @@ def main() -> int:
         type=int,
         help="time the old listing for this many people only (it takes minutes for 5k)",
     )
+    parser.add_argument("--old-tree", type=Path, help="also measure this checkout's code")
+    parser.add_argument("--rounds", type=int, default=2, help="old/new pairs (--old-tree)")
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--tree", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.measure:
+        gui(args.db, measure_only=True)
+        return 0
     print(f"load {os.getloadavg()}")
     name_people(args.db, args.people)
     base, listed = naive_people(args.db, args.baseline_people)
     print(
         f"baseline, old panel's listing of {listed} people: {base:.2f} s (load {os.getloadavg()})"
     )
+    if args.old_tree is not None:
+        old_db = _old_schema_copy(args.db, args.old_tree)
+        print(
+            "| round | code | window -> people shown | after the collection loaded "
+            "| -> first paint | process CPU to people shown "
+            "| people / group tiles (rows in view) | load |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
+        for k in range(args.rounds):
+            for label, tree, db in (("old", args.old_tree, old_db), ("new", ROOT, args.db)):
+                r = _measure(tree, db)
+                shown, own, painted = _shown(r)
+                print(
+                    f"| {k + 1} | {label} | {shown:.2f} s | {own:.2f} s | {painted:.2f} s | "
+                    f"{r['cpu_to_people_shown']:.2f} s | "
+                    f"{r['people_tiles']:.0f} / {r['group_tiles']:.0f} "
+                    f"({r['group_rows_in_view']:.0f}) | {os.getloadavg()[0]:.1f} |",
+                    flush=True,
+                )
+        return 0
     result = gui(args.db)
     print(f"GUI: {result} (load {os.getloadavg()})")
-    shown = result["people_shown"] - result["window_shown"]
-    own = result["people_shown"] - result.get("collection_loaded", result["window_shown"])
+    shown, own, painted = _shown(result)
     print(
         f"people view after the window: {shown:.2f} s ({own:.2f} s after the collection "
-        f"loaded); baseline / people view: {base / max(1e-9, shown):.1f}x "
-        f"(baseline for {listed} people)"
+        f"loaded, first paint {painted:.2f} s); baseline / people view: "
+        f"{base / max(1e-9, shown):.1f}x (baseline for {listed} people)"
     )
     return 0
 

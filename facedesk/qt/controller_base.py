@@ -92,7 +92,7 @@ class ControllerBase(QObject):
         return item.source_path if item is not None else None
 
     # -- runner plumbing -----------------------------------------------------------------
-    def _run(
+    def run_task(
         self,
         fn: Callable[..., Any],
         *args: Any,
@@ -103,9 +103,11 @@ class ControllerBase(QObject):
         finished: Callable[[], None] | None = None,
         slot: TaskSlot | None = None,
     ) -> TaskRunner:
-        """Run ``fn(*args)`` on the pool; ``done`` gets its result on the UI thread. In a
-        ``slot``, starting it cancels the slot's previous task, whose result (or error)
-        is then dropped."""
+        """Run ``fn(*args)`` on the pool; ``done`` gets its result and ``progress`` the
+        batches a generator yields, on the UI thread; a failure becomes an error dialog
+        titled ``failed_title``; ``finished`` comes last, whatever happened. In a ``slot``,
+        starting it cancels the slot's previous task, whose result (or error) is then
+        dropped."""
         runner = TaskRunner(fn, *args, cancel=cancel)
 
         def failed(info: ErrorInfo) -> None:
@@ -133,28 +135,8 @@ class ControllerBase(QObject):
         runner.start(self.pool)
         return runner
 
-    def run_task(
-        self,
-        fn: Callable[..., Any],
-        *args: Any,
-        done: Callable[[Any], None] | None = None,
-        progress: Callable[[list[Any]], None] | None = None,
-        failed_title: str = "Operation failed",
-        cancel: CancelToken | None = None,
-        finished: Callable[[], None] | None = None,
-    ) -> TaskRunner:
-        """Run ``fn(*args)`` on the pool; ``done`` gets its result and ``progress`` the
-        batches a generator yields, on the UI thread; a failure becomes an error dialog
-        titled ``failed_title``; ``finished`` comes last, whatever happened."""
-        return self._run(
-            fn,
-            *args,
-            done=done,
-            progress=progress,
-            failed_title=failed_title,
-            cancel=cancel,
-            finished=finished,
-        )
+    # the controllers' own name for it (run_task is the one other windows call)
+    _run = run_task
 
     def shutdown(self) -> None:
         """Cancel everything and wait for the pools (window closing, tests' teardown)."""

@@ -14,7 +14,7 @@ from facedesk.qt.models.people_tile_model import PeopleTile, PeopleTileModel
 from facedesk.qt.workers.runner import ErrorInfo, TaskRunner
 from facedesk.service.library import Library
 
-FIRST_CROPS = 300  # tiles per grid whose crops come with the listing (a few screens)
+FIRST_CROPS = 64  # tiles per grid whose crops come with the listing (the first screen)
 
 
 @dataclass(frozen=True)
@@ -26,28 +26,32 @@ class PeopleSnapshot:
 
 def load_snapshot(client: Library, collection_id: str, suggest: bool = True) -> PeopleSnapshot:
     """Everything the People view shows, read in a worker thread (JPEG bytes, no QPixmap).
-    Without ``suggest`` the groups come as stored and without "Is this ...?" (much faster
-    with thousands of people: the view shows first, new faces and suggestions follow)."""
-    from facedesk.service.groups import list_groups
 
-    people_api = client.people
-    everyone = people_api.people(collection_id)
-    persons = sorted(
-        (p for p in everyone if not p.hidden), key=lambda p: (-p.face_count, p.name.casefold())
-    )
-    # The first phase shows the groups as stored; grouping what is new (at first use, a
-    # scan of every face and the search matrix's load: seconds at 100k) comes with the
-    # suggestions in the second.
-    listing = list_groups(client.context, collection_id, refresh=suggest, suggest=suggest)
-    names = {p.user_id: p.name for p in everyone}
-    covers = people_api.covers(collection_id, everyone)
-    firsts = [g.face_ids[0] for g in listing.groups] + list(listing.ungrouped)
+    Without ``suggest``: two aggregate statements (people with counts and covers, groups
+    with sizes and first faces, as stored) and the first screens' crops; a group's faces
+    are read when it is acted on. That is the first phase, the window waits for nothing
+    else. With ``suggest`` (the second phase, seconds at 100k faces): new faces grouped
+    first, then "Is this ...?" for every group and lone face, and every group's faces."""
+    from facedesk.service.groups import Suggestion, list_groups
+    from facedesk.service.people_listing import people_listing
+
+    found: dict[str, Suggestion] = {}  # by GroupId, and by FaceId for lone faces
+    members: dict[str, tuple[str, ...]] = {}
+    if suggest:
+        full = list_groups(client.context, collection_id, refresh=True, suggest=True)
+        for group in full.groups:
+            members[group.group_id] = group.face_ids
+            if group.suggestion is not None:
+                found[group.group_id] = group.suggestion
+        found.update(full.ungrouped_suggestions)
+    listing = people_listing(client.context, collection_id)
+    names = {p.user_id: p.name for p in listing.people}
     # Crops for the first screens only; the model reads the others as they are painted
     # (reading 25k crops up front was most of the wait at 5k people).
     thumbs = client.face_thumbnails(
         collection_id,
-        [covers[p.user_id] for p in persons[:FIRST_CROPS] if p.user_id in covers]
-        + firsts[:FIRST_CROPS],
+        [p.cover for p in listing.people[:FIRST_CROPS] if p.cover is not None]
+        + [first for _, _, first in listing.groups[:FIRST_CROPS]],
     )
     people_tiles = [
         PeopleTile(
@@ -56,47 +60,44 @@ def load_snapshot(client: Library, collection_id: str, suggest: bool = True) -> 
             p.name,
             (),
             p.face_count,
-            jpeg=thumbs.get(covers.get(p.user_id, "")),
-            cover=covers.get(p.user_id),
+            jpeg=thumbs.get(p.cover or ""),
+            cover=p.cover,
         )
-        for p in persons
+        for p in listing.people
     ]
     group_tiles: list[PeopleTile] = []
-    for g in listing.groups:
-        s = g.suggestion
-        group_tiles.append(
+    add = group_tiles.append
+    for group_id, count, first in listing.groups:
+        s = found.get(group_id if count > 1 else first)
+        faces = members.get(group_id, ()) if count > 1 else (first,)
+        if len(faces) != count or faces[0] != first:
+            faces = (first,)  # changed since the suggestions: read when acted on
+        user = s.user_id if s else None
+        add(
             PeopleTile(
                 "group",
-                g.group_id,
+                group_id,
                 "Unnamed",
-                g.face_ids,
-                len(g.face_ids),
-                s.user_id if s else None,
-                names.get(s.user_id) if s else None,
+                faces,
+                count,
+                user,
+                (names.get(user) or user) if user else None,
                 s.similarity if s else None,
-                thumbs.get(g.face_ids[0]),
-                g.face_ids[0],
-            )
-        )
-    from facedesk.service.groups import new_group_id
-
-    for face_id in listing.ungrouped:
-        s = listing.ungrouped_suggestions.get(face_id)
-        group_tiles.append(
-            PeopleTile(
-                "group",
-                new_group_id(face_id),
-                "Unnamed",
-                (face_id,),
-                1,
-                s.user_id if s else None,
-                names.get(s.user_id) if s else None,
-                s.similarity if s else None,
-                thumbs.get(face_id),
-                face_id,
+                thumbs.get(first),
+                first,
             )
         )
     return PeopleSnapshot(collection_id, people_tiles, group_tiles)
+
+
+def tile_faces(client: Library, collection_id: str, tile: PeopleTile) -> list[str]:
+    """Every face of a tile: as listed, or a group's as stored now (a listing's group tile
+    holds its first face only until the second phase)."""
+    if len(tile.face_ids) >= tile.count:
+        return list(tile.face_ids)
+    from facedesk.service.people_listing import group_faces
+
+    return list(group_faces(client.context, collection_id, tile.key))
 
 
 def load_person_page(
@@ -265,6 +266,39 @@ class PeopleController(QObject):
         self._run(lambda: fn(api, cid), done, "Could not change people")
 
     # -- actions (each one undoable) ----------------------------------------------------------
+    def _on_tile(
+        self, what: str, tile: PeopleTile, fn: Callable[[Any, str, list[str]], Any]
+    ) -> None:
+        """An action on all the faces of a group tile, read in the worker if the tile
+        lists its first face only."""
+        client = self.client
+        self._act(what, lambda a, c: fn(a, c, tile_faces(client, c, tile)))
+
+    def name_tile(self, tile: PeopleTile, name: str) -> None:
+        self._on_tile(
+            f"Named {tile.count} face(s) “{name}”",
+            tile,
+            lambda a, c, ids: a.name_faces(c, ids, name),
+        )
+
+    def assign_tile(self, tile: PeopleTile, user_id: str) -> None:
+        """Every face of a group to a person (a group tile dropped on it): one action."""
+        self._on_tile(
+            f"Moved {tile.count} face(s)", tile, lambda a, c, ids: a.assign(c, ids, user_id)
+        )
+
+    def accept_tile(self, tile: PeopleTile, user_id: str, name: str) -> None:
+        self._on_tile(
+            f"{tile.count} face(s) are {name}", tile, lambda a, c, ids: a.accept(c, ids, user_id)
+        )
+
+    def reject_tile(self, tile: PeopleTile, user_id: str, name: str) -> None:
+        self._on_tile(
+            f"{tile.count} face(s) are not {name}",
+            tile,
+            lambda a, c, ids: a.reject(c, ids, user_id),
+        )
+
     def name_faces(self, face_ids: Sequence[str], name: str) -> None:
         ids = list(face_ids)
         self._act(f"Named {len(ids)} face(s) “{name}”", lambda a, c: a.name_faces(c, ids, name))

@@ -14,7 +14,7 @@ the app) is grouped the next time anyone looks.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import filterfalse
@@ -25,13 +25,12 @@ import numpy.typing as npt
 
 from facedesk.core.grouping import Edge, Grouper, GroupingSettings
 from facedesk.core.neighbours import near_pairs
-from facedesk.core.similarity import DESCRIPTOR_SIZE, similarity
 from facedesk.service.context import ServiceContext
+from facedesk.service.suggest import SUGGEST_THRESHOLD as SUGGEST_THRESHOLD  # re-exported
+from facedesk.service.suggest import Suggestion as Suggestion  # re-exported
+from facedesk.service.suggest import person_centroids, suggestions
 
 F32 = npt.NDArray[np.float32]
-# Rekognition's default UserMatchThreshold for AssociateFaces: a suggestion is a face the
-# user could associate with that person without lowering the threshold.
-SUGGEST_THRESHOLD = 75.0
 _GROUP_NAMESPACE = uuid.UUID("6f1d7c52-4f0e-4f7a-9a55-2b1c0e0c5a15")
 
 
@@ -39,12 +38,6 @@ def new_group_id(first_face_id: str) -> str:
     """A group's id, from the smallest FaceId it was made with: the same faces grouped from
     scratch get the same ids, so runs and tests are reproducible."""
     return str(uuid.uuid5(_GROUP_NAMESPACE, first_face_id))
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    user_id: str
-    similarity: float
 
 
 @dataclass(frozen=True)
@@ -258,58 +251,6 @@ def regroup(
     return refresh_groups(ctx, collection_id, settings)
 
 
-def person_centroids(
-    named: Sequence[tuple[str, str, str, F32]],
-) -> tuple[list[str], F32, dict[str, set[str]]]:
-    """UserIds, their mean descriptors (one row each) and the photos each appears in."""
-    vectors: dict[str, list[F32]] = {}
-    images: dict[str, set[str]] = {}
-    for user_id, _, image_id, vector in named:
-        vectors.setdefault(user_id, []).append(vector)
-        images.setdefault(user_id, set()).add(image_id)
-    users = sorted(vectors)
-    if not users:
-        return [], np.empty((0, DESCRIPTOR_SIZE), dtype=np.float32), {}
-    matrix = np.stack([np.mean(np.stack(vectors[u]), axis=0) for u in users]).astype(np.float32)
-    return users, matrix, images
-
-
-def best_person(
-    vectors: F32,
-    users: Sequence[str],
-    centroids: F32,
-    excluded: set[str],
-    threshold: float = SUGGEST_THRESHOLD,
-) -> Suggestion | None:
-    """The person whose centroid the faces (rows of ``vectors``) resemble most, if that
-    passes ``threshold`` and the person is not ``excluded``.
-
-    Each face is scored against the person as AssociateFaces scores it (face to the user's
-    mean descriptor); a group scores the median of its faces. Comparing a group's own mean
-    instead flatters it: averaging pulls any two means together (a group of one actor came
-    out 81 % "like" another person's mean, while none of its faces scored over 75).
-    """
-    if not users:
-        return None
-    sq = (
-        np.einsum("ij,ij->i", vectors, vectors)[:, None]
-        + np.einsum("ij,ij->i", centroids, centroids)[None, :]
-        - 2.0 * (vectors @ centroids.T)
-    )
-    distances = np.sqrt(np.maximum(sq, 0.0))  # (faces, users)
-    scores = np.median(np.asarray(similarity(distances)), axis=0)
-    for i in np.argsort(-scores, kind="stable").tolist():
-        if users[i] in excluded:
-            continue
-        score = float(scores[i])
-        return Suggestion(users[i], score) if score >= threshold else None
-    return None
-
-
-# People scored closely per group (nearest by the group's mean first).
-CANDIDATES = 8
-
-
 def list_groups(
     ctx: ServiceContext, collection_id: str, *, refresh: bool = True, suggest: bool = True
 ) -> GroupListing:
@@ -331,33 +272,18 @@ def list_groups(
         for image_id in images:
             people_in.setdefault(image_id, set()).add(user_id)
     index = ctx.vectors(collection_id) if users and suggest else None
-
-    def suggestion(faces: list[tuple[str, str]]) -> Suggestion | None:
-        if index is None:
-            return None
-        excluded: set[str] = set()
-        for face_id, image_id in faces:
-            excluded |= rejected.get(face_id, set()) | people_in.get(image_id, set())
-        vectors = np.stack([index.vector(f) for f, _ in faces])
-        if len(users) <= CANDIDATES:
-            return best_person(vectors, users, centroids, excluded)
-        # Score only the few people nearest the faces' mean: the per-face median below costs
-        # faces x people, and thousands of people would make that the whole wait.
-        near = np.linalg.norm(centroids - vectors.mean(axis=0), axis=1)
-        pick = np.argpartition(near, CANDIDATES - 1)[:CANDIDATES]
-        return best_person(vectors, [users[i] for i in pick], centroids[pick], excluded)
-
+    items = list(members.items())
+    found = suggestions(index, items, users, centroids, rejected, people_in)
     groups: list[FaceGroup] = []
     ungrouped: list[str] = []
     loose: dict[str, Suggestion] = {}
-    for group_id, faces in members.items():
+    for (group_id, faces), suggestion in zip(items, found, strict=True):
         if len(faces) >= 2:
-            groups.append(FaceGroup(group_id, tuple(f for f, _ in faces), suggestion(faces)))
+            groups.append(FaceGroup(group_id, tuple(f for f, _ in faces), suggestion))
         else:
             ungrouped.append(faces[0][0])
-            found = suggestion(faces)
-            if found is not None:
-                loose[faces[0][0]] = found
+            if suggestion is not None:
+                loose[faces[0][0]] = suggestion
     groups.sort(key=lambda g: (-len(g.face_ids), g.face_ids[0]))
     return GroupListing(tuple(groups), tuple(sorted(ungrouped)), loose)
 

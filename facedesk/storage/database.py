@@ -40,7 +40,7 @@ BUSY_TIMEOUT_MS = 30_000
 # The newest migration's revision. A database already there opens without Alembic, whose
 # import and script scan cost about 0.4 s: most of the app's wait for its first faces.
 # tests/reliability/test_upgrades.py checks it equals the migration scripts' head.
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 _BEGIN_OPTION = "facedesk_begin"
 # PostgreSQL: processes creating or migrating one database at once queue on this advisory
 # lock (SQLite's BEGIN IMMEDIATE does the same there). Any constant; "fdsk" in ASCII.

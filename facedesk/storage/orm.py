@@ -166,6 +166,8 @@ class FaceRow(Base):
     __table_args__ = (
         Index("ix_faces_collection_pk_image_id", "collection_pk", "image_id"),
         Index("ix_faces_user_pk", "user_pk"),
+        # People view: faces per person and the unnamed faces, read from the index alone
+        Index("ix_faces_collection_pk_user_pk_face_id", "collection_pk", "user_pk", "face_id"),
     )
 
     collection_pk: Mapped[int] = mapped_column(
@@ -266,7 +268,10 @@ class FaceGroupRow(Base):
             ["faces.collection_pk", "faces.face_id"],
             ondelete="CASCADE",
         ),
-        Index("ix_face_groups_collection_pk_group_id", "collection_pk", "group_id"),
+        # covering: group sizes and first faces without reading the table (People view)
+        Index(
+            "ix_face_groups_collection_pk_group_id_face_id", "collection_pk", "group_id", "face_id"
+        ),
     )
 
     collection_pk: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -295,3 +295,41 @@ def test_crops_beyond_the_first_screens_are_read_when_painted(
     )
     assert [t.cover for t in p.people.tiles()] == obama
     _settle(qtbot, window)
+
+
+def test_drag_a_group_onto_a_person(make_window: Any, qtbot: Any, copied_db: Path) -> None:
+    """A group tile dropped on a named person gives it every face of the group, as one
+    action that one Ctrl+Z takes back."""
+    from facedesk.qt.views.people_drag import group_of
+
+    client = make_client(copied_db)
+    listing = client.people.groups("gui")
+    group = next(g for g in listing.groups if len(g.face_ids) >= 2)
+    lone = listing.ungrouped[0]  # a face of another person, named so there is a target
+    ada = client.people.name_faces("gui", [lone], "Ada Lovelace")
+    client.close()
+
+    window = make_window(copied_db, "gui")
+    view, p = window.people_view, window.people_controller
+    window.show_view("people")
+    p.load("gui")
+    _settle(qtbot, window)
+    row = next(i for i, t in enumerate(p.groups.tiles()) if t.key == group.group_id)
+    rect = view.groups_list.visualRect(p.groups.index(row, 0))
+    QTest.mouseClick(view.groups_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    mime = view.groups_list.drag_mime()
+    assert mime is not None and group_of(mime) == group.group_id
+
+    target = next(i for i, t in enumerate(p.people.tiles()) if t.key == ada.user_id)
+    at = view.people_list.visualRect(p.people.index(target, 0)).center()
+    assert _drop(view.people_list, mime, at)
+    _settle(qtbot, window)
+    people = window.controller.library.people
+    assert people.person("gui", ada.user_id).face_count == 1 + len(group.face_ids)
+    assert group.group_id not in {t.key for t in p.groups.tiles()}
+    assert p.actions_done == 1
+
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    _settle(qtbot, window)
+    assert people.person("gui", ada.user_id).face_count == 1
+    assert group.group_id in {t.key for t in p.groups.tiles()}

@@ -324,3 +324,68 @@ def test_person_page_puts_the_outlier_first(lab: Any) -> None:
 
 def person_faces_ids(page: Any) -> list[str]:
     return [s.face_id for s in page]
+
+
+def test_people_listing_agrees_with_the_full_listing(lab: Any) -> None:
+    """The People view's two aggregate statements give the groups (sizes, order, first
+    faces) and people (counts, covers, hidden left out) the full listing gives."""
+    from facedesk.service.people_listing import group_faces, people_listing
+
+    client, people, labels = lab
+    full = people.groups(CID)
+    listing = people_listing(client.context, CID)
+    assert [g for g in listing.groups if g[1] > 1] == [
+        (g.group_id, len(g.face_ids), g.face_ids[0]) for g in full.groups
+    ]
+    assert [first for _, n, first in listing.groups if n == 1] == list(full.ungrouped)
+    assert listing.people == () and listing.unnamed_faces == len(labels)
+    for g in full.groups:
+        assert group_faces(client.context, CID, g.group_id) == g.face_ids
+
+    by_label = {labels[g.face_ids[0]]: g for g in full.groups}
+    vin = people.name_group(CID, by_label["V"].group_id, display_name="Vin Diesel")
+    jason = people.name_faces(CID, by_label["J"].face_ids[:2], "Jason Statham")
+    biden = people.name_faces(CID, by_label["biden"].face_ids, "Joe Biden")
+    people.set_cover(CID, vin.user_id, by_label["V"].face_ids[3])
+    people.hide(CID, biden.user_id)
+    # a face named through the Rekognition API keeps its group row: not counted, not listed
+    bruce = by_label["B"]
+    client.create_user(CollectionId=CID, UserId="bruce")
+    client.associate_faces(CollectionId=CID, UserId="bruce", FaceIds=[bruce.face_ids[0]])
+
+    listing = people_listing(client.context, CID)
+    shown = [(p.user_id, p.name, p.face_count, p.cover) for p in listing.people]
+    assert shown == [
+        (vin.user_id, "Vin Diesel", 6, by_label["V"].face_ids[3]),
+        (jason.user_id, "Jason Statham", 2, by_label["J"].face_ids[0]),
+        ("bruce", "bruce", 1, bruce.face_ids[0]),
+    ]
+    sizes = {group_id: n for group_id, n, _ in listing.groups}
+    assert sizes[bruce.group_id] == len(bruce.face_ids) - 1
+    assert group_faces(client.context, CID, bruce.group_id) == bruce.face_ids[1:]
+    assert not set(by_label["V"].face_ids) & {first for _, _, first in listing.groups}
+    counts = [n for _, n, _ in listing.groups]
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_people_listing_reads_indexes_only(lab: Any) -> None:
+    """EXPLAIN QUERY PLAN: both statements read covering indexes (migration 0005), never
+    the face rows with their embeddings, and the groups come from one aggregate."""
+    from sqlalchemy import text
+
+    from facedesk.storage.people_listing import groups_statement, people_statement
+    from facedesk.storage.repositories.common import require_pk
+
+    client, people, _ = lab
+    people.groups(CID)
+    with client.context.db.unit_of_work(read_only=True) as uow:
+        session = uow.session
+        cpk = require_pk(session, CID)
+        for stmt in (people_statement(cpk), groups_statement(cpk)):
+            sql = str(stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+            plan = " / ".join(
+                str(row[-1]) for row in session.execute(text("EXPLAIN QUERY PLAN " + sql))
+            )
+            steps = [s for s in plan.split(" / ") if " faces " in s or " face_groups " in s]
+            assert steps and all("COVERING INDEX" in s for s in steps), plan
+            assert "SCAN faces" not in plan and "SCAN face_groups" not in plan, plan

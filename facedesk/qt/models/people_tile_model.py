@@ -4,8 +4,7 @@ size, "Is this <name>?")."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import shiboken6
 from PySide6.QtCore import (
@@ -25,17 +24,23 @@ from facedesk.qt.workers.runner import TaskRunner
 _Index = QModelIndex | QPersistentModelIndex
 TILE = QSize(96, 96)
 Fetch = Callable[[Sequence[str]], dict[str, bytes]]  # face ids -> JPEG crops
+# Rows handed to the view at a time. Thousands of tiles (5k people, 15k groups at 100k faces)
+# cost the view a layout pass each; it asks for more (fetchMore) as it scrolls to the end.
+PAGE = 200
 
 
-@dataclass(frozen=True)
-class PeopleTile:
-    """One tile: ``key`` is a UserId (person) or a GroupId (group, or a lone face)."""
+class PeopleTile(NamedTuple):
+    """One tile: ``key`` is a UserId (person) or a GroupId (group, or a lone face).
+
+    A NamedTuple, not a frozen dataclass: a listing at 100k faces makes 20k of them in the
+    People view's first phase, and a frozen dataclass's ``__init__`` (one
+    ``object.__setattr__`` per field) took twice as long as building the tuple."""
 
     kind: str  # "person" | "group"
     key: str
     title: str
     face_ids: tuple[str, ...]
-    count: int
+    count: int  # type: ignore[assignment]  # (shadows tuple.count: the tile API predates)
     suggested_user: str | None = None
     suggested_name: str | None = None
     similarity: float | None = None
@@ -59,7 +64,8 @@ class PeopleTile:
 class PeopleTileModel(QAbstractListModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._items: list[PeopleTile] = []
+        self._items: list[PeopleTile] = []  # every tile of the listing
+        self._shown = 0  # rows the view knows: the first ``PAGE``, more as it scrolls
         self._pixmaps: dict[int, QPixmap] = {}
         self._placeholder = QPixmap(TILE)
         self._placeholder.fill(QColor("#4a4f57"))
@@ -82,10 +88,26 @@ class PeopleTileModel(QAbstractListModel):
         return bool(self._runners) or self._timer.isActive()
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._items)
+        return 0 if parent.isValid() else self._shown
+
+    def canFetchMore(self, parent: _Index) -> bool:
+        return not parent.isValid() and self._shown < len(self._items)
+
+    def fetchMore(self, parent: _Index) -> None:
+        # the tiles are in memory already: only the view's rows are added, no I/O
+        if self.canFetchMore(parent):
+            self.show_rows(self._shown + PAGE)
+
+    def show_rows(self, n: int) -> None:
+        """Let the view have at least the first ``n`` rows (or every row)."""
+        n = min(n, len(self._items))
+        if n > self._shown:
+            self.beginInsertRows(QModelIndex(), self._shown, n - 1)
+            self._shown = n
+            self.endInsertRows()
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._items):
+        if not index.isValid() or not 0 <= index.row() < self._shown:
             return None
         tile = self._items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
@@ -125,6 +147,7 @@ class PeopleTileModel(QAbstractListModel):
         return cached
 
     def tiles(self) -> list[PeopleTile]:
+        """Every tile of the listing, including rows the view has not asked for yet."""
         return list(self._items)
 
     def tile(self, row: int) -> PeopleTile | None:
@@ -133,6 +156,7 @@ class PeopleTileModel(QAbstractListModel):
     def set_tiles(self, items: list[PeopleTile]) -> None:
         self.beginResetModel()
         self._items = list(items)
+        self._shown = min(PAGE, len(self._items))
         self._pixmaps = {}
         self._wanted, self._asked = {}, set()
         self.endResetModel()
@@ -153,7 +177,7 @@ class PeopleTileModel(QAbstractListModel):
             for cover, row in batch.items():
                 tile = items[row] if row < len(items) else None
                 if tile is not None and tile.cover == cover and cover in crops:
-                    items[row] = replace(tile, jpeg=crops[cover])
+                    items[row] = tile._replace(jpeg=crops[cover])
                     index = self.index(row, 0)
                     self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 

@@ -1,5 +1,5 @@
-"""Drag faces from a person's page onto another person of the People grid (a move, undone
-like every other people action)."""
+"""Drag faces from a person's page, or a whole group of unnamed faces, onto a person of the
+People grid (one move, undone like every other people action)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,27 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 from facedesk.qt.models.roles import IdRole, ItemRole
 
 FACE_IDS_MIME = "application/x-facedesk-face-ids"
+GROUP_MIME = "application/x-facedesk-face-group"
 
 
 def face_ids_mime(face_ids: list[str]) -> QMimeData:
     mime = QMimeData()
     mime.setData(FACE_IDS_MIME, "\n".join(face_ids).encode("ascii"))
     return mime
+
+
+def group_mime(group_key: str) -> QMimeData:
+    """A group tile dragged: its key only (a listed group may name its first face only; the
+    faces are read when it is dropped)."""
+    mime = QMimeData()
+    mime.setData(GROUP_MIME, group_key.encode("ascii"))
+    return mime
+
+
+def group_of(mime: QMimeData) -> str:
+    if not mime.hasFormat(GROUP_MIME):
+        return ""
+    return bytes(mime.data(GROUP_MIME).data()).decode("ascii", "replace").strip()
 
 
 def face_ids_of(mime: QMimeData) -> list[str]:
@@ -25,8 +40,8 @@ def face_ids_of(mime: QMimeData) -> list[str]:
     return [line for line in text.split("\n") if line]
 
 
-class FaceDragList(QListView):
-    """A person's faces: the selected faces can be dragged away."""
+class _DragSource(QListView):
+    """A grid whose tiles can be dragged away: ``drag_mime`` says what a drag carries."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -37,16 +52,15 @@ class FaceDragList(QListView):
         super().setMovement(movement)
         self.setDragEnabled(True)  # a static grid (tiles stay put) turns dragging off
 
-    def selected_face_ids(self) -> list[str]:
-        rows = sorted(self.selectionModel().selectedIndexes(), key=lambda i: i.row())
-        return [str(i.data(IdRole)) for i in rows if i.data(IdRole)]
+    def drag_mime(self) -> QMimeData | None:
+        raise NotImplementedError
 
     def startDrag(self, supported: Qt.DropAction) -> None:
-        ids = self.selected_face_ids()
-        if not ids:
+        mime = self.drag_mime()
+        if mime is None:
             return
         drag = QDrag(self)
-        drag.setMimeData(face_ids_mime(ids))
+        drag.setMimeData(mime)
         current = self.currentIndex()
         icon = current.data(Qt.ItemDataRole.DecorationRole) if current.isValid() else None
         if icon is not None:
@@ -54,10 +68,35 @@ class FaceDragList(QListView):
         drag.exec(Qt.DropAction.MoveAction)
 
 
+class FaceDragList(_DragSource):
+    """A person's faces: the selected faces can be dragged away."""
+
+    def selected_face_ids(self) -> list[str]:
+        rows = sorted(self.selectionModel().selectedIndexes(), key=lambda i: i.row())
+        return [str(i.data(IdRole)) for i in rows if i.data(IdRole)]
+
+    def drag_mime(self) -> QMimeData | None:
+        ids = self.selected_face_ids()
+        return face_ids_mime(ids) if ids else None
+
+
+class GroupDragList(_DragSource):
+    """The groups of unnamed faces: the current group can be dragged onto a person."""
+
+    def drag_mime(self) -> QMimeData | None:
+        """What dragging the current group carries (None: no group)."""
+        current = self.currentIndex()
+        tile = current.data(ItemRole) if current.isValid() else None
+        key = getattr(tile, "key", "")
+        return group_mime(key) if key else None
+
+
 class PersonDropList(QListView):
-    """The named people: faces dropped on a person move to it (``faces_dropped``)."""
+    """The named people: faces dropped on a person move to it (``faces_dropped``), a group
+    dropped on a person joins it (``group_dropped``)."""
 
     faces_dropped = Signal(list, str)  # face ids, user id of the person dropped on
+    group_dropped = Signal(str, str)  # group tile key, user id of the person dropped on
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -76,14 +115,18 @@ class PersonDropList(QListView):
         key = getattr(tile, "key", "")
         return key if getattr(tile, "kind", "") == "person" else ""
 
+    @staticmethod
+    def _carries(mime: QMimeData) -> bool:
+        return bool(face_ids_of(mime) or group_of(mime))
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if face_ids_of(event.mimeData()):
+        if self._carries(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if face_ids_of(event.mimeData()) and self._target(event):
+        if self._carries(event.mimeData()) and self._target(event):
             # the person under the pointer lights up, as the drop target
             self.setCurrentIndex(self.indexAt(event.position().toPoint()))
             event.acceptProposedAction()
@@ -91,10 +134,14 @@ class PersonDropList(QListView):
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        ids, user_id = face_ids_of(event.mimeData()), self._target(event)
-        if not ids or not user_id:
+        mime, user_id = event.mimeData(), self._target(event)
+        ids, group = face_ids_of(mime), group_of(mime)
+        if not (ids or group) or not user_id:
             event.ignore()
             return
         event.setDropAction(Qt.DropAction.MoveAction)
         event.accept()
-        self.faces_dropped.emit(ids, user_id)
+        if ids:
+            self.faces_dropped.emit(ids, user_id)
+        else:
+            self.group_dropped.emit(group, user_id)

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from facedesk.qt.models.people_tile_model import PeopleTile
 from facedesk.qt.models.roles import ItemRole
 from facedesk.qt.people_controller import PeopleController
-from facedesk.qt.views.people_drag import FaceDragList, PersonDropList
+from facedesk.qt.views.people_drag import FaceDragList, GroupDragList, PersonDropList
 
 HINT = (
     "Triage the groups: y = yes, n = no, s / Space = skip, or type a name and press Enter. "
@@ -67,7 +67,7 @@ class PeopleView(QWidget):
         self.people_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.groups_label = QLabel("Unnamed faces, largest group first")
         self.groups_label.setObjectName("banner")
-        self.groups_list = QListView()
+        self.groups_list = GroupDragList()
         _grid(self.groups_list, 96)
         self.groups_list.setModel(people.groups)
         self.groups_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -95,6 +95,7 @@ class PeopleView(QWidget):
         self.people_list.activated.connect(self._on_person_activated)
         self.people_list.customContextMenuRequested.connect(self._on_people_menu)
         self.people_list.faces_dropped.connect(self._on_faces_dropped)
+        self.people_list.group_dropped.connect(self._on_group_dropped)
         people.loaded.connect(lambda _snapshot: self._after_load())
         people.person_loaded.connect(self._on_person_loaded)
         self.groups_list.selectionModel().currentChanged.connect(lambda *_: self._update_prompt())
@@ -184,6 +185,11 @@ class PeopleView(QWidget):
         if user_id != self.controller.person_id:  # dropped back on its own person: nothing
             self.controller.assign(ids, user_id)
 
+    def _on_group_dropped(self, key: str, user_id: str) -> None:
+        tile = next((t for t in self.controller.groups.tiles() if t.key == key), None)
+        if tile is not None:
+            self.controller.assign_tile(tile, user_id)
+
     def _move(self, ids: list[str]) -> None:
         others = [t for t in self.controller.people.tiles() if t.key != self.controller.person_id]
         if not others:
@@ -209,6 +215,7 @@ class PeopleView(QWidget):
         )
         row = next((i for i, t in enumerate(tiles) if t.key not in self._skipped), 0)
         if tiles:
+            self.controller.groups.show_rows(row + 1)  # skipped past the first page
             self.groups_list.setCurrentIndex(self.controller.groups.index(row, 0))
 
     def start_triage(self) -> None:
@@ -222,6 +229,7 @@ class PeopleView(QWidget):
             return
         self._skipped.add(tile.key)
         row = self.groups_list.currentIndex().row() + 1
+        self.controller.groups.show_rows(row + 1)  # the next page, at the end of this one
         if row < self.controller.groups.rowCount():
             self.groups_list.setCurrentIndex(self.controller.groups.index(row, 0))
 
@@ -259,11 +267,11 @@ class PeopleView(QWidget):
             self.skip()
             return True
         if suggested and text == "y" and tile.suggested_user:
-            self.controller.accept(tile.face_ids, tile.suggested_user, tile.suggested_name or "")
+            self.controller.accept_tile(tile, tile.suggested_user, tile.suggested_name or "")
             return True
         if suggested and text == "n" and tile.suggested_user:
             self._skipped.add(tile.key)  # still unnamed; the next suggestion comes later
-            self.controller.reject(tile.face_ids, tile.suggested_user, tile.suggested_name or "")
+            self.controller.reject_tile(tile, tile.suggested_user, tile.suggested_name or "")
             return True
         if plain and text and text.isprintable() and not text.isspace():
             self.name_edit.setText(text)
@@ -277,7 +285,7 @@ class PeopleView(QWidget):
         if not name or tile is None:
             return
         self.name_edit.clear()
-        self.controller.name_faces(tile.face_ids, name)
+        self.controller.name_tile(tile, name)
         self.groups_list.setFocus()
 
     # -- named people -------------------------------------------------------------------------

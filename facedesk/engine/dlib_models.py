@@ -35,6 +35,7 @@ __all__ = [
     "hog_detector_path",
     "model_path",
     "prepare_worker_process",
+    "with_dlib_types",
 ]
 
 _local = threading.local()
@@ -86,6 +87,19 @@ def dlib_predictor(name: str) -> Any:
     def run(image: npt.NDArray[np.uint8], rect: Rect) -> npt.NDArray[np.int64]:
         shape = sp(image, dlib.rectangle(*rect))
         return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.int64)
+
+    return run
+
+
+def with_dlib_types(name: str) -> Any:
+    """The compact ``sp68``/``sp5`` predictor with dlib's call: ``(image, dlib.rectangle)``
+    -> ``dlib.full_object_detection`` (for callers handing the shape to dlib's chip
+    functions, like attr_models' age and gender)."""
+    predictor = ShapePredictor(name)
+
+    def run(image: npt.NDArray[np.uint8], rect: Any) -> Any:
+        box = Rect(rect.left(), rect.top(), rect.right(), rect.bottom())
+        return full_object_detection(box, predictor(image, box))
 
     return run
 

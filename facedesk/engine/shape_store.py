@@ -49,6 +49,7 @@ __all__ = [
     "loads",
     "quantise",
     "shipped_name",
+    "shipped_source",
     "write_shipped",
 ]
 
@@ -191,6 +192,23 @@ def write_shipped(path: Path, folder: Path, quantised: bool) -> Path:
     target = folder / shipped_name(path.name, quantised)
     _write_atomically(target, data)
     return target
+
+
+def shipped_source(dat_name: str, folder: Path | None = None) -> dict[str, Any] | None:
+    """The metadata (source name, size, sha256) of the compact form of ``dat_name`` that an
+    install ships in ``folder`` (default: the vendored models' folder), or None."""
+    for quantised in (True, False):
+        path = (folder or _shipped_dir()) / shipped_name(dat_name, quantised)
+        if not path.is_file():
+            continue
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                meta = json.loads(bytes(z["meta"]).decode("utf-8"))
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            return None
+        if isinstance(meta, dict) and meta.get("format_version") == FORMAT_VERSION:
+            return meta if meta.get("source") == dat_name else None
+    return None
 
 
 def _shipped_dir() -> Path:

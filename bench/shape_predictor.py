@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from facedesk.engine import RELAXED_LIMITS, FaceAnalyzer, decode_image, dlib_models, shape_store
+from facedesk.engine.pose import head_pose
 from facedesk.engine.shape_model import read_shape_predictor
 from facedesk.engine.shape_predict import Rect, predict
 from facedesk.engine.shape_store import compact_model
@@ -131,6 +132,7 @@ def main() -> None:
         d: {s: [] for s in SOURCES} for d in DETECTORS
     }
     noise: list[float] = []
+    noise_pose: dict[str, list[float]] = {"yaw": [], "pitch": [], "roll": []}
     for e in entries:
         image = decode_image((TESTDATA / e["path"]).read_bytes(), RELAXED_LIMITS)
         ids = e.get("identities") or []
@@ -148,11 +150,18 @@ def main() -> None:
             shifted = Rect(rect.left + 1, rect.top, rect.right + 1, rect.bottom)
             other = predictors["dlib"]["sp68"](np.ascontiguousarray(image.pixels), shifted)
             noise.extend(np.hypot(*(other - pts).T).tolist())
+            h, w = image.pixels.shape[:2]
+            before, after = head_pose(pts.astype(float), w, h), head_pose(other.astype(float), w, h)
+            if before is not None and after is not None:
+                for axis, values in noise_pose.items():
+                    values.append(abs(getattr(before, axis) - getattr(after, axis)))
         print(".", end="", flush=True)
     print()
     for k, v in loads_t.items():
         print(f"{k}: {v:.3f}")
     print(f"reference: dlib's 68 points, box moved 1 px: {_stats(noise)} px")
+    for axis, values in noise_pose.items():
+        print(f"reference: pose {axis} from them (68-point fit) deg: {_stats(values)}")
     for d in DETECTORS:
         print(f"\n== detector {d} ==")
         ref = faces[d]["dlib"]

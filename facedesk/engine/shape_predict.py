@@ -22,6 +22,7 @@ converted to grey as a whole.
 
 from __future__ import annotations
 
+import weakref
 from typing import NamedTuple
 
 import numpy as np
@@ -72,14 +73,58 @@ def _intensity(
     image: npt.NDArray[np.uint8], x: npt.NDArray[np.int64], y: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.float32]:
     h, w = image.shape[:2]
-    inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
+    # negative coordinates wrap to huge unsigned ones: one comparison per axis
+    inside = (x.view(np.uint64) < w) & (y.view(np.uint64) < h)
     at = np.where(inside, y * w + x, 0)
     if image.ndim == 3:
-        px = np.take(image.reshape(-1, 3), at, axis=0).astype(np.int32)
-        grey = (px[:, 0] + px[:, 1] + px[:, 2]) // 3
+        px = np.take(image.reshape(-1, 3), at, axis=0).sum(axis=1, dtype=np.int32)
+        grey = px // 3
     else:
         grey = np.take(image.reshape(-1), at)
     return np.asarray(grey * inside, dtype=np.float32)
+
+
+class _Plan(NamedTuple):
+    """What ``predict`` derives from a model, once per model."""
+
+    centred: npt.NDArray[np.float64]  # the initial shape, centred
+    norm: float  # its squared norm
+    dx: npt.NDArray[np.float32]  # (C, F) contiguous delta components
+    dy: npt.NDArray[np.float32]
+    ax: npt.NDArray[np.intp]  # (C, F) index of each feature's anchor x in the flat shape
+    ay: npt.NDArray[np.intp]
+    tree_base: npt.NDArray[np.intp]  # (T,) first split of each tree in a cascade's splits
+    leaf_rows: npt.NDArray[np.float32] | npt.NDArray[np.int8]  # (C*T*L, 2P)
+    scales: npt.NDArray[np.float32] | None  # (C*T*L,)
+
+
+# one plan per live model (weak: a model dropped by its owner takes its plan with it)
+_PLANS: weakref.WeakKeyDictionary[ShapeModel, _Plan] = weakref.WeakKeyDictionary()
+
+
+def _plan(model: ShapeModel) -> _Plan:
+    plan = _PLANS.get(model)
+    if plan is None:
+        plan = _PLANS[model] = _make_plan(model)
+    return plan
+
+
+def _make_plan(model: ShapeModel) -> _Plan:
+    initial = model.initial_shape.astype(np.float64)
+    centred = initial - initial.mean(axis=0)
+    cascades, trees, splits = model.split_idx1.shape
+    anchor = model.anchor_idx.astype(np.intp)
+    return _Plan(
+        centred=centred,
+        norm=float((centred * centred).sum()),
+        dx=np.ascontiguousarray(model.deltas[..., 0]),
+        dy=np.ascontiguousarray(model.deltas[..., 1]),
+        ax=2 * anchor,
+        ay=2 * anchor + 1,
+        tree_base=np.arange(trees, dtype=np.intp) * splits,
+        leaf_rows=model.leaf_values.reshape(cascades * trees * (splits + 1), -1),
+        scales=None if model.leaf_scale is None else model.leaf_scale.reshape(-1),
+    )
 
 
 def predict(image: npt.NDArray[np.uint8], rect: Rect, model: ShapeModel) -> npt.NDArray[np.int64]:
@@ -87,23 +132,18 @@ def predict(image: npt.NDArray[np.uint8], rect: Rect, model: ShapeModel) -> npt.
     H x W x 3 RGB, uint8) for the face in ``rect``: what dlib's predictor returns."""
     if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3):
         raise ValueError(f"image must be H x W or H x W x 3, got {image.shape}")
-    initial = model.initial_shape
-    centred = initial.astype(np.float64) - initial.astype(np.float64).mean(axis=0)
-    norm = float((centred * centred).sum())
-    shape = initial.reshape(-1).copy()
+    plan = _plan(model)
+    shape = model.initial_shape.reshape(-1).copy()
     cascades, trees, splits = model.split_idx1.shape
     leaves = splits + 1
-    tree_base = np.arange(trees) * splits
-    leaf_rows = model.leaf_values.reshape(cascades * trees * leaves, -1)
-    scales = None if model.leaf_scale is None else model.leaf_scale.reshape(-1)
+    depth = model.depth
+    tree_rows = np.arange(trees) * leaves - splits
     steps = np.empty((trees + 1, shape.size), dtype=np.float32)
     for c in range(cascades):
-        current = shape.reshape(-1, 2)
-        tform = _similarity(centred, norm, current)
-        d = model.deltas[c]
-        anchor = current[model.anchor_idx[c]]
-        u = (tform[0, 0] * d[:, 0] + tform[0, 1] * d[:, 1]) + anchor[:, 0]
-        v = (tform[1, 0] * d[:, 0] + tform[1, 1] * d[:, 1]) + anchor[:, 1]
+        t = _similarity(plan.centred, plan.norm, shape.reshape(-1, 2))
+        dx, dy = plan.dx[c], plan.dy[c]
+        u = (t[0, 0] * dx + t[0, 1] * dy) + np.take(shape, plan.ax[c])
+        v = (t[1, 0] * dx + t[1, 1] * dy) + np.take(shape, plan.ay[c])
         x, y = _to_image(u, v, rect)
         values = _intensity(image, x, y)
         # every split of every tree at once, then each tree's path through them
@@ -111,18 +151,20 @@ def predict(image: npt.NDArray[np.uint8], rect: Rect, model: ShapeModel) -> npt.
             np.take(values, model.split_idx1[c]) - np.take(values, model.split_idx2[c])
             > model.split_thresh[c]
         ).reshape(-1)
-        node = np.zeros(trees, dtype=np.int64)
-        for _ in range(model.depth):
-            node = 2 * node + 2 - left[tree_base + node]
-        rows = (c * trees + np.arange(trees)) * leaves + (node - splits)
+        node = np.zeros(trees, dtype=np.intp)
+        for _ in range(depth):
+            node = 2 * node + 2 - np.take(left, plan.tree_base + node)
+        rows = tree_rows + node + c * trees * leaves
         # dlib adds the trees' leaves one after another in float32; a sum down axis 0 of a
         # C-ordered array adds row after row, so it rounds exactly as dlib does
         steps[0] = shape
-        if scales is None:
-            np.take(leaf_rows, rows, axis=0, out=steps[1:])
+        if plan.scales is None:
+            np.take(plan.leaf_rows, rows, axis=0, out=steps[1:])
         else:
             np.multiply(
-                np.take(leaf_rows, rows, axis=0), np.take(scales, rows)[:, None], out=steps[1:]
+                np.take(plan.leaf_rows, rows, axis=0),
+                np.take(plan.scales, rows)[:, None],
+                out=steps[1:],
             )
         shape = steps.sum(axis=0, dtype=np.float32)
     final = shape.reshape(-1, 2)

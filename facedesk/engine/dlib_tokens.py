@@ -65,38 +65,45 @@ def _slab_starts(step: U8, n: int, start: int, end: int) -> tuple[I32, int]:
     return starts, int(starts[-1]) + int(step[starts[-1]])
 
 
-def integers(data: bytes) -> I64:
-    """Every integer of ``data``, a stream of dlib-serialized integers; DlibFormatError if
-    a control byte is not one or the last integer runs past the end."""
-    b = np.frombuffer(data, dtype=np.uint8)
-    n = len(b)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    if n >= 1 << 30:
-        raise DlibFormatError("file too large")
-    # walkers run up to 2 chunks of 9-byte steps past the end: padding, not data
-    step = np.concatenate([_STEP[b], np.full(18 * (_CHUNK + 1), 2, dtype=np.uint8)])
-    parts: list[I32] = []
-    pos = 0
-    while pos < n:
-        starts, pos = _slab_starts(step, n, pos, min(pos + _SLAB, n))
-        parts.append(starts)
-    starts = np.concatenate(parts)
+def _values(b: U8, starts: I32) -> I64:
+    """The integers starting at ``starts`` (b is padded with 8 zero bytes)."""
     control = b[starts]
     size = control & 0x0F
     wrong = ((control & 0x70) != 0) | (size == 0) | (size > 8)
     if wrong.any():
         bad = int(starts[np.argmax(wrong)])
         raise DlibFormatError(f"bad integer control byte {b[bad]:#x} at {bad}")
-    if int(starts[-1]) + 1 + int(size[-1]) != n:
-        raise DlibFormatError("the data ends inside an integer (truncated)")
-    padded = np.concatenate([b, np.zeros(8, dtype=np.uint8)])
     value = np.zeros(len(starts), dtype=np.uint64)
-    for k in range(int(size.max())):
-        byte = padded[starts + (1 + k)].astype(np.uint64)
+    for k in range(int(size.max(initial=0))):
+        byte = b[starts + (1 + k)].astype(np.uint64)
         byte[size <= k] = 0
         value |= byte << np.uint64(8 * k)
     if np.any(value >= np.uint64(1 << 63)):
         raise DlibFormatError("an integer does not fit 63 bits")
     signed = value.astype(np.int64)
-    return np.where(control & 0x80, -signed, signed)
+    np.negative(signed, out=signed, where=(control & 0x80) != 0)
+    return signed
+
+
+def integers(data: bytes) -> I64:
+    """Every integer of ``data``, a stream of dlib-serialized integers; DlibFormatError if
+    a control byte is not one or the last integer runs past the end."""
+    n = len(data)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if n >= 1 << 30:
+        raise DlibFormatError("file too large")
+    b = np.frombuffer(data + bytes(8), dtype=np.uint8)  # padded: a value reads 8 bytes on
+    # walkers run up to 2 chunks of 9-byte steps past the end: padding, not data
+    step = np.concatenate([_STEP[b[:n]], np.full(18 * (_CHUNK + 1), 2, dtype=np.uint8)])
+    # decoded slab by slab, so the file's 33 million start positions never exist at once
+    parts: list[I64] = []
+    pos = 0
+    last = 0
+    while pos < n:
+        starts, pos = _slab_starts(step, n, pos, min(pos + _SLAB, n))
+        parts.append(_values(b, starts))
+        last = int(starts[-1])
+    if last + 1 + int(b[last] & 0x0F) != n:
+        raise DlibFormatError("the data ends inside an integer (truncated)")
+    return np.concatenate(parts)

@@ -13,11 +13,11 @@ is a cascade of regression-tree forests. Its ``serialize`` writes, in dlib's for
     anchor_idx      vector (cascades) of vector of ints (the shape point each pixel hangs on)
     deltas          vector (cascades) of vector of dlib::vector<float,2> (x, y)
 
-The 68-point file holds 16.3 million leaf floats (99.7 MB). Reading them one integer at a
-time in Python takes about a minute, so each tree's leaves are decoded in one numpy step
-on the layout dlib writes for every normal float (a 3-byte mantissa and a 1-byte exponent:
-6 bytes), checked byte for byte; a leaf block that does not fit that layout (a zero, a
-tiny or huge value) is read the slow way, so every file reads exactly.
+The whole file is nothing but such integers. The 68-point file holds 33 million of them
+(16.3 million leaf floats, 99.7 MB); one at a time in Python that takes minutes, so
+``dlib_tokens.integers`` splits the file into its integers with numpy first, and the
+forests, being regular (every tree the same number of integers), are then cut out of that
+array by reshaping, each field checked (counts, leaf sizes, index ranges).
 
 Every tree must be complete (2^d - 1 splits, 2^d leaves, the same depth throughout), as
 dlib's predictor requires; anything else raises ``DlibFormatError``.

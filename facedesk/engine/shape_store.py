@@ -3,7 +3,7 @@
 dlib's 68-point predictor is 99.7 MB of serialized floats; as arrays (``shape_model``) its
 16.3 million leaf values are the bulk. Its leaves are stored as int8 with one float32
 scale per leaf (``quantise``): 18.2 MB. The 5-point predictor, which aligns the descriptor
-chips, is kept in float32 (5.5 MB): its points then equal dlib's exactly, and so do the
+chips, is kept in float32 (6.3 MB): its points then equal dlib's exactly, and so do the
 descriptors (one pixel's move of a 5-point landmark moves a descriptor by ~0.05). What
 int8 costs in landmarks and pose was measured against dlib on every testdata face
 (BENCHMARKS.md, "Desktop install"; ``bench/shape_predictor.py``). Splits, anchors, deltas
@@ -16,7 +16,8 @@ Where a model comes from, as for the descriptor graph (``descriptor_net``):
    out), used when it names the ``.dat`` it was made from;
 2. the user's cache (``cache_dir()/models``), named by the ``.dat`` file's name, size and
    modification time and this module's FORMAT_VERSION;
-3. otherwise the ``.dat`` is converted (a few seconds, once) and the result cached.
+3. otherwise the ``.dat`` is converted, once (22-50 s for the 68-point file on the loaded
+   2-core development machine, 0.9 GB peak memory), and the result cached.
 
 Every file is checked as it is read: its format version, its source, the arrays' shapes
 and kinds (``np.load`` also checks each member's CRC), so a damaged or foreign file is

@@ -77,11 +77,12 @@ def photo_bytes() -> bytes:
 
 
 def _shipped_in_place_of(name: str) -> int | None:
-    """Size of the ``.dat`` file a shipped descriptor graph was converted from, if ``name``
-    is that file."""
+    """Size of the ``.dat`` file a shipped descriptor graph or compact shape predictor was
+    converted from, if ``name`` is that file."""
     from facedesk.engine.descriptor_net import shipped_dir, shipped_source
+    from facedesk.engine.shape_store import shipped_source as shipped_shape_source
 
-    meta = shipped_source(shipped_dir())
+    meta = shipped_shape_source(name) or shipped_source(shipped_dir())
     if meta is None or meta.get("source") != name or not isinstance(meta.get("source_size"), int):
         return None
     return int(meta["source_size"])

@@ -32,6 +32,9 @@ _FFMPEG = (
     "libavif",
 )
 COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # the compact forms (facedesk.engine.shape_store) first: the .dat patterns match them too
+    ("68-point predictor, int8 .npz (built at build time)", ("*shape_predictor_68*.npz",)),
+    ("5-point predictor, float32 .npz (built at build time)", ("*shape_predictor_5_*.npz",)),
     ("dlib model: 68-point shape predictor", ("*shape_predictor_68*",)),
     ("dlib model: 5-point shape predictor", ("*shape_predictor_5_*",)),
     ("dlib model: ResNet descriptor (.dat)", ("*dlib_face_recognition_resnet*",)),

@@ -221,11 +221,10 @@ class FaceAnalyzer:
         import dlib
 
         ph, pw = rgb.shape[:2]
-        rect = dlib.rectangle(
+        rect = dlib_models.Rect(
             round(det.left), round(det.top), round(det.right) - 1, round(det.bottom) - 1
         )
-        shape = dlib_models.get("sp68")(rgb, rect)
-        pts = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
+        pts = dlib_models.get("sp68")(rgb, rect).astype(np.float64)
         pose = head_pose(pts, pw, ph)
         if pose is None:
             return None
@@ -242,7 +241,7 @@ class FaceAnalyzer:
         )
         chip = None
         if with_descriptor:
-            shape5 = dlib_models.get("sp5")(rgb, rect)
+            shape5 = dlib_models.full_object_detection(rect, dlib_models.get("sp5")(rgb, rect))
             chip = np.asarray(dlib.get_face_chip(rgb, shape5, CHIP_SIZE, CHIP_PADDING))
         attrs: Mapping[str, Any] = MappingProxyType({})
         if requested:

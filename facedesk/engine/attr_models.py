@@ -125,11 +125,10 @@ class _Shared:
     def five_point(self) -> Any:
         with self._lock:
             if self._sp5 is None:
-                import dlib
-                import face_recognition_models
+                from facedesk.engine import dlib_models
 
-                location = Path(face_recognition_models.pose_predictor_five_point_model_location())
-                self._sp5 = dlib.shape_predictor(str(_checked(location)))
+                # the compact float32 form: dlib's own points (the bundle has no .dat)
+                self._sp5 = dlib_models.with_dlib_types("sp5")
             return self._sp5
 
 

@@ -159,6 +159,33 @@ class AnalysisPool:
 
 # --- started before the batch is known ------------------------------------------------------
 
+
+def default_workers() -> int:
+    """One analysis thread per core the process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def start_analysis_early(file_count: int, options: IndexOptions, store_thumbnails: bool) -> None:
+    """Start the analysis processes a batch of ``file_count`` files will want, now.
+
+    For a caller that knows a batch is coming but has work to do first (the ``index``
+    command opens the database and checks the collection: about 1.4 s of CPU on one
+    core). ``run_pipeline`` takes the processes if its batch fits them (same number,
+    same thumbnail setting); see ``start_early``.
+    """
+    local = options.local_analysis
+    n_workers = max(1, options.workers or default_workers())
+    remote = n_workers - 1 if local else n_workers
+    if remote < 1 or (local and file_count <= 1):
+        return
+    from facedesk.engine.versions import default_model_version, detector_for
+
+    start_early(remote, detector_for(default_model_version(), options.detector), store_thumbnails)
+
+
 _early_lock = threading.Lock()
 _early: AnalysisPool | None = None
 _exit_hook: list[bool] = []  # registered once

@@ -31,7 +31,6 @@ import dataclasses
 import functools
 import hashlib
 import logging
-import os
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -46,10 +45,11 @@ from facedesk.service.analysis_pool import (
     AnalysisPool,
     FileJob,
     ProcessesUnavailable,
+    default_workers,
     prepare_job,
-    start_early,
     take_early,
 )
+from facedesk.service.analysis_pool import start_analysis_early as start_analysis_early
 from facedesk.service.context import ServiceContext
 from facedesk.service.file_results import (
     FileResult,
@@ -65,32 +65,6 @@ from facedesk.service.work_claims import claim_image, release_job
 from facedesk.service.working_image import WORKING_FACE_PX as WORKING_FACE_PX
 
 log = logging.getLogger(__name__)
-
-
-def default_workers() -> int:
-    """One analysis thread per core the process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
-def start_analysis_early(file_count: int, options: IndexOptions, store_thumbnails: bool) -> None:
-    """Start the analysis processes a batch of ``file_count`` files will want, now.
-
-    For a caller that knows a batch is coming but has work to do first (the ``index``
-    command opens the database and checks the collection: about 1.4 s of CPU on one
-    core). ``run_pipeline`` takes the processes if its batch fits them (same number,
-    same thumbnail setting); see ``analysis_pool.start_early``.
-    """
-    local = options.local_analysis
-    n_workers = max(1, options.workers or default_workers())
-    remote = n_workers - 1 if local else n_workers
-    if remote < 1 or (local and file_count <= 1):
-        return
-    from facedesk.engine.versions import default_model_version, detector_for
-
-    start_early(remote, detector_for(default_model_version(), options.detector), store_thumbnails)
 
 
 def largest_first(files: Sequence[Path]) -> list[Path]:
@@ -185,6 +159,14 @@ class _Run:
             if wanted
             else None
         )
+        # Worker 0's analysis holds this process's GIL for up to 0.3 s at a time (dlib and
+        # libfacedetection keep it), and a thread handing files to a process needs the GIL
+        # to collect one answer and send the next file: the process sat idle in between
+        # (gaps up to 0.3 s, 7 % of its time, measured at load 10). A second thread per
+        # process keeps the next file already in its pipe. Not for a GUI (no local
+        # analysis, so no such wait), where a cancel then waits for one file less.
+        extra = remote if local and self.pool is not None else 0
+        self.n_threads = self.n_workers + extra
         try:
             self.claims = ctx.db.work_claims(collection_id)
         except BaseException:
@@ -231,11 +213,14 @@ class _Run:
         local = self.options.local_analysis
         workers = [
             threading.Thread(
-                target=self._guarded(functools.partial(self._worker, local and i == 0), "worker"),
+                target=self._guarded(
+                    functools.partial(self._worker, local and i == 0, i >= self.n_workers),
+                    "worker",
+                ),
                 name=f"facedesk-index-{i}",
                 daemon=True,
             )
-            for i in range(self.n_workers)
+            for i in range(self.n_threads)
         ]
         reader = threading.Thread(
             target=self._guarded(self._reader, "reader"), name="facedesk-read", daemon=True
@@ -293,7 +278,7 @@ class _Run:
                 if self.stopped() or not self._read_one(path, wait_for_claim=True):
                     return
         finally:
-            for _ in range(self.n_workers):
+            for _ in range(self.n_threads):
                 self._put(self.jobs, _DONE)
 
     def _read_one(self, path: Path, wait_for_claim: bool) -> bool:
@@ -344,8 +329,12 @@ class _Run:
 
     # --- workers ------------------------------------------------------------------------
 
-    def _worker(self, local: bool) -> None:
+    def _worker(self, local: bool, second: bool = False) -> None:
+        """``second``: a process's second thread (see ``__init__``); it stops when the
+        processes cannot start, rather than become one more analysis thread here."""
         while not self.stopped():
+            if second and self.in_process.is_set():
+                return
             job = _take(self.jobs)
             if job is None:
                 continue
@@ -381,7 +370,7 @@ class _Run:
 
     def _writer(self) -> None:
         finished = 0
-        while finished < self.n_workers and not self.stopped():
+        while finished < self.n_threads and not self.stopped():
             item = _take(self.prepared_q)
             if item is None:
                 continue

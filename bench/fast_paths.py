@@ -11,8 +11,8 @@ waiting for a core). The "before" side is the earlier code path, still reachable
   the Pillow path, as ``_decode`` did) vs one strict libjpeg-turbo decode;
 - mesh crop: ``imaging._warp_general`` (per-pixel indices) vs the axis-aligned path;
 - thumbnail: Pillow crop of the whole picture vs the numpy crop;
-- head pose: the SQP starts refined one at a time (``pnp._sqp`` on a batch of one, in
-  the old order) vs all starts in one batched solve per step.
+- head pose: the SQP starts refined one at a time (the previous ``_sqp``, copied here)
+  vs all starts in one batched solve per step.
 
 Every pair gives the same result (the tests assert it); this prints what each costs.
 """
@@ -83,6 +83,37 @@ def old_thumbnail(image: DecodedImage, box: PixelBox) -> bytes:
     return out.getvalue()
 
 
+def old_sqp(start: Any, omega: Any) -> Any:
+    """pnp._sqp as it was before the batch (git show 14bf9ea~1:facedesk/engine/pnp.py)."""
+    r = start.reshape(9).copy()
+    kkt = np.zeros((15, 15))
+    kkt[:9, :9] = 2.0 * omega
+    rhs = np.empty(15)
+    jac = np.zeros((6, 9))
+    for _ in range(15):
+        r1, r2, r3 = r[0:3], r[3:6], r[6:9]
+        jac[0, 0:3], jac[1, 3:6], jac[2, 6:9] = 2.0 * r1, 2.0 * r2, 2.0 * r3
+        jac[3, 0:3], jac[3, 3:6] = r2, r1
+        jac[4, 3:6], jac[4, 6:9] = r3, r2
+        jac[5, 0:3], jac[5, 6:9] = r3, r1
+        kkt[:9, 9:] = jac.T
+        kkt[9:, :9] = jac
+        rhs[:9] = -2.0 * (omega @ r)
+        rhs[9:] = (1 - r1 @ r1, 1 - r2 @ r2, 1 - r3 @ r3, -(r1 @ r2), -(r2 @ r3), -(r1 @ r3))
+        try:
+            delta = np.linalg.solve(kkt, rhs)[:9]
+        except np.linalg.LinAlgError:
+            break
+        r = r + delta
+        if float(delta @ delta) <= 1e-10:
+            break
+    m = r.reshape(3, 3)
+    det = float(np.linalg.det(m))
+    if det < 0.0:
+        m, det = -m, -det
+    return pnp._nearest_rotation(m) if det > 1.001 else m
+
+
 def old_pose(objects: Any, pixels: Any, camera: Any) -> Any:
     """solve_rotation with each SQP start refined alone, as before the batch."""
     homogeneous = np.column_stack([pixels, np.ones(len(pixels))])
@@ -97,7 +128,7 @@ def old_pose(objects: Any, pixels: Any, camera: Any) -> Any:
         if pnp._orthogonality_error(e) < 1e-8:
             continue
         for m in (e, -e):
-            rot = pnp._sqp(pnp._nearest_rotation(m)[None], omega)[0]
+            rot = old_sqp(pnp._nearest_rotation(m), omega)
             r = rot.reshape(9)
             if not pnp._in_front(rot[None], (p @ r)[None], objects)[0]:
                 continue

@@ -138,6 +138,7 @@ class _Run:
         self.n_workers = max(1, options.workers or default_workers())
         self.stop = threading.Event()  # cancel token, generator closed, or a fatal error
         self.in_process = threading.Event()  # processes could not start: use the threads
+        self.read_all = threading.Event()  # the reader has queued its last file
         self.jobs: queue.Queue[object] = queue.Queue(maxsize=2 * self.n_workers)
         self.prepared_q: queue.Queue[object] = queue.Queue(maxsize=2 * self.n_workers)
         self.results: queue.Queue[FileResult] = queue.Queue()
@@ -278,6 +279,7 @@ class _Run:
                 if self.stopped() or not self._read_one(path, wait_for_claim=True):
                     return
         finally:
+            self.read_all.set()
             for _ in range(self.n_threads):
                 self._put(self.jobs, _DONE)
 
@@ -330,10 +332,12 @@ class _Run:
     # --- workers ------------------------------------------------------------------------
 
     def _worker(self, local: bool, second: bool = False) -> None:
-        """``second``: a process's second thread (see ``__init__``); it stops when the
-        processes cannot start, rather than become one more analysis thread here."""
+        """``second``: a process's second thread (see ``__init__``). It stops once the
+        last file is queued, so the batch's last few files are not held in a process's
+        pipe while another worker is free, and when the processes cannot start, rather
+        than become one more analysis thread here."""
         while not self.stopped():
-            if second and self.in_process.is_set():
+            if second and (self.in_process.is_set() or self.read_all.is_set()):
                 return
             job = _take(self.jobs)
             if job is None:

@@ -9,7 +9,8 @@ once, its fastest form). facedesk: the real batch command, ``facedesk.cli.main([
 ...])`` in this process, into a fresh database each run (nothing skipped), thumbnails on,
 as the command does. The two alternate, ``--repeats`` times per set. ``--versions`` runs
 facedesk once per FaceModelVersion (the collection is created on it first), so the ratios
-of both engines come from the same run.
+of both engines come from the same run. ``--trees OLD,.`` runs ``facedesk index`` of each
+source tree as a child process instead (before and after a change, in the same run).
 
 Sets: (1) the decodable real photos of ../shared/testdata/real; (2) "12 Mpx": the first
 ``--large`` real photos with faces, upscaled (Lanczos, aspect kept, centre crop) to
@@ -125,6 +126,25 @@ def facedesk_index(folder: Path, db: Path, version: str | None = None) -> dict[s
     return counts
 
 
+def facedesk_tree(tree: Path, folder: Path, db: Path) -> dict[str, int]:
+    """``facedesk index`` of another source tree (e.g. the code before a change, exported
+    with ``git archive``), in a child process so the two trees' imports do not mix; its
+    CPU is counted (children) when it is waited for."""
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    argv = [sys.executable, "-m", "facedesk", "--database", str(db), "index"]
+    argv += ["--collection-id", "bench", "--create-collection", "--no-progress", str(folder)]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"facedesk index ({tree}) exited {done.returncode}: {done.stderr[-2000:]}")
+    counts = {}
+    for line in done.stdout.splitlines():
+        r = json.loads(line)
+        counts[r["path"]] = int(r.get("indexed", 0)) + int(r.get("unindexed", 0))
+    return counts
+
+
 def cpu_seconds() -> float:
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
@@ -165,7 +185,11 @@ def run_set(
         for v in versions:
             db = work / f"{name.split()[0]}_{rep}_{v}.db"
             before = load()
-            t, cpu, fd_counts[v] = timed(lambda: facedesk_index(folder, db, v))  # noqa: B023
+            if v is not None and v.startswith("tree:"):
+                tree = Path(v[len("tree:") :]).resolve()
+                t, cpu, fd_counts[v] = timed(lambda: facedesk_tree(tree, folder, db))  # noqa: B023
+            else:
+                t, cpu, fd_counts[v] = timed(lambda: facedesk_index(folder, db, v))  # noqa: B023
             fd_t[v].append(t)
             fd_c[v].append(cpu)
             print(
@@ -211,8 +235,18 @@ def main() -> int:
     ap.add_argument(
         "--versions", default="", help="FaceModelVersions to run, e.g. 1.0,7.0 (default: default)"
     )
+    ap.add_argument(
+        "--trees",
+        default="",
+        help="also run `facedesk index` of these source trees in a child process each, "
+        "e.g. the code before a change (git archive REV | tar -x -C DIR) and '.' for this "
+        "one, so before and after alternate in the same run",
+    )
     args = ap.parse_args()
     versions: list[str | None] = [v for v in args.versions.split(",") if v] or [None]
+    trees: list[str | None] = [f"tree:{t}" for t in args.trees.split(",") if t]
+    if trees:
+        versions = ([] if not args.versions else versions) + trees
     try:
         import face_recognition  # noqa: F401
     except ImportError:

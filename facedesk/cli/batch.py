@@ -53,8 +53,13 @@ def add_batch(sub: Any) -> None:
 
 
 def run_batch(client: Any, args: argparse.Namespace, out: TextIO) -> int:
-    from facedesk.service.indexing import IndexOptions, expand_paths
+    from facedesk.service.indexing import IndexOptions, expand_paths, start_analysis_early
 
+    # Folders are walked once, here: the files found are the bar's total and the batch.
+    files = expand_paths(args.paths)
+    # The analysis processes load their models while the database opens (the batch
+    # takes them; see service.pipeline.start_analysis_early).
+    start_analysis_early(len(files), IndexOptions(detector=args.detector), store_thumbnails=True)
     if args.create_collection:
         with contextlib.suppress(client.exceptions.ResourceAlreadyExistsException):
             client.create_collection(CollectionId=args.collection_id)
@@ -74,8 +79,6 @@ def run_batch(client: Any, args: argparse.Namespace, out: TextIO) -> int:
         external_image_id_from_filename=not args.no_external_image_id,
         skip_unchanged=not args.reindex,
     )
-    # Folders are walked once, here: the files found are the bar's total and the batch.
-    files = expand_paths(args.paths)
     events = client.library.iter_index_files(args.collection_id, files, options)
     errors = write_events(events, len(files), out, args.no_progress)
     return EXIT_FILES_FAILED if errors else 0

@@ -9,10 +9,13 @@ Integrity is checked by facedesk itself, so the result does not depend on
 ``PIL.ImageFile.LOAD_TRUNCATED_IMAGES`` (which ``import face_recognition`` sets to True for
 the whole process, making Pillow accept cut-off files):
 
-- JPEG: libjpeg-turbo (through ``simplejpeg`` with ``strict=True``) decodes the file at
-  1/8 scale, which still Huffman-decodes every block, and any libjpeg *warning* is an
-  error: "Premature end of JPEG file" (truncated), "Corrupt JPEG data: N extraneous bytes"
-  or "bad Huffman code" (garbage scan data behind a valid header). Pillow's own decoder
+- JPEG: libjpeg-turbo (through ``simplejpeg`` with ``strict=True``) decodes the file,
+  and any libjpeg *warning* is an error. For colour and grey JPEGs that decode gives the
+  pixels too (``_strict_jpeg_pixels``: Pillow's own pixels, bit for bit, one decode
+  instead of two); CMYK ones are checked at 1/8 scale (which still Huffman-decodes every
+  block) and then decoded by Pillow. The errors caught: "Premature end of JPEG file"
+  (truncated), "Corrupt JPEG data: N extraneous bytes" or "bad Huffman code" (garbage
+  scan data behind a valid header). Pillow's own decoder
   silences these warnings, so a file with a valid header and a garbage scan decodes to
   noise without an error there.
 - PNG: the chunk chain is walked to IEND and every chunk's CRC-32 is checked.
@@ -173,18 +176,9 @@ def _decode(
                 f"image is {raw_w}x{raw_h} px ({raw_w * raw_h} pixels); "
                 f"the maximum is {limits.max_pixels} pixels"
             )
-        if fmt in JPEG_FORMATS:
-            _check_jpeg(data)
-        elif fmt == "PNG":
-            _check_png(data)
         source_mode = str(im.mode)
-        orientation = _orientation(im)
+        orientation = _orientation(im)  # header only: no pixel is decoded yet
         oriented_w, oriented_h = (raw_h, raw_w) if orientation in (5, 6, 7, 8) else (raw_w, raw_h)
-        if oriented_w < limits.min_side or oriented_h < limits.min_side:
-            raise InvalidParameterException(
-                f"image is {oriented_w}x{oriented_h} px; "
-                f"minimum is {limits.min_side}x{limits.min_side}"
-            )
         ratio = 1.0
         if max_side is not None and max(raw_w, raw_h) > max_side:
             ratio = max_side / max(raw_w, raw_h)
@@ -193,11 +187,27 @@ def _decode(
             work = working_ratio(oriented_w, oriented_h, working_face_px)
             # The draft must not go below the working size, whatever max_side asks.
             ratio = max(ratio, work) if max_side is not None else work
-        if fmt in JPEG_FORMATS and ratio < 1.0:
-            im.draft(None, (max(1, int(raw_w * ratio + 0.999)), max(1, int(raw_h * ratio + 0.999))))
-        im.load()
-        upright = ImageOps.exif_transpose(im)
-        pixels = _to_rgb(upright)
+        draft = (max(1, int(raw_w * ratio + 0.999)), max(1, int(raw_h * ratio + 0.999)))
+        strict_pixels = None
+        if fmt in JPEG_FORMATS and source_mode in _STRICT_DECODE_MODES:
+            strict_pixels = _strict_jpeg_pixels(data, source_mode, (raw_w, raw_h), draft, ratio)
+        elif fmt in JPEG_FORMATS:
+            _check_jpeg(data)
+        elif fmt == "PNG":
+            _check_png(data)
+        if oriented_w < limits.min_side or oriented_h < limits.min_side:
+            raise InvalidParameterException(
+                f"image is {oriented_w}x{oriented_h} px; "
+                f"minimum is {limits.min_side}x{limits.min_side}"
+            )
+        if strict_pixels is not None:
+            pixels = _contiguous(_exif_orient(strict_pixels, orientation))
+        else:
+            if fmt in JPEG_FORMATS and ratio < 1.0:
+                im.draft(None, draft)
+            im.load()
+            upright = ImageOps.exif_transpose(im)
+            pixels = _to_rgb(upright)
         if work < 1.0:
             pixels = _resize_to(pixels, oriented_w, oriented_h, work)
     scale = pixels.shape[1] / oriented_w
@@ -229,6 +239,72 @@ def _orientation(im: Image.Image) -> int:
         return int(value) if isinstance(value, int) else 1
     except Exception:  # a broken EXIF block must not make a good picture unreadable
         return 1
+
+
+# JPEGs Pillow opens as these modes are decoded once, by libjpeg-turbo in strict mode
+# (``_strict_jpeg_pixels``); CMYK/YCCK ones go through Pillow's colour conversion, after
+# the strict check (``_check_jpeg``).
+_STRICT_DECODE_MODES = frozenset({"RGB", "L"})
+
+
+def _strict_jpeg_pixels(
+    data: bytes, mode: str, raw: tuple[int, int], draft: tuple[int, int], ratio: float
+) -> npt.NDArray[np.uint8]:
+    """The JPEG's pixels as stored (before EXIF orientation), RGB, decoded by libjpeg-turbo
+    with every warning an error: the integrity check and the decode in one pass.
+
+    Before, the file was decoded twice: the strict check at 1/8 scale (which still
+    Huffman-decodes every block) and then Pillow's decode, 15 % of a DetectFaces call.
+    The pixels are Pillow's own, bit for bit (both are libjpeg-turbo with the accurate
+    DCT and fancy upsampling; ``tests/unit/test_engine_decode.py`` compares them): at full
+    size, and scaled down as ``Image.draft`` scales, whose factor is the largest of 8, 4
+    and 2 that keeps ``draft``; libjpeg-turbo is asked for exactly that output size (it
+    would otherwise pick factors like 3/8 too).
+    """
+    import simplejpeg
+
+    raw_w, raw_h = raw
+    denominator = 1
+    if ratio < 1.0:
+        wanted = min(raw_w // draft[0], raw_h // draft[1])
+        denominator = next((d for d in (8, 4, 2) if wanted >= d), 1)
+    out_w, out_h = -(-raw_w // denominator), -(-raw_h // denominator)
+    try:
+        decoded = simplejpeg.decode_jpeg(
+            data,
+            colorspace="GRAY" if mode == "L" else "RGB",
+            min_width=out_w,
+            min_height=out_h,
+            strict=True,
+        )
+    except ValueError as exc:
+        raise InvalidImageFormatException(f"JPEG data is corrupt or truncated: {exc}") from exc
+    if decoded.shape[:2] != (out_h, out_w):  # never seen; the caller's draft would differ
+        raise InvalidImageFormatException(
+            f"JPEG decoded to {decoded.shape[1]}x{decoded.shape[0]}, expected {out_w}x{out_h}"
+        )
+    if mode == "L":
+        return np.repeat(decoded.reshape(out_h, out_w, 1), 3, axis=2)
+    return np.asarray(decoded, dtype=np.uint8)
+
+
+def _exif_orient(pixels: npt.NDArray[np.uint8], orientation: int) -> npt.NDArray[np.uint8]:
+    """``ImageOps.exif_transpose`` on an array: the picture as the camera meant it."""
+    if orientation == 2:
+        return pixels[:, ::-1]
+    if orientation == 3:
+        return pixels[::-1, ::-1]
+    if orientation == 4:
+        return pixels[::-1]
+    if orientation == 5:
+        return pixels.transpose(1, 0, 2)
+    if orientation == 6:
+        return np.rot90(pixels, -1)
+    if orientation == 7:
+        return np.rot90(pixels, 2).transpose(1, 0, 2)
+    if orientation == 8:
+        return np.rot90(pixels, 1)
+    return pixels
 
 
 def _check_jpeg(data: bytes) -> None:

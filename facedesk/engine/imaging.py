@@ -221,6 +221,13 @@ def warp_affine_linear(image: U8, matrix: F64, width: int, height: int) -> U8:
     and the two-step linear blend in float32, rounded to nearest.
     """
     m = np.asarray(matrix, dtype=np.float64).reshape(2, 3).astype(np.float32)
+    if m[0, 1] == 0.0 and m[1, 0] == 0.0:
+        return _warp_axis_aligned(image, m, width, height)
+    return _warp_general(image, m, width, height)
+
+
+def _warp_general(image: U8, m: F32, width: int, height: int) -> U8:
+    """``warp_affine_linear`` for any map (``m`` float32, 2 x 3)."""
     xs = np.arange(width, dtype=np.float32)[None, :]
     ys = np.arange(height, dtype=np.float32)[:, None]
     sx = m[0, 0] * xs + m[0, 1] * ys + m[0, 2]
@@ -246,6 +253,43 @@ def warp_affine_linear(image: U8, matrix: F64, width: int, height: int) -> U8:
 
     p00, p01 = gather(y_a, x_a), gather(y_a, x_b)
     p10, p11 = gather(y_b, x_a), gather(y_b, x_b)
+    top = p00 + ax * (p01 - p00)
+    bottom = p10 + ax * (p11 - p10)
+    out = np.rint(top + ay * (bottom - top))
+    return np.ascontiguousarray(out.clip(0, 255), dtype=np.uint8)
+
+
+def _warp_axis_aligned(image: U8, m: F32, width: int, height: int) -> U8:
+    """``warp_affine_linear`` for a map without rotation or shear (every face crop the
+    engine takes): x depends on the column only and y on the row only, so the neighbours
+    are whole rows (contiguous copies) and then columns, with no per-pixel index
+    arithmetic. The same pixels and the same float32 blend as the general path, so the
+    result is identical; 4-5x faster on a 192 x 192 crop (the face mesh's, once a face)."""
+    zero = np.float32(0.0)
+    # The general path's sums with the zero terms kept: x * 0 may be -0.0, never other.
+    sx = m[0, 0] * np.arange(width, dtype=np.float32) + zero + m[0, 2]
+    sy = zero + m[1, 1] * np.arange(height, dtype=np.float32) + m[1, 2]
+    fx, fy = np.floor(sx), np.floor(sy)
+    h, w = image.shape[:2]
+    ix, iy = fx.astype(np.intp), fy.astype(np.intp)
+    x_a, x_b = np.clip(ix, 0, w - 1), np.clip(ix + 1, 0, w - 1)
+    y_a, y_b = np.clip(iy, 0, h - 1), np.clip(iy + 1, 0, h - 1)
+    channels = 1 if image.ndim == 2 else image.shape[2]
+    flat_rows = np.ascontiguousarray(image).reshape(h, w * channels)
+    lanes = np.arange(channels)
+    cols_a = (x_a[:, None] * channels + lanes).reshape(-1)
+    cols_b = (x_b[:, None] * channels + lanes).reshape(-1)
+    shape = (height, width, *image.shape[2:])
+
+    def gather(rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp]) -> F32:
+        picked = np.take(np.take(flat_rows, rows, axis=0), cols, axis=1)
+        return np.asarray(picked.reshape(shape), dtype=np.float32)
+
+    extra = (None,) * (image.ndim - 2)
+    ax = (sx - fx)[(None, slice(None), *extra)]
+    ay = (sy - fy)[(slice(None), None, *extra)]
+    p00, p01 = gather(y_a, cols_a), gather(y_a, cols_b)
+    p10, p11 = gather(y_b, cols_a), gather(y_b, cols_b)
     top = p00 + ax * (p01 - p00)
     bottom = p10 + ax * (p11 - p10)
     out = np.rint(top + ay * (bottom - top))

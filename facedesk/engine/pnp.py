@@ -82,44 +82,84 @@ def _omega(objects: F64, rays: F64) -> tuple[F64, F64]:
     return (omega + omega.T) / 2.0, p
 
 
-def _sqp(start: F64, omega: F64) -> F64:
-    """SQPnP's refinement from one start: up to 15 steps, each minimising r' Omega r to
-    second order on the linearised orthonormality constraints (the KKT system; OpenCV
-    solves the same one through a basis of the constraints' null space)."""
-    r = start.reshape(9).copy()
-    kkt = np.zeros((15, 15))
-    kkt[:9, :9] = 2.0 * omega
-    rhs = np.empty(15)
-    jac = np.zeros((6, 9))
+# The orthonormality constraints' Jacobian rows, as (row, column, source element of r,
+# factor) entries: rows 0-2 are |r_i|^2 (2 r_i), rows 3-5 are r1.r2, r2.r3, r1.r3.
+_JAC_ENTRIES: Final = (
+    [(0, c, c, 2.0) for c in range(3)]
+    + [(1, 3 + c, 3 + c, 2.0) for c in range(3)]
+    + [(2, 6 + c, 6 + c, 2.0) for c in range(3)]
+    + [(3, c, 3 + c, 1.0) for c in range(3)]
+    + [(3, 3 + c, c, 1.0) for c in range(3)]
+    + [(4, 3 + c, 6 + c, 1.0) for c in range(3)]
+    + [(4, 6 + c, 3 + c, 1.0) for c in range(3)]
+    + [(5, c, 6 + c, 1.0) for c in range(3)]
+    + [(5, 6 + c, c, 1.0) for c in range(3)]
+)
+_JAC_ROW: Final = np.array([e[0] for e in _JAC_ENTRIES])
+_JAC_COL: Final = np.array([e[1] for e in _JAC_ENTRIES])
+_JAC_SRC: Final = np.array([e[2] for e in _JAC_ENTRIES])
+_JAC_FACTOR: Final = np.array([e[3] for e in _JAC_ENTRIES])
+# (i, j) pairs of R's rows whose dot products the constraints fix: 1 on the diagonal, 0 off.
+_GRAM_I: Final = np.array([0, 1, 2, 0, 1, 0])
+_GRAM_J: Final = np.array([0, 1, 2, 1, 2, 2])
+_GRAM_TARGET: Final = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0])
+
+
+def _sqp(starts: F64, omega: F64) -> F64:
+    """SQPnP's refinement from each start (S x 3 x 3): up to 15 steps, each minimising
+    r' Omega r to second order on the linearised orthonormality constraints (the KKT
+    system; OpenCV solves the same one through a basis of the constraints' null space).
+
+    The starts step together, each until its own step is small, in one batched solve per
+    step: the systems are 15 x 15, so numpy's per-call cost was most of the work when
+    each start took its own calls (head_pose was 10 % of the analysis). A start whose
+    system turns singular stops where it was, as it did alone."""
+    n = len(starts)
+    r = starts.reshape(n, 9).copy()
+    active = np.arange(n)
+    kkt = np.zeros((n, 15, 15))
+    kkt[:, :9, :9] = 2.0 * omega
+    minus_two_omega_t = -2.0 * omega.T
     for _ in range(_SQP_STEPS):
-        r1, r2, r3 = r[0:3], r[3:6], r[6:9]
-        jac[0, 0:3], jac[1, 3:6], jac[2, 6:9] = 2.0 * r1, 2.0 * r2, 2.0 * r3
-        jac[3, 0:3], jac[3, 3:6] = r2, r1
-        jac[4, 3:6], jac[4, 6:9] = r3, r2
-        jac[5, 0:3], jac[5, 6:9] = r3, r1
-        kkt[:9, 9:] = jac.T
-        kkt[9:, :9] = jac
-        rhs[:9] = -2.0 * (omega @ r)
-        rhs[9:] = (
-            1.0 - r1 @ r1,
-            1.0 - r2 @ r2,
-            1.0 - r3 @ r3,
-            -(r1 @ r2),
-            -(r2 @ r3),
-            -(r1 @ r3),
-        )
+        if active.size == 0:
+            break
+        ra = r[active]
+        m = len(active)
+        k = kkt[active]
+        jac = np.zeros((m, 6, 9))
+        jac[:, _JAC_ROW, _JAC_COL] = ra[:, _JAC_SRC] * _JAC_FACTOR
+        k[:, :9, 9:] = jac.transpose(0, 2, 1)
+        k[:, 9:, :9] = jac
+        rows = ra.reshape(m, 3, 3)
+        gram = rows[:, _GRAM_I, :] * rows[:, _GRAM_J, :]
+        rhs = np.empty((m, 15, 1))
+        rhs[:, :9, 0] = ra @ minus_two_omega_t
+        rhs[:, 9:, 0] = _GRAM_TARGET - gram.sum(axis=2)
         try:
-            delta = np.linalg.solve(kkt, rhs)[:9]
+            delta = np.linalg.solve(k, rhs)[:, :9, 0]
+            moving = np.ones(m, dtype=bool)
         except np.linalg.LinAlgError:
-            break
-        r = r + delta
-        if float(delta @ delta) <= _SQP_TOL:
-            break
-    m = r.reshape(3, 3)
-    det = float(np.linalg.det(m))
-    if det < 0.0:
-        m, det = -m, -det
-    return _nearest_rotation(m) if det > _SQP_DET_THRESHOLD else m
+            delta, moving = _solve_each(k, rhs)
+        r[active[moving]] = ra[moving] + delta[moving]
+        small = np.einsum("ij,ij->i", delta, delta) <= _SQP_TOL
+        active = active[moving & ~small]
+    mats = r.reshape(n, 3, 3)
+    det = np.linalg.det(mats)
+    mats = np.where((det < 0.0)[:, None, None], -mats, mats)
+    fix = (np.abs(det) > _SQP_DET_THRESHOLD)[:, None, None]
+    return np.asarray(np.where(fix, _nearest_rotation(mats), mats), dtype=np.float64)
+
+
+def _solve_each(k: F64, rhs: F64) -> tuple[F64, npt.NDArray[np.bool_]]:
+    """The steps of a batch with a singular system among them: one solve each."""
+    delta = np.zeros((len(k), 9))
+    moving = np.ones(len(k), dtype=bool)
+    for i in range(len(k)):
+        try:
+            delta[i] = np.linalg.solve(k[i], rhs[i])[:9, 0]
+        except np.linalg.LinAlgError:
+            moving[i] = False
+    return delta, moving
 
 
 def _in_front(rots: F64, ts: F64, objects: F64) -> npt.NDArray[np.bool_]:
@@ -151,14 +191,18 @@ def solve_rotation(objects: F64, image_points: F64, camera: F64) -> tuple[F64, F
     # eigenvector e, then for the next ones while the best error exceeds 3x their
     # eigenvalue (a rotation could still do better there).
     best_error, best = math.inf, None
+    # Every start is refined in one batch; the rule below decides which count (the extra
+    # ones cost a few flops each, not numpy calls).
+    starts = math.sqrt(3.0) * vectors.T[:8].reshape(8, 3, 3)
+    refined = _sqp(_nearest_rotation(np.concatenate([starts, -starts])), omega)
     for k in range(8):
         if k > 0 and not best_error > 3.0 * values[k]:
             break
-        e = math.sqrt(3.0) * vectors[:, k].reshape(3, 3)
+        e = starts[k]
         if _orthogonality_error(e) < _ORTHOGONAL:
             candidates = [float(np.sign(np.linalg.det(e))) * e]
         else:
-            candidates = [_sqp(_nearest_rotation(m), omega) for m in (e, -e)]
+            candidates = [refined[k], refined[8 + k]]
         for rot in candidates:
             r = rot.reshape(9)
             t = p @ r

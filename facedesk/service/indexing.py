@@ -17,9 +17,16 @@ from pathlib import Path
 from facedesk.core.progress import CancelToken, ProgressEvent
 from facedesk.service.context import ServiceContext
 from facedesk.service.file_results import FileResult, IndexOptions
-from facedesk.service.pipeline import run_pipeline
+from facedesk.service.pipeline import run_pipeline, start_analysis_early
 
-__all__ = ["IMAGE_SUFFIXES", "FileResult", "IndexOptions", "expand_paths", "iter_index_files"]
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "FileResult",
+    "IndexOptions",
+    "expand_paths",
+    "iter_index_files",
+    "start_analysis_early",
+]
 
 # Folder scans take these. HEIC/HEIF/AVIF cannot be decoded, but a phone's photo folder is
 # full of them: each gets an error result naming its format instead of vanishing silently.

@@ -31,7 +31,6 @@ import dataclasses
 import functools
 import hashlib
 import logging
-import os
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -46,8 +45,11 @@ from facedesk.service.analysis_pool import (
     AnalysisPool,
     FileJob,
     ProcessesUnavailable,
+    default_workers,
     prepare_job,
+    take_early,
 )
+from facedesk.service.analysis_pool import start_analysis_early as start_analysis_early
 from facedesk.service.context import ServiceContext
 from facedesk.service.file_results import (
     FileResult,
@@ -63,14 +65,6 @@ from facedesk.service.work_claims import claim_image, release_job
 from facedesk.service.working_image import WORKING_FACE_PX as WORKING_FACE_PX
 
 log = logging.getLogger(__name__)
-
-
-def default_workers() -> int:
-    """One analysis thread per core the process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
 
 
 def largest_first(files: Sequence[Path]) -> list[Path]:
@@ -144,6 +138,7 @@ class _Run:
         self.n_workers = max(1, options.workers or default_workers())
         self.stop = threading.Event()  # cancel token, generator closed, or a fatal error
         self.in_process = threading.Event()  # processes could not start: use the threads
+        self.read_all = threading.Event()  # the reader has queued its last file
         self.jobs: queue.Queue[object] = queue.Queue(maxsize=2 * self.n_workers)
         self.prepared_q: queue.Queue[object] = queue.Queue(maxsize=2 * self.n_workers)
         self.results: queue.Queue[FileResult] = queue.Queue()
@@ -155,11 +150,24 @@ class _Run:
         # A GUI asks for no local analysis (options.local_analysis): then all n run remotely.
         local = options.local_analysis
         remote = self.n_workers - 1 if local else self.n_workers
+        wanted = remote > 0 and (len(files) > 1 or not local)
+        early = take_early(remote, ctx.store_thumbnails)
+        if early is not None and not wanted:
+            early.shutdown()
+            early = None
         self.pool = (
-            AnalysisPool(remote, options.detector, ctx.store_thumbnails)
-            if remote > 0 and (len(files) > 1 or not local)
+            early or AnalysisPool(remote, options.detector, ctx.store_thumbnails)
+            if wanted
             else None
         )
+        # Worker 0's analysis holds this process's GIL for up to 0.3 s at a time (dlib and
+        # libfacedetection keep it), and a thread handing files to a process needs the GIL
+        # to collect one answer and send the next file: the process sat idle in between
+        # (gaps up to 0.3 s, 7 % of its time, measured at load 10). A second thread per
+        # process keeps the next file already in its pipe. Not for a GUI (no local
+        # analysis, so no such wait), where a cancel then waits for one file less.
+        extra = remote if local and self.pool is not None else 0
+        self.n_threads = self.n_workers + extra
         try:
             self.claims = ctx.db.work_claims(collection_id)
         except BaseException:
@@ -206,11 +214,14 @@ class _Run:
         local = self.options.local_analysis
         workers = [
             threading.Thread(
-                target=self._guarded(functools.partial(self._worker, local and i == 0), "worker"),
+                target=self._guarded(
+                    functools.partial(self._worker, local and i == 0, i >= self.n_workers),
+                    "worker",
+                ),
                 name=f"facedesk-index-{i}",
                 daemon=True,
             )
-            for i in range(self.n_workers)
+            for i in range(self.n_threads)
         ]
         reader = threading.Thread(
             target=self._guarded(self._reader, "reader"), name="facedesk-read", daemon=True
@@ -268,7 +279,8 @@ class _Run:
                 if self.stopped() or not self._read_one(path, wait_for_claim=True):
                     return
         finally:
-            for _ in range(self.n_workers):
+            self.read_all.set()
+            for _ in range(self.n_threads):
                 self._put(self.jobs, _DONE)
 
     def _read_one(self, path: Path, wait_for_claim: bool) -> bool:
@@ -319,8 +331,14 @@ class _Run:
 
     # --- workers ------------------------------------------------------------------------
 
-    def _worker(self, local: bool) -> None:
+    def _worker(self, local: bool, second: bool = False) -> None:
+        """``second``: a process's second thread (see ``__init__``). It stops once the
+        last file is queued, so the batch's last few files are not held in a process's
+        pipe while another worker is free, and when the processes cannot start, rather
+        than become one more analysis thread here."""
         while not self.stopped():
+            if second and (self.in_process.is_set() or self.read_all.is_set()):
+                return
             job = _take(self.jobs)
             if job is None:
                 continue
@@ -356,7 +374,7 @@ class _Run:
 
     def _writer(self) -> None:
         finished = 0
-        while finished < self.n_workers and not self.stopped():
+        while finished < self.n_threads and not self.stopped():
             item = _take(self.prepared_q)
             if item is None:
                 continue

@@ -246,3 +246,51 @@ def test_twelve_megapixel_photo_finds_its_faces_in_full_size_coordinates(
         for face in record.response["FaceRecords"]:
             box = face["Face"]["BoundingBox"]
             assert 0.0 <= box["Left"] < 1.0 and 0.0 < box["Width"] < 0.5
+
+
+def test_processes_started_early_are_taken_by_the_batch(
+    fd: Any, tmp_path: Path, testdata: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``start_analysis_early`` (the index command calls it before opening the database):
+    the batch takes those processes instead of starting its own, finds the same faces,
+    and a pool that does not fit the batch, or that no batch takes, is shut down."""
+    from facedesk.service import analysis_pool
+    from facedesk.service.indexing import start_analysis_early
+
+    folder = tmp_path / "in"
+    _copy(testdata, folder, SMALL[:3])
+    options = IndexOptions(workers=2, quality_filter="NONE")
+    start_analysis_early(3, options, store_thumbnails=True)
+    early = analysis_pool._early
+    assert early is not None and early.workers == 1
+    taken: list[object] = []
+    real_take = analysis_pool.take_early
+
+    def spy(workers: int, store_thumbnails: bool) -> object:
+        pool = real_take(workers, store_thumbnails)
+        taken.append(pool)
+        return pool
+
+    monkeypatch.setattr("facedesk.service.pipeline.take_early", spy)
+    results = _run(fd, folder, workers=2, quality_filter="NONE")
+    assert taken == [early] and analysis_pool._early is None
+    assert sorted((Path(r.path).name, r.indexed) for r in results) == [
+        ("00_obama_small.jpg", 1),
+        ("01_two_people.jpg", 2),
+        ("02_2009_004587.jpg", 2),
+    ]
+
+    # one file: no processes wanted at all
+    start_analysis_early(1, options, store_thumbnails=True)
+    assert analysis_pool._early is None
+    # without thumbnails the early pool does not fit this client's batch: shut down
+    start_analysis_early(3, options, store_thumbnails=False)
+    unfit = analysis_pool._early
+    assert unfit is not None
+    assert analysis_pool.take_early(1, store_thumbnails=True) is None
+    assert analysis_pool._early is None
+    with pytest.raises(RuntimeError):
+        unfit._pool.submit(int)  # shut down
+    start_analysis_early(3, options, store_thumbnails=True)
+    analysis_pool.discard_early()
+    assert analysis_pool._early is None

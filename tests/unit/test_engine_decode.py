@@ -215,3 +215,53 @@ def test_truncated_png_is_refused(testdata: Path, monkeypatch: pytest.MonkeyPatc
     data = _read(testdata, "real/skimage/astronaut.png")
     with pytest.raises(InvalidImageFormatException, match="PNG"):
         decode_image(data[: len(data) // 2])
+
+
+def _pillow_pixels(data: bytes, draft: tuple[int, int] | None) -> np.ndarray[Any, Any]:
+    """The picture as Pillow decodes it (draft size, EXIF orientation, RGB)."""
+    from PIL import ImageOps
+
+    im = Image.open(io.BytesIO(data))
+    if draft is not None:
+        im.draft(None, draft)
+    im.load()
+    return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+
+
+@pytest.mark.parametrize("orientation", [1, 3, 6, 7])
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+def test_one_strict_jpeg_decode_gives_pillows_pixels(
+    testdata: Path, mode: str, orientation: int
+) -> None:
+    """JPEGs are decoded once, by libjpeg-turbo in strict mode (integrity check and pixels
+    together): the pixels must be Pillow's, bit for bit, at full size and at each draft
+    scale, grey or colour, under every EXIF orientation."""
+    source = Image.open(testdata / "real/face_recognition/obama_and_biden.jpg").convert(mode)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    out = io.BytesIO()
+    source.save(out, format="JPEG", quality=88, exif=exif.tobytes())
+    data = out.getvalue()
+    full = decode_image(data, RELAXED_LIMITS)
+    assert np.array_equal(full.pixels, _pillow_pixels(data, None))
+    assert full.mode == mode
+    for max_side in (1500, 1000, 500, 250, 90):  # draft factors 1, 2, 2 (not 3/8), 4, 8
+        scaled = decode_image(data, RELAXED_LIMITS, max_side=max_side)
+        side = max(scaled.pixels.shape[:2])
+        assert side >= max_side
+        ratio = max_side / 2000
+        draft = (int(2000 * ratio + 0.999), int(1428 * ratio + 0.999))
+        assert np.array_equal(scaled.pixels, _pillow_pixels(data, draft)), max_side
+
+
+def test_strict_decode_refuses_what_the_check_refused(testdata: Path) -> None:
+    """A JPEG cut short is refused whether Pillow would have decoded it at full size or in
+    draft mode, and a small corrupt one is refused as corrupt before its size is checked."""
+    data = _read(testdata, "real/face_recognition/obama_and_biden.jpg")
+    for max_side in (None, 600):
+        with pytest.raises(InvalidImageFormatException, match="corrupt or truncated"):
+            decode_image(data[: len(data) * 2 // 3], RELAXED_LIMITS, max_side=max_side)
+    small = io.BytesIO()
+    Image.new("RGB", (40, 40), (120, 80, 60)).save(small, format="JPEG")
+    with pytest.raises(InvalidImageFormatException):
+        decode_image(small.getvalue()[:-30], STRICT_LIMITS)

@@ -116,3 +116,21 @@ def test_head_pose_matches_opencv_on_dev_photo_landmarks() -> None:
             assert yaw == pytest.approx(ours.yaw, abs=0.1)
             checked += 1
     assert checked >= 20
+
+
+def test_batched_refinement_equals_each_start_refined_alone() -> None:
+    """_sqp refines its starts together; each must end where it ends alone (a batch of
+    one), and a start whose system is singular stays where it was without holding the
+    others back."""
+    for _rot, _t, px in _poses(12, noise=True):
+        rays = np.column_stack([px, np.ones(len(px))]) @ np.linalg.inv(CAMERA).T
+        omega, _p = pnp._omega(_MODEL_3D, rays)
+        _values, vectors = np.linalg.eigh(omega)
+        e = math.sqrt(3.0) * vectors.T[:8].reshape(8, 3, 3)
+        starts = pnp._nearest_rotation(np.concatenate([e, -e]))
+        # r = 0 gives a zero constraint Jacobian: a singular KKT system
+        starts = np.concatenate([starts, np.zeros((1, 3, 3))])
+        together = pnp._sqp(starts, omega)
+        for start, refined in zip(starts, together, strict=True):
+            assert np.allclose(refined, pnp._sqp(start[None], omega)[0], rtol=0.0, atol=1e-12)
+        assert np.array_equal(together[-1], np.zeros((3, 3)))

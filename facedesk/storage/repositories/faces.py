@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import String, bindparam, delete, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from facedesk.core.errors import ResourceNotFoundException
@@ -40,9 +41,12 @@ FACE_COLUMNS = (
     FaceRow.model_version,
     FaceRow.embedding,
     UserRow.user_id,
-    FaceRow.indexed_at,
+    # Read as the database gives it, converted by _utc in face_from_row: on SQLite the
+    # column is naive-UTC ISO 8601 text, and SQLAlchemy's DATETIME processing plus
+    # UTCDateTime's replace(tzinfo=UTC) cost ~10 us a row, half of a page of faces.
+    type_coerce(FaceRow.indexed_at, String()).label("indexed_at"),
 )
-FACE_COLUMNS_WITHOUT_EMBEDDING = tuple(c for c in FACE_COLUMNS if c is not FaceRow.embedding)
+FACE_COLUMNS_WITHOUT_EMBEDDING = FACE_COLUMNS[:9] + FACE_COLUMNS[10:]  # all but the embedding
 # What a face listed without its descriptor carries in StoredFace.embedding (shape (0,)).
 NO_EMBEDDING: Embedding = np.zeros(0, dtype=np.float32)
 
@@ -96,6 +100,18 @@ def _by_ids_statement() -> Any:
     )
 
 
+def _utc(value: datetime | str | None) -> datetime | None:
+    """``indexed_at`` as UTCDateTime gives it (aware UTC) from SQLite's text or another
+    database's naive-UTC datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        # Naive UTC text: parsed aware at once. ``datetime.replace(tzinfo=...)`` costs
+        # ~7 us on this CPython build, ``fromisoformat`` with the offset ~1 us.
+        return datetime.fromisoformat(value + "+00:00")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def face_from_row(collection_id: str, row: Any, with_embedding: bool = True) -> StoredFace:
     """A StoredFace from a row of ``select_faces`` (positional: this runs 512 times a page)."""
     if with_embedding:
@@ -114,7 +130,7 @@ def face_from_row(collection_id: str, row: Any, with_embedding: bool = True) -> 
         model_version=version,
         embedding=embedding,
         user_id=user,
-        indexed_at=at,
+        indexed_at=_utc(at),
     )
 
 

@@ -35,6 +35,10 @@ class ServeCommand:
 
     def run(self, args: argparse.Namespace, out: TextIO) -> int:
         try:
+            # botocore too: signatures are checked with its signer, and the frozen desktop
+            # app (packaging/facedesk.spec) excludes it; without this check every request
+            # would fail as InternalServerError instead of the command saying what is missing.
+            import botocore  # noqa: F401
             import starlette  # noqa: F401
             import uvicorn  # noqa: F401
         except ImportError as exc:

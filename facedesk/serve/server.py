@@ -36,9 +36,19 @@ def make_server(client: Client, config: ServeConfig) -> uvicorn.Server:
 
     app = create_app(client, config)
     # No access log: request lines would name collections and faces on the console.
+    # proxy_headers off: nothing sits in front of facedesk serve, so X-Forwarded-* is not to
+    # be trusted, and uvicorn's ProxyHeadersMiddleware is one layer less per request.
+    # http="auto" takes httptools (the serve extra installs it) over pure-Python h11.
     return uvicorn.Server(
         uvicorn.Config(
-            app, log_level="warning", access_log=False, lifespan="on", server_header=False
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            server_header=False,
+            proxy_headers=False,
+            ws="none",
+            interface="asgi3",
         )
     )
 

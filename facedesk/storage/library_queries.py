@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 from sqlalchemy import func, select
 
-from facedesk.core.types import BoundingBox, StoredFace, UserInfo
+from facedesk.core.types import StoredFace, UserInfo
 from facedesk.storage.orm import CollectionRow, FaceRow, UserRow
+from facedesk.storage.repositories.faces import FACE_COLUMNS_WITHOUT_EMBEDDING, face_from_row
 
 if TYPE_CHECKING:
     from facedesk.storage.unit_of_work import UnitOfWork
-
-_NO_EMBEDDING = np.zeros(0, dtype=np.float32)
 
 
 def face_without_embedding(uow: UnitOfWork, collection_id: str, face_id: str) -> StoredFace | None:
@@ -26,37 +24,12 @@ def face_without_embedding(uow: UnitOfWork, collection_id: str, face_id: str) ->
     what a search by a stored face shows beside its matches. None when the collection or
     the face is unknown."""
     row = uow.session.execute(
-        select(
-            FaceRow.image_id,
-            FaceRow.external_image_id,
-            FaceRow.box_left,
-            FaceRow.box_top,
-            FaceRow.box_width,
-            FaceRow.box_height,
-            FaceRow.confidence,
-            FaceRow.model_version,
-            UserRow.user_id,
-            FaceRow.indexed_at,
-        )
+        select(*FACE_COLUMNS_WITHOUT_EMBEDDING)
         .join(CollectionRow, CollectionRow.pk == FaceRow.collection_pk)
         .outerjoin(UserRow, UserRow.pk == FaceRow.user_pk)
         .where(CollectionRow.collection_id == collection_id, FaceRow.face_id == face_id)
     ).first()
-    if row is None:
-        return None
-    image_id, ext, left, top, width, height, confidence, version, user_id, at = row
-    return StoredFace(
-        face_id=face_id,
-        collection_id=collection_id,
-        image_id=image_id,
-        external_image_id=ext,
-        bounding_box=BoundingBox(left=left, top=top, width=width, height=height),
-        confidence=confidence,
-        model_version=version,
-        embedding=_NO_EMBEDDING,
-        user_id=user_id,
-        indexed_at=at,
-    )
+    return None if row is None else face_from_row(collection_id, row, with_embedding=False)
 
 
 def people_with_counts(uow: UnitOfWork, collection_id: str) -> list[UserInfo]:

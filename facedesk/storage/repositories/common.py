@@ -3,13 +3,14 @@ collection lookup that a unit of work does once per collection."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import numpy as np
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from facedesk.core.errors import collection_not_found
@@ -80,6 +81,27 @@ class CollectionRef:
     face_model_version: str
 
 
+def core_rows(session: Session, stmt: Any, params: Mapping[str, Any]) -> Sequence[Any]:
+    """Plain rows of a column select, on the session's connection and transaction.
+
+    Not ``session.execute``: for a select of ORM columns that runs the ORM's row loading,
+    ~2 us more a row (1,000 faces: 7.8 -> 5.6 ms CPU p50), and a ListFaces page is up to
+    4,096 rows. Pending ORM objects are flushed first, as ``session.execute`` would
+    (autoflush)."""
+    if session.autoflush:
+        session.flush()  # returns at once when nothing is pending
+    return session.connection().execute(stmt, params).all()
+
+
+@functools.cache
+def _collection_statement() -> Any:
+    # Built once: every operation looks its collection up, and building and cache-keying
+    # a fresh select plus the ORM execution path cost more than the lookup itself.
+    return select(CollectionRow.pk, CollectionRow.face_model_version).where(
+        CollectionRow.collection_id == bindparam("cid")
+    )
+
+
 def find_collection(session: Session, collection_id: str) -> CollectionRef | None:
     """The collection, looked up once per session: later calls in the same unit of work
     read the session's memo instead of the database.
@@ -92,14 +114,11 @@ def find_collection(session: Session, collection_id: str) -> CollectionRef | Non
     refs: dict[str, CollectionRef] = session.info.setdefault(_REFS_KEY, {})
     ref = refs.get(collection_id)
     if ref is None:
-        row = session.execute(
-            select(CollectionRow.pk, CollectionRow.face_model_version).where(
-                CollectionRow.collection_id == collection_id
-            )
-        ).one_or_none()
-        if row is None:
+        rows = core_rows(session, _collection_statement(), {"cid": collection_id})
+        if not rows:
             return None
-        ref = refs[collection_id] = CollectionRef(collection_id, int(row[0]), str(row[1]))
+        pk, version = rows[0]
+        ref = refs[collection_id] = CollectionRef(collection_id, int(pk), str(version))
     return ref
 
 

@@ -40,7 +40,7 @@ from sqlalchemy import select
 from facedesk.storage.ann_index import AnnGraph
 from facedesk.storage.database import Database
 from facedesk.storage.orm import CollectionRow, FaceRow
-from facedesk.storage.vector_snapshot import Snapshot, appended, make_snapshot, removed
+from facedesk.storage.vector_snapshot import Snapshot, appended, make_snapshot, tombstoned
 
 FORMAT = 1
 _CHUNK = 8 * 1024 * 1024
@@ -204,7 +204,8 @@ def _open(folder: Path, meta_path: Path, dim: int) -> Stored:
     if meta.get("graph"):
         graph = AnnGraph.load(folder / meta["graph"], dim)
         graph.orphans = np.asarray(meta["orphans"], dtype=np.int64).reshape(-1)
-        if len(graph) != n:
+        # A delete racing the save may have tombstoned a row (norm +inf) the graph dropped.
+        if len(graph) != int(np.isfinite(sqnorms).sum()):
             raise StaleStore("graph size disagrees")
     return Stored(
         generation=int(meta["generation"]),
@@ -245,7 +246,9 @@ def save_store(folder: Path, generation: int, snap: Snapshot) -> None:
 
 def _save(folder: Path, generation: int, snap: Snapshot) -> None:
     token = secrets.token_hex(6)
-    n, dim = snap.n, snap.buffer.shape[1]
+    n, dim = snap.live, snap.buffer.shape[1]
+    # Only live rows are written (tombstones are compacted away on disk).
+    live = np.flatnonzero(snap.alive()) if snap.dead else np.arange(n, dtype=np.int64)
     names = {
         "vectors": f"vectors-{token}.npy",
         "slots": f"slots-{token}.npy",
@@ -258,12 +261,16 @@ def _save(folder: Path, generation: int, snap: Snapshot) -> None:
         folder / names["vectors"], mode="w+", dtype=np.float32, shape=(n + _spare(n), dim)
     )
     for a in range(0, n, 65536):
-        out[a : min(n, a + 65536)] = snap.buffer[a : min(n, a + 65536)]
+        rows = live[a : a + 65536]
+        out[a : a + rows.shape[0]] = (
+            snap.buffer[rows] if snap.dead else snap.buffer[a : a + rows.shape[0]]
+        )
     out.flush()
     del out
-    np.save(folder / names["slots"], np.asarray(snap.slots[:n], dtype=np.int64))
-    np.save(folder / names["norms"], np.asarray(snap.sqnorms[:n], dtype=np.float32))
-    (folder / names["ids"]).write_text("\n".join(snap.ids[:n]))
+    np.save(folder / names["slots"], np.asarray(snap.slots[live], dtype=np.int64))
+    np.save(folder / names["norms"], np.asarray(snap.sqnorms[live], dtype=np.float32))
+    ids = [snap.ids[r] for r in live.tolist()] if snap.dead else snap.ids[:n]
+    (folder / names["ids"]).write_text("\n".join(ids))
     if snap.graph is not None:
         names["graph"] = f"graph-{token}.usearch"
         snap.graph.save(folder / names["graph"])
@@ -274,7 +281,7 @@ def _save(folder: Path, generation: int, snap: Snapshot) -> None:
         "n": n,
         "generation": generation,
         "next_slot": snap.next_slot,
-        "ids_digest": ids_digest(sorted(snap.ids[:n])),
+        "ids_digest": ids_digest(sorted(ids)),
         "orphans": [] if snap.graph is None else snap.graph.orphans.tolist(),
         "files": files,
         **names,
@@ -326,8 +333,8 @@ def load_persisted(
         stored.graph,
         sqnorms=stored.sqnorms,
     )
-    if gone:
-        snap = removed(snap, gone)
+    if gone:  # tombstones: no copy of the memory-mapped rows
+        snap = tombstoned(snap, gone)
     if new:
         try:
             rows = source.embeddings(new, dim)

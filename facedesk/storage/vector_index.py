@@ -23,8 +23,10 @@ one lock and publish a new snapshot with one assignment:
 
 - ``add`` appends after row ``n`` in the shared buffer (rows no published snapshot can see) and
   doubles the capacity when full, so an add costs O(new rows) amortised;
-- ``remove`` copies the surviving rows into a new buffer (O(N)), because compacting in place
-  would move rows under readers' feet.
+- ``remove`` leaves tombstones (O(removed), see :func:`vector_snapshot.tombstoned`): the
+  scan and the re-rank skip them, usearch removes their keys; once they pass a quarter of
+  the rows the survivors are copied into a new buffer (compacting in place would move rows
+  under readers' feet).
 
 The loader runs under the writer lock too, so a face committed while the index was loading is
 either seen by the loader or applied by the ``add`` that waits for the load; ``add`` skips ids it
@@ -54,7 +56,7 @@ from facedesk.storage.vector_snapshot import (
     Snapshot,
     appended,
     make_snapshot,
-    removed,
+    tombstoned,
 )
 
 F32Array = npt.NDArray[np.float32]
@@ -141,10 +143,12 @@ class VectorIndex:
         return snap is not None and snap.graph is not None
 
     def __len__(self) -> int:
-        return self._current().n
+        return self._current().live
 
     def face_ids(self) -> list[str]:
         snap = self._current()
+        if snap.dead:
+            return [snap.ids[r] for r in np.flatnonzero(snap.alive()).tolist()]
         return snap.ids[: snap.n]
 
     def __contains__(self, face_id: object) -> bool:
@@ -221,7 +225,7 @@ class VectorIndex:
         if (
             self._ann_min_rows is None
             or snap.graph is not None
-            or snap.n < self._ann_min_rows
+            or snap.live < self._ann_min_rows
             or (self._builder is not None and self._builder.is_alive())
         ):
             return
@@ -233,9 +237,13 @@ class VectorIndex:
         self._builder.start()
 
     def _build(self, snap: Snapshot) -> None:
+        # The live rows' keys, taken once: later deletes tombstone rows of this snapshot too.
+        alive = snap.alive() if snap.dead else None
+        keys = snap.slots[: snap.n] if alive is None else snap.slots[: snap.n][alive]
+        vectors = snap.matrix if alive is None else snap.matrix[alive]
         # One thread: the build runs beside the app's own work (indexing, the UI), and a
         # one-thread usearch build is deterministic (the same faces give the same graph).
-        graph = AnnGraph.build(snap.slots[: snap.n], snap.matrix, threads=1, cancel=_EXITING)
+        graph = AnnGraph.build(keys, vectors, threads=1, cancel=_EXITING)
         if graph is None:
             return
         with self._write_lock:
@@ -243,11 +251,10 @@ class VectorIndex:
             if cur is None:  # invalidated meanwhile: the next load starts again
                 return
             # Catch up with the writes made while the graph was built.
-            built = set(snap.slots[: snap.n].tolist())
-            now = cur.slots[: cur.n]
-            graph.remove([s for s in built - set(now.tolist())])
-            fresh = np.flatnonzero(~np.isin(now, snap.slots[: snap.n]))
-            graph.add(now[fresh], cur.buffer[fresh])
+            now = cur.slots[: cur.n][cur.alive()]
+            graph.remove(keys[~np.isin(keys, now)])
+            fresh = np.flatnonzero(cur.alive() & ~np.isin(cur.slots[: cur.n], keys))
+            graph.add(cur.slots[fresh], cur.buffer[fresh])
             self._snapshot = cur = replace(cur, graph=graph)
         self._persist(cur)
 
@@ -295,7 +302,9 @@ class VectorIndex:
             return len(keep)
 
     def remove(self, face_ids: Iterable[str]) -> int:
-        """Drop faces after a committed delete; unknown ids are ignored. Returns rows removed."""
+        """Drop faces after a committed delete; unknown ids are ignored. Returns rows removed.
+
+        Costs O(removed) (tombstones) until they pass a quarter of the rows (then O(N))."""
         with self._write_lock:
             snap = self._snapshot
             if snap is None:
@@ -304,7 +313,7 @@ class VectorIndex:
             gone = {r for r in gone if r < snap.n}
             if not gone:
                 return 0
-            self._snapshot = removed(snap, gone)
+            self._snapshot = tombstoned(snap, gone)
             return len(gone)
 
     # ----------------------------------------------------------------- reads

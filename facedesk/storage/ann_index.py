@@ -60,6 +60,10 @@ class AnnGraph:
             )
         )
         self._index.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]  # has a setter
+        # A graph opened from its file is a read-only memory map (usearch's view): opening
+        # costs nothing and only the pages searches touch are read. usearch writes into a
+        # view crash the process, so the first add or remove copies it into memory.
+        self._viewed = False
         # Keys no search reaches: HNSW leaves a few nodes without incoming links (4 in 20k
         # dlib-like faces, even built on one thread), and such a face, even a close match, would
         # never be a candidate. They are found once (a search for each face's own vector) and
@@ -118,6 +122,19 @@ class AnnGraph:
     def memory_usage(self) -> int:
         return int(self._index.memory_usage)
 
+    @property
+    def viewed(self) -> bool:
+        """True while the graph is still the read-only memory map of its file."""
+        return self._viewed
+
+    def _writable(self) -> None:
+        if self._viewed:
+            # Searches running on the view keep it (the mapping outlives even its file).
+            copy = self._index.copy()
+            copy.expansion_search = self._index.expansion_search  # type: ignore[misc]
+            self._index = copy
+            self._viewed = False
+
     def add(
         self,
         keys: Sequence[int] | I64Array,
@@ -127,6 +144,7 @@ class AnnGraph:
     ) -> None:
         if len(keys) == 0:
             return
+        self._writable()
         self._index.add(
             np.asarray(keys, dtype=np.uint64),
             np.ascontiguousarray(vectors, dtype=np.float32),
@@ -140,6 +158,7 @@ class AnnGraph:
     def remove(self, keys: Sequence[int] | I64Array) -> None:
         if len(keys) == 0:
             return
+        self._writable()
         self._index.remove(np.asarray(keys, dtype=np.uint64))
 
     def candidates(self, query: F32Array, count: int) -> I64Array:
@@ -157,16 +176,22 @@ class AnnGraph:
         self._index.save(str(path))
 
     @classmethod
-    def load(cls, path: Path, dim: int) -> AnnGraph:
-        """Read a saved graph; ValueError if it is not one for ``dim``-d descriptors."""
+    def load(cls, path: Path, dim: int, view: bool = False) -> AnnGraph:
+        """Read a saved graph (``view``: memory-map it read-only, see ``_viewed``); ValueError
+        if it is not one for ``dim``-d descriptors."""
         from usearch.index import Index
 
         meta = Index.metadata(str(path))
         if meta is None or int(meta.get("dimensions", -1)) != dim:
             raise ValueError(f"{path} is not a {dim}-d usearch index")
         index = Index(ndim=dim, metric="l2sq", dtype=DTYPE, connectivity=CONNECTIVITY)
-        index.load(str(path))
-        return cls(dim, index)
+        if view:
+            index.view(str(path))
+        else:
+            index.load(str(path))
+        graph = cls(dim, index)
+        graph._viewed = view
+        return graph
 
 
 #: First candidate list: at 100k-1M dlib-like faces, top-10 recall >= 0.99 (bench/search_ann.py).

@@ -92,6 +92,21 @@ class RowSource:
             return None
         return store_folder(self.db.path, self.collection_id)
 
+    def generation(self) -> int:
+        """The collection's generation alone (KeyError if the collection is gone)."""
+        with self.db.unit_of_work(read_only=True) as uow:
+            gen = uow.session.scalar(
+                select(CollectionRow.generation).where(
+                    CollectionRow.collection_id == self.collection_id
+                )
+            )
+        if gen is None:
+            raise KeyError(self.collection_id)
+        self.last_generation = int(gen)
+        if self._on_generation is not None:
+            self._on_generation(int(gen))
+        return int(gen)
+
     def state(self) -> tuple[int, list[str]]:
         """(generation, face ids) read in one transaction, so they agree."""
         with self.db.unit_of_work(read_only=True) as uow:
@@ -168,6 +183,26 @@ def _crc(path: Path) -> tuple[int, int]:
     return size, crc
 
 
+def _stamp(path: Path) -> list[int]:
+    """Size, CRC-32 and the file's identity when checksummed: its inode and ctime, which any
+    write, truncation or replacement changes (and no process can set back). A file whose
+    identity still matches was checksummed after facedesk wrote it and not written since, so
+    opening skips reading it again (1.6 GB at 1M faces: seconds, most of the first search)."""
+    size, crc = _crc(path)
+    st = path.stat()
+    return [size, crc, st.st_ino, st.st_ctime_ns]
+
+
+def _unchanged(path: Path, entry: Sequence[int]) -> bool:
+    if len(entry) != 4:  # a set from before the stamp: checksum it
+        return False
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    return [st.st_size, st.st_ino, st.st_ctime_ns] == [entry[0], entry[2], entry[3]]
+
+
 def open_store(folder: Path, dim: int) -> Stored | None:
     """The persisted set if complete and intact; None if there is none. A damaged set is
     deleted (and None returned), so the caller rebuilds rather than trusting it."""
@@ -186,8 +221,10 @@ def _open(folder: Path, meta_path: Path, dim: int) -> Stored:
     if meta.get("format") != FORMAT or meta.get("dim") != dim:
         raise StaleStore("another format")
     files: dict[str, list[int]] = meta["files"]
-    for name, (size, crc) in files.items():
-        if _crc(folder / name) != (size, crc):
+    for name, entry in files.items():
+        if _unchanged(folder / name, entry):
+            continue  # checksummed when saved, not written since (see _stamp)
+        if _crc(folder / name) != (entry[0], entry[1]):
             raise StaleStore(f"{name} does not match its checksum")
     n = int(meta["n"])
     vectors = np.load(folder / meta["vectors"], mmap_mode="c")
@@ -202,7 +239,7 @@ def _open(folder: Path, meta_path: Path, dim: int) -> Stored:
         raise StaleStore("row counts disagree")
     graph = None
     if meta.get("graph"):
-        graph = AnnGraph.load(folder / meta["graph"], dim)
+        graph = AnnGraph.load(folder / meta["graph"], dim, view=True)
         graph.orphans = np.asarray(meta["orphans"], dtype=np.int64).reshape(-1)
         # A delete racing the save may have tombstoned a row (norm +inf) the graph dropped.
         if len(graph) != int(np.isfinite(sqnorms).sum()):
@@ -274,7 +311,7 @@ def _save(folder: Path, generation: int, snap: Snapshot) -> None:
     if snap.graph is not None:
         names["graph"] = f"graph-{token}.usearch"
         snap.graph.save(folder / names["graph"])
-    files = {name: list(_crc(folder / name)) for name in names.values()}
+    files = {name: _stamp(folder / name) for name in names.values()}
     meta = {
         "format": FORMAT,
         "dim": int(dim),
@@ -307,16 +344,25 @@ def load_persisted(
     is saved. No set, a damaged one, or one that differs in more than a quarter of its faces
     falls back to ``full_load`` (every descriptor from the database)."""
     try:
-        generation, db_ids = source.state()
+        generation = source.generation()
     except KeyError:  # the collection is gone: the loader raises the API's own error
         return full_load()
     stored = open_store(folder, dim)
     if stored is None:
         return full_load()
+    if stored.generation != generation:  # written since the save (every face write bumps it)
+        try:
+            generation, db_ids = source.state()
+        except KeyError:
+            return full_load()
+    else:
+        # Unchanged since the save: the set's ids are the database's (reading and comparing
+        # 1M ids would cost seconds of the first search).
+        db_ids = stored.ids
     changed = stored.generation != generation
     gone: set[int] = set()
     new: list[str] = []
-    if stored.ids_digest != ids_digest(db_ids):
+    if db_ids is not stored.ids and stored.ids_digest != ids_digest(db_ids):
         want = set(db_ids)
         have = set(stored.ids)
         gone = {i for i, fid in enumerate(stored.ids) if fid not in want}

@@ -180,3 +180,14 @@ def test_a_set_saved_with_tombstones_holds_only_live_rows(tmp_path: Path) -> Non
     assert len(reopened) == 1175 and reopened.uses_graph and calls == []
     keep = [i for i in range(1200) if i not in set(gone_rows)]
     _same_answers(reopened, _fresh(ids, m, keep), _queries(rng, m, gone_rows), deleted)
+
+    # Opened unchanged, the graph is a read-only map of its file; the first delete copies it
+    # into memory (usearch cannot write a view) and the answers stay exact.
+    graph = reopened._current().graph
+    assert graph is not None and graph.viewed
+    more = sorted(set(rng.choice(keep, 10, replace=False).tolist()))
+    assert reopened.remove({ids[r] for r in more}) == 10
+    assert not graph.viewed and len(graph) == 1165
+    deleted |= {ids[r] for r in more}
+    keep = [i for i in keep if i not in set(more)]
+    _same_answers(reopened, _fresh(ids, m, keep), _queries(rng, m, more), deleted)

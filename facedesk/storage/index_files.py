@@ -387,6 +387,18 @@ def load_persisted(
         except KeyError:  # deleted meanwhile: start from a consistent full read
             return full_load()
         snap = appended(snap, new, rows)
-    if changed:
+    if gone or new:
         save_store(folder, generation, snap)
+    elif changed:  # the same faces, saved under an older generation: only relabel the set
+        _relabel(folder, generation)
     return snap
+
+
+def _relabel(folder: Path, generation: int) -> None:
+    meta_path = folder / "meta.json"
+    with contextlib.suppress(OSError, ValueError):
+        meta = json.loads(meta_path.read_text())
+        meta["generation"] = generation
+        tmp = folder / f"meta-{secrets.token_hex(6)}.tmp"
+        tmp.write_text(json.dumps(meta))
+        os.replace(tmp, meta_path)

@@ -191,3 +191,57 @@ def test_a_set_saved_with_tombstones_holds_only_live_rows(tmp_path: Path) -> Non
     deleted |= {ids[r] for r in more}
     keep = [i for i in keep if i not in set(more)]
     _same_answers(reopened, _fresh(ids, m, keep), _queries(rng, m, more), deleted)
+
+
+ONE_SHOT = """
+import sys
+import numpy as np
+from facedesk.storage.database import Database
+from facedesk.storage.index_files import RowSource
+from facedesk.storage.vector_index import VectorIndexRegistry
+db = Database(sys.argv[1])
+calls = []
+def load():
+    calls.append(1)
+    with db.unit_of_work(read_only=True) as uow:
+        return uow.faces.embeddings("c")
+index = VectorIndexRegistry(ann_min_rows=600).get(db.url, "c", load, RowSource(db, "c"))
+q = np.load(sys.argv[2])
+hit = index.search(q, 3)[0][0]
+print(len(calls), hit, index.uses_graph)
+"""
+
+
+def test_a_one_shot_process_saves_the_set_at_exit_and_the_next_one_opens_it(
+    tmp_path: Path,
+) -> None:
+    # A CLI command exits seconds after its search: its graph build never starts (the
+    # registry's build delay) and the rows it read from SQLite are saved at exit, so the next
+    # command opens the set instead of reading every descriptor again.
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(24)
+    ids, m = _faces(rng, 900)
+    db = _library(tmp_path / "lib.db", ids, m)
+    folder = RowSource(db, "c").folder
+    assert folder is not None
+    np.save(tmp_path / "q.npy", m[17])
+    root = Path(__file__).resolve().parents[2]
+
+    def run() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", ONE_SHOT, str(tmp_path / "lib.db"), str(tmp_path / "q.npy")],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()
+
+    assert not folder.exists()
+    assert run() == ["1", ids[17], "False"]  # read from the database, searched exactly
+    stored = open_store(folder, DIM)
+    assert stored is not None and stored.graph is None and sorted(stored.ids) == sorted(ids)
+    assert run() == ["0", ids[17], "False"]  # opened from the set: no descriptor read

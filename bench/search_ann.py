@@ -79,8 +79,22 @@ def main() -> None:
     ap.add_argument("--candidates", default="64", help="first candidate list sizes to try")
     ap.add_argument("--graph-cache", type=Path)
     ap.add_argument("--library", type=Path, help="folder for the first-search measurement")
+    ap.add_argument(
+        "--first-search-only",
+        action="store_true",
+        help="only the fresh-process measurement, on the library --library holds",
+    )
+    ap.add_argument(
+        "--delete-only",
+        action="store_true",
+        help="only the cost of deleting 10 faces (tombstones vs the old copy)",
+    )
     args = ap.parse_args()
     n, nq = args.faces, args.queries
+    if args.first_search_only:
+        assert args.library is not None
+        fresh_processes(args.library, print)
+        return
     skip = set(filter(None, args.skip.split(",")))
     lines: list[str] = []
 
@@ -96,6 +110,10 @@ def main() -> None:
     who = rng.integers(0, pop.centres.shape[0], n)
     data = pop.photos(who)
     queries = pop.photos(who[rng.integers(0, n, nq)])
+    if args.delete_only:
+        say(f"(load {load()})")
+        delete_cost(args, data, say)
+        return
     thr = float(distance_for_similarity(80.0))
     ids = [str(i) for i in range(n)]
     exact = VectorIndex(lambda: (ids, data))
@@ -190,6 +208,7 @@ def main() -> None:
 
         measure(name, build, ucand, ui.memory_usage / 2**20, base)
     facedesk_path(args, data, queries, truth, truth_thr, exact, thr, base, say)
+    delete_cost(args, data, say)
     say("")
     say(f"RSS at the end {rss_mib():.0f} MiB (all structures at once, plus the data)")
     if args.out:
@@ -237,9 +256,15 @@ def facedesk_path(args, data, queries, truth, truth_thr, exact, thr, base, say) 
         built = f"loaded {time.perf_counter() - t:.1f}"
         t = time.perf_counter()
         keys = np.arange(n, dtype=np.int64)
-        graph.orphans = np.concatenate(
-            [graph.unreachable(keys[a : a + 4096], data[a : a + 4096]) for a in range(0, n, 4096)]
-        )
+        orphans_file = args.graph_cache.with_suffix(".orphans.npy")
+        if orphans_file.exists():  # found by an earlier run (a search per face: minutes at 1M)
+            graph.orphans = np.load(orphans_file)
+        else:
+            graph.orphans = np.concatenate(
+                [graph.unreachable(keys[a : a + 4096], data[a : a + 4096])
+                 for a in range(0, n, 4096)]
+            )  # fmt: skip
+            np.save(orphans_file, graph.orphans)
         note = (f"(cached graph: {graph.orphans.shape[0]} faces unreachable by their own vector, "
                 f"found in {time.perf_counter() - t:.0f} s; every search adds them)")  # fmt: skip
     else:
@@ -249,6 +274,7 @@ def facedesk_path(args, data, queries, truth, truth_thr, exact, thr, base, say) 
         built = f"{time.perf_counter() - t:.1f}"
         if args.graph_cache:
             graph.save(args.graph_cache)
+            np.save(args.graph_cache.with_suffix(".orphans.npy"), graph.orphans)
     index = VectorIndex(lambda: (ids, data))
     index.use_graph(graph)
     from facedesk.storage import ann_index
@@ -281,8 +307,6 @@ def facedesk_path(args, data, queries, truth, truth_thr, exact, thr, base, say) 
 def first_search(folder: Path, ids, data, queries, index, say) -> None:  # type: ignore[no-untyped-def]
     """A real SQLite library of the faces, its persisted index, and a fresh process's first
     search after opening it."""
-    import json
-    import subprocess
     from datetime import UTC, datetime
 
     from facedesk.core.types import BoundingBox, CollectionInfo, ImageInfo, StoredFace
@@ -321,6 +345,15 @@ def first_search(folder: Path, ids, data, queries, index, say) -> None:  # type:
     disk = sum(f.stat().st_size for f in folder_ix.iterdir()) / 2**20
     say(f"persisted index saved in {time.perf_counter() - t:.1f} s ({disk:.0f} MiB on disk)")
     np.save(folder / "queries.npy", queries[:50])
+    fresh_processes(folder, say)
+
+
+def fresh_processes(folder: Path, say: Callable[[str], None]) -> None:
+    """Two fresh processes: open the library, first search, 49 more; their RSS."""
+    import json
+    import subprocess
+
+    path = folder / "bench.db"
     for attempt in (1, 2):
         out = subprocess.run(
             [sys.executable, "-c", CHILD, str(path), str(folder / "queries.npy")],
@@ -334,6 +367,40 @@ def first_search(folder: Path, ids, data, queries, index, say) -> None:  # type:
             f"(imports {r['imports_s']:.1f} s before), then p50 {r['p50']:.2f} ms, "
             f"graph {r['graph']}, RSS {r['rss']:.0f} MiB (peak {r['hwm']:.0f} MiB), "
             f"load {load()}")  # fmt: skip
+
+
+def delete_cost(args, data: np.ndarray, say: Callable[[str], None]) -> None:  # type: ignore[no-untyped-def]
+    """DeleteFaces of 10 faces on the loaded index: tombstones (now) against the copy of the
+    surviving rows every delete made before (``removed``, now only the compaction), 5 runs
+    each on the same index, median; the graph (if cached) takes the usearch removes in both."""
+    from facedesk.storage.ann_index import AnnGraph
+    from facedesk.storage.vector_snapshot import removed
+
+    n = data.shape[0]
+    ids = [str(i) for i in range(n)]
+    index = VectorIndex(lambda: (ids, data))
+    snap = index._current()
+    graph_note = "no graph"
+    if args.graph_cache and args.graph_cache.exists():
+        index.use_graph(AnnGraph.load(args.graph_cache, 128))
+        graph_note = "with the graph"
+    rng = np.random.default_rng(9)
+    picks = rng.choice(n, 100, replace=False).tolist()
+    new, old = [], []
+    for r in range(5):
+        gone = {str(i) for i in picks[r * 10 : r * 10 + 10]}
+        t = time.perf_counter()
+        assert index.remove(gone) == 10
+        new.append((time.perf_counter() - t) * 1e3)
+        snap = index._current()
+        rows = set(range(0, n, max(1, n // 10)))  # other faces each time (already-dead skip)
+        rows = {x for x in rows if np.isfinite(snap.sqnorms[x])}
+        t = time.perf_counter()
+        removed(snap, set(list(rows)[:10]))
+        old.append((time.perf_counter() - t) * 1e3)
+    say(f"\nDeleteFaces of 10 faces at {n:,} ({graph_note}): tombstones {np.median(new):.2f} ms, "
+        f"copying the matrix as before {np.median(old):.0f} ms "
+        f"({np.median(old) / np.median(new):.0f}x), load {load()}")  # fmt: skip
 
 
 if __name__ == "__main__":

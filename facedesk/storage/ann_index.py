@@ -32,6 +32,9 @@ CONNECTIVITY = 32
 EXPANSION_ADD = 80
 EXPANSION_SEARCH = 256
 DTYPE = "f16"
+# The beam of the build's first self-search pass (see AnnGraph.build): 6x cheaper than 256,
+# and it misses only ~2x as many faces as the full beam, which are then checked at full beam.
+ORPHAN_BEAM = 32
 # Rows per add call while building: ~0.1-0.5 s of work, the longest a cancel waits.
 BUILD_CHUNK = 2048
 
@@ -60,6 +63,10 @@ class AnnGraph:
             )
         )
         self._index.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]  # has a setter
+        # A graph opened from its file is a read-only memory map (usearch's view): opening
+        # costs nothing and only the pages searches touch are read. usearch writes into a
+        # view crash the process, so the first add or remove copies it into memory.
+        self._viewed = False
         # Keys no search reaches: HNSW leaves a few nodes without incoming links (4 in 20k
         # dlib-like faces, even built on one thread), and such a face, even a close match, would
         # never be a candidate. They are found once (a search for each face's own vector) and
@@ -86,20 +93,31 @@ class AnnGraph:
                 threads=threads,
                 check=False,  # later insertions change the links: checked once at the end
             )
+        # A self-search per face at the full beam costs ~3x the build (~1.5 ms each): first
+        # one at a small beam (nearly every face finds itself), then only the faces it missed
+        # at the full beam. The graph is not published yet, so changing its beam is safe.
         lost = []
         for a in range(0, len(keys), BUILD_CHUNK):
             if cancel is not None and cancel.is_set():
                 return None
-            lost.append(graph.unreachable(keys[a : a + BUILD_CHUNK], vectors[a : a + BUILD_CHUNK]))
+            graph.expansion_search = ORPHAN_BEAM
+            chunk_keys, chunk = keys[a : a + BUILD_CHUNK], vectors[a : a + BUILD_CHUNK]
+            maybe = graph.unreachable(chunk_keys, chunk, threads=threads)
+            graph.expansion_search = EXPANSION_SEARCH
+            if maybe.shape[0]:
+                again = np.isin(chunk_keys, maybe)
+                lost.append(graph.unreachable(chunk_keys[again], chunk[again], threads=threads))
         graph.orphans = np.concatenate([np.empty(0, np.int64), *lost])
         return graph
 
-    def unreachable(self, keys: Sequence[int] | I64Array, vectors: F32Array) -> I64Array:
+    def unreachable(
+        self, keys: Sequence[int] | I64Array, vectors: F32Array, threads: int = 1
+    ) -> I64Array:
         """The ``keys`` a search for their own vector does not find."""
         k = np.asarray(keys, dtype=np.int64)
         if k.shape[0] == 0:
             return k
-        found = self._index.search(np.ascontiguousarray(vectors, np.float32), 10, threads=1)
+        found = self._index.search(np.ascontiguousarray(vectors, np.float32), 10, threads=threads)
         hits = np.asarray(found.keys, dtype=np.int64).reshape(k.shape[0], -1)
         return np.asarray(k[~(hits == k[:, None]).any(axis=1)], dtype=np.int64)
 
@@ -118,6 +136,19 @@ class AnnGraph:
     def memory_usage(self) -> int:
         return int(self._index.memory_usage)
 
+    @property
+    def viewed(self) -> bool:
+        """True while the graph is still the read-only memory map of its file."""
+        return self._viewed
+
+    def _writable(self) -> None:
+        if self._viewed:
+            # Searches running on the view keep it (the mapping outlives even its file).
+            copy = self._index.copy()
+            copy.expansion_search = self._index.expansion_search  # type: ignore[misc]
+            self._index = copy
+            self._viewed = False
+
     def add(
         self,
         keys: Sequence[int] | I64Array,
@@ -127,6 +158,7 @@ class AnnGraph:
     ) -> None:
         if len(keys) == 0:
             return
+        self._writable()
         self._index.add(
             np.asarray(keys, dtype=np.uint64),
             np.ascontiguousarray(vectors, dtype=np.float32),
@@ -140,6 +172,7 @@ class AnnGraph:
     def remove(self, keys: Sequence[int] | I64Array) -> None:
         if len(keys) == 0:
             return
+        self._writable()
         self._index.remove(np.asarray(keys, dtype=np.uint64))
 
     def candidates(self, query: F32Array, count: int) -> I64Array:
@@ -157,16 +190,22 @@ class AnnGraph:
         self._index.save(str(path))
 
     @classmethod
-    def load(cls, path: Path, dim: int) -> AnnGraph:
-        """Read a saved graph; ValueError if it is not one for ``dim``-d descriptors."""
+    def load(cls, path: Path, dim: int, view: bool = False) -> AnnGraph:
+        """Read a saved graph (``view``: memory-map it read-only, see ``_viewed``); ValueError
+        if it is not one for ``dim``-d descriptors."""
         from usearch.index import Index
 
         meta = Index.metadata(str(path))
         if meta is None or int(meta.get("dimensions", -1)) != dim:
             raise ValueError(f"{path} is not a {dim}-d usearch index")
         index = Index(ndim=dim, metric="l2sq", dtype=DTYPE, connectivity=CONNECTIVITY)
-        index.load(str(path))
-        return cls(dim, index)
+        if view:
+            index.view(str(path))
+        else:
+            index.load(str(path))
+        graph = cls(dim, index)
+        graph._viewed = view
+        return graph
 
 
 #: First candidate list: at 100k-1M dlib-like faces, top-10 recall >= 0.99 (bench/search_ann.py).

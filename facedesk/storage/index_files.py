@@ -40,7 +40,7 @@ from sqlalchemy import select
 from facedesk.storage.ann_index import AnnGraph
 from facedesk.storage.database import Database
 from facedesk.storage.orm import CollectionRow, FaceRow
-from facedesk.storage.vector_snapshot import Snapshot, appended, make_snapshot, removed
+from facedesk.storage.vector_snapshot import Snapshot, appended, make_snapshot, tombstoned
 
 FORMAT = 1
 _CHUNK = 8 * 1024 * 1024
@@ -91,6 +91,21 @@ class RowSource:
         if self.db.path is None:
             return None
         return store_folder(self.db.path, self.collection_id)
+
+    def generation(self) -> int:
+        """The collection's generation alone (KeyError if the collection is gone)."""
+        with self.db.unit_of_work(read_only=True) as uow:
+            gen = uow.session.scalar(
+                select(CollectionRow.generation).where(
+                    CollectionRow.collection_id == self.collection_id
+                )
+            )
+        if gen is None:
+            raise KeyError(self.collection_id)
+        self.last_generation = int(gen)
+        if self._on_generation is not None:
+            self._on_generation(int(gen))
+        return int(gen)
 
     def state(self) -> tuple[int, list[str]]:
         """(generation, face ids) read in one transaction, so they agree."""
@@ -168,6 +183,26 @@ def _crc(path: Path) -> tuple[int, int]:
     return size, crc
 
 
+def _stamp(path: Path) -> list[int]:
+    """Size, CRC-32 and the file's identity when checksummed: its inode and ctime, which any
+    write, truncation or replacement changes (and no process can set back). A file whose
+    identity still matches was checksummed after facedesk wrote it and not written since, so
+    opening skips reading it again (1.6 GB at 1M faces: seconds, most of the first search)."""
+    size, crc = _crc(path)
+    st = path.stat()
+    return [size, crc, st.st_ino, st.st_ctime_ns]
+
+
+def _unchanged(path: Path, entry: Sequence[int]) -> bool:
+    if len(entry) != 4:  # a set from before the stamp: checksum it
+        return False
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    return [st.st_size, st.st_ino, st.st_ctime_ns] == [entry[0], entry[2], entry[3]]
+
+
 def open_store(folder: Path, dim: int) -> Stored | None:
     """The persisted set if complete and intact; None if there is none. A damaged set is
     deleted (and None returned), so the caller rebuilds rather than trusting it."""
@@ -186,8 +221,10 @@ def _open(folder: Path, meta_path: Path, dim: int) -> Stored:
     if meta.get("format") != FORMAT or meta.get("dim") != dim:
         raise StaleStore("another format")
     files: dict[str, list[int]] = meta["files"]
-    for name, (size, crc) in files.items():
-        if _crc(folder / name) != (size, crc):
+    for name, entry in files.items():
+        if _unchanged(folder / name, entry):
+            continue  # checksummed when saved, not written since (see _stamp)
+        if _crc(folder / name) != (entry[0], entry[1]):
             raise StaleStore(f"{name} does not match its checksum")
     n = int(meta["n"])
     vectors = np.load(folder / meta["vectors"], mmap_mode="c")
@@ -202,9 +239,10 @@ def _open(folder: Path, meta_path: Path, dim: int) -> Stored:
         raise StaleStore("row counts disagree")
     graph = None
     if meta.get("graph"):
-        graph = AnnGraph.load(folder / meta["graph"], dim)
+        graph = AnnGraph.load(folder / meta["graph"], dim, view=True)
         graph.orphans = np.asarray(meta["orphans"], dtype=np.int64).reshape(-1)
-        if len(graph) != n:
+        # A delete racing the save may have tombstoned a row (norm +inf) the graph dropped.
+        if len(graph) != int(np.isfinite(sqnorms).sum()):
             raise StaleStore("graph size disagrees")
     return Stored(
         generation=int(meta["generation"]),
@@ -245,7 +283,9 @@ def save_store(folder: Path, generation: int, snap: Snapshot) -> None:
 
 def _save(folder: Path, generation: int, snap: Snapshot) -> None:
     token = secrets.token_hex(6)
-    n, dim = snap.n, snap.buffer.shape[1]
+    n, dim = snap.live, snap.buffer.shape[1]
+    # Only live rows are written (tombstones are compacted away on disk).
+    live = np.flatnonzero(snap.alive()) if snap.dead else np.arange(n, dtype=np.int64)
     names = {
         "vectors": f"vectors-{token}.npy",
         "slots": f"slots-{token}.npy",
@@ -258,23 +298,27 @@ def _save(folder: Path, generation: int, snap: Snapshot) -> None:
         folder / names["vectors"], mode="w+", dtype=np.float32, shape=(n + _spare(n), dim)
     )
     for a in range(0, n, 65536):
-        out[a : min(n, a + 65536)] = snap.buffer[a : min(n, a + 65536)]
+        rows = live[a : a + 65536]
+        out[a : a + rows.shape[0]] = (
+            snap.buffer[rows] if snap.dead else snap.buffer[a : a + rows.shape[0]]
+        )
     out.flush()
     del out
-    np.save(folder / names["slots"], np.asarray(snap.slots[:n], dtype=np.int64))
-    np.save(folder / names["norms"], np.asarray(snap.sqnorms[:n], dtype=np.float32))
-    (folder / names["ids"]).write_text("\n".join(snap.ids[:n]))
+    np.save(folder / names["slots"], np.asarray(snap.slots[live], dtype=np.int64))
+    np.save(folder / names["norms"], np.asarray(snap.sqnorms[live], dtype=np.float32))
+    ids = [snap.ids[r] for r in live.tolist()] if snap.dead else snap.ids[:n]
+    (folder / names["ids"]).write_text("\n".join(ids))
     if snap.graph is not None:
         names["graph"] = f"graph-{token}.usearch"
         snap.graph.save(folder / names["graph"])
-    files = {name: list(_crc(folder / name)) for name in names.values()}
+    files = {name: _stamp(folder / name) for name in names.values()}
     meta = {
         "format": FORMAT,
         "dim": int(dim),
         "n": n,
         "generation": generation,
         "next_slot": snap.next_slot,
-        "ids_digest": ids_digest(sorted(snap.ids[:n])),
+        "ids_digest": ids_digest(sorted(ids)),
         "orphans": [] if snap.graph is None else snap.graph.orphans.tolist(),
         "files": files,
         **names,
@@ -300,16 +344,25 @@ def load_persisted(
     is saved. No set, a damaged one, or one that differs in more than a quarter of its faces
     falls back to ``full_load`` (every descriptor from the database)."""
     try:
-        generation, db_ids = source.state()
+        generation = source.generation()
     except KeyError:  # the collection is gone: the loader raises the API's own error
         return full_load()
     stored = open_store(folder, dim)
     if stored is None:
         return full_load()
+    if stored.generation != generation:  # written since the save (every face write bumps it)
+        try:
+            generation, db_ids = source.state()
+        except KeyError:
+            return full_load()
+    else:
+        # Unchanged since the save: the set's ids are the database's (reading and comparing
+        # 1M ids would cost seconds of the first search).
+        db_ids = stored.ids
     changed = stored.generation != generation
     gone: set[int] = set()
     new: list[str] = []
-    if stored.ids_digest != ids_digest(db_ids):
+    if db_ids is not stored.ids and stored.ids_digest != ids_digest(db_ids):
         want = set(db_ids)
         have = set(stored.ids)
         gone = {i for i, fid in enumerate(stored.ids) if fid not in want}
@@ -326,14 +379,26 @@ def load_persisted(
         stored.graph,
         sqnorms=stored.sqnorms,
     )
-    if gone:
-        snap = removed(snap, gone)
+    if gone:  # tombstones: no copy of the memory-mapped rows
+        snap = tombstoned(snap, gone)
     if new:
         try:
             rows = source.embeddings(new, dim)
         except KeyError:  # deleted meanwhile: start from a consistent full read
             return full_load()
         snap = appended(snap, new, rows)
-    if changed:
+    if gone or new:
         save_store(folder, generation, snap)
+    elif changed:  # the same faces, saved under an older generation: only relabel the set
+        _relabel(folder, generation)
     return snap
+
+
+def _relabel(folder: Path, generation: int) -> None:
+    meta_path = folder / "meta.json"
+    with contextlib.suppress(OSError, ValueError):
+        meta = json.loads(meta_path.read_text())
+        meta["generation"] = generation
+        tmp = folder / f"meta-{secrets.token_hex(6)}.tmp"
+        tmp.write_text(json.dumps(meta))
+        os.replace(tmp, meta_path)

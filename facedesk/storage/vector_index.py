@@ -23,8 +23,10 @@ one lock and publish a new snapshot with one assignment:
 
 - ``add`` appends after row ``n`` in the shared buffer (rows no published snapshot can see) and
   doubles the capacity when full, so an add costs O(new rows) amortised;
-- ``remove`` copies the surviving rows into a new buffer (O(N)), because compacting in place
-  would move rows under readers' feet.
+- ``remove`` leaves tombstones (O(removed), see :func:`vector_snapshot.tombstoned`): the
+  scan and the re-rank skip them, usearch removes their keys; once they pass a quarter of
+  the rows the survivors are copied into a new buffer (compacting in place would move rows
+  under readers' feet).
 
 The loader runs under the writer lock too, so a face committed while the index was loading is
 either seen by the loader or applied by the ``add`` that waits for the load; ``add`` skips ids it
@@ -54,7 +56,7 @@ from facedesk.storage.vector_snapshot import (
     Snapshot,
     appended,
     make_snapshot,
-    removed,
+    tombstoned,
 )
 
 F32Array = npt.NDArray[np.float32]
@@ -75,6 +77,13 @@ ANN_MIN_ROWS = 50_000
 _EXITING = threading.Event()
 _BUILDERS: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
 _BUILDERS_LOCK = threading.Lock()
+# Indexes whose persisted set is older than what they hold (loaded from the database, or
+# written since): saved at exit, so the next process opens the files instead of streaming
+# every descriptor out of SQLite again (see ``VectorIndex._persist_at_exit``).
+_UNSAVED: weakref.WeakSet[VectorIndex] = weakref.WeakSet()
+#: Seconds a build waits before it starts (registry default): a one-shot command (the CLI)
+#: has usually exited by then, so it spends no CPU on a graph it could not finish.
+BUILD_DELAY_S = 3.0
 
 
 @atexit.register
@@ -84,6 +93,8 @@ def _stop_builders() -> None:
         builders = list(_BUILDERS)
     for thread in builders:
         thread.join()
+    for index in list(_UNSAVED):
+        index._persist_at_exit()
 
 
 def _as_matrix(matrix: np.ndarray, rows: int, dim: int) -> F32Array:
@@ -114,6 +125,7 @@ class VectorIndex:
         *,
         source: RowSource | None = None,
         ann_min_rows: int | None = None,
+        build_delay: float = 0.0,
     ) -> None:
         self._loader = loader
         self._dim = dim
@@ -123,6 +135,7 @@ class VectorIndex:
         self._snapshot: Snapshot | None = None
         self._builder: threading.Thread | None = None
         self._deleted = False
+        self._build_delay = build_delay
 
     # ----------------------------------------------------------------- state
 
@@ -141,10 +154,12 @@ class VectorIndex:
         return snap is not None and snap.graph is not None
 
     def __len__(self) -> int:
-        return self._current().n
+        return self._current().live
 
     def face_ids(self) -> list[str]:
         snap = self._current()
+        if snap.dead:
+            return [snap.ids[r] for r in np.flatnonzero(snap.alive()).tolist()]
         return snap.ids[: snap.n]
 
     def __contains__(self, face_id: object) -> bool:
@@ -191,7 +206,14 @@ class VectorIndex:
     def _load(self) -> Snapshot:
         folder = self._source.folder if self._source is not None else None
         if self._source is not None and folder is not None:
-            snap: Snapshot = load_persisted(self._source, folder, self._dim, self._from_loader)
+            _UNSAVED.discard(self)
+
+            def full() -> Snapshot:
+                snap = self._from_loader()
+                self._mark_unsaved(snap)  # no usable set on disk
+                return snap
+
+            snap: Snapshot = load_persisted(self._source, folder, self._dim, full)
             return snap
         return self._from_loader()
 
@@ -221,7 +243,7 @@ class VectorIndex:
         if (
             self._ann_min_rows is None
             or snap.graph is not None
-            or snap.n < self._ann_min_rows
+            or snap.live < self._ann_min_rows
             or (self._builder is not None and self._builder.is_alive())
         ):
             return
@@ -233,9 +255,15 @@ class VectorIndex:
         self._builder.start()
 
     def _build(self, snap: Snapshot) -> None:
+        if self._build_delay and _EXITING.wait(self._build_delay):
+            return
+        # The live rows' keys, taken once: later deletes tombstone rows of this snapshot too.
+        alive = snap.alive() if snap.dead else None
+        keys = snap.slots[: snap.n] if alive is None else snap.slots[: snap.n][alive]
+        vectors = snap.matrix if alive is None else snap.matrix[alive]
         # One thread: the build runs beside the app's own work (indexing, the UI), and a
         # one-thread usearch build is deterministic (the same faces give the same graph).
-        graph = AnnGraph.build(snap.slots[: snap.n], snap.matrix, threads=1, cancel=_EXITING)
+        graph = AnnGraph.build(keys, vectors, threads=1, cancel=_EXITING)
         if graph is None:
             return
         with self._write_lock:
@@ -243,11 +271,10 @@ class VectorIndex:
             if cur is None:  # invalidated meanwhile: the next load starts again
                 return
             # Catch up with the writes made while the graph was built.
-            built = set(snap.slots[: snap.n].tolist())
-            now = cur.slots[: cur.n]
-            graph.remove([s for s in built - set(now.tolist())])
-            fresh = np.flatnonzero(~np.isin(now, snap.slots[: snap.n]))
-            graph.add(now[fresh], cur.buffer[fresh])
+            now = cur.slots[: cur.n][cur.alive()]
+            graph.remove(keys[~np.isin(keys, now)])
+            fresh = np.flatnonzero(cur.alive() & ~np.isin(cur.slots[: cur.n], keys))
+            graph.add(cur.slots[fresh], cur.buffer[fresh])
             self._snapshot = cur = replace(cur, graph=graph)
         self._persist(cur)
 
@@ -268,7 +295,26 @@ class VectorIndex:
     def _persist(self, snap: Snapshot) -> None:
         folder = self._source.folder if self._source is not None else None
         if self._source is not None and folder is not None and not self._deleted:
+            _UNSAVED.discard(self)
             save_store(folder, self._source.last_generation, snap)
+
+    def _mark_unsaved(self, snap: Snapshot) -> None:
+        """Called under the write lock: the set on disk (if any) is older than ``snap``."""
+        if (
+            self._source is not None
+            and self._ann_min_rows is not None
+            and snap.live >= self._ann_min_rows
+        ):
+            _UNSAVED.add(self)
+
+    def _persist_at_exit(self) -> None:
+        """At exit, save what this process holds if the set on disk is older (only above the
+        cut-over, where a set is kept at all): ~1 s per 1M faces written, against 7-8 s for
+        the next process to read every descriptor from SQLite (BENCHMARKS.md)."""
+        with self._write_lock:
+            snap = self._snapshot
+            if snap is not None and self in _UNSAVED:
+                self._persist(snap)
 
     # ---------------------------------------------------------------- writes
 
@@ -291,11 +337,14 @@ class VectorIndex:
             new_ids = [face_ids[i] for i in keep]
             new_rows = m[keep] if len(keep) != len(face_ids) else m
             self._snapshot = appended(snap, new_ids, new_rows)
+            self._mark_unsaved(self._snapshot)
             self._maybe_build(self._snapshot)
             return len(keep)
 
     def remove(self, face_ids: Iterable[str]) -> int:
-        """Drop faces after a committed delete; unknown ids are ignored. Returns rows removed."""
+        """Drop faces after a committed delete; unknown ids are ignored. Returns rows removed.
+
+        Costs O(removed) (tombstones) until they pass a quarter of the rows (then O(N))."""
         with self._write_lock:
             snap = self._snapshot
             if snap is None:
@@ -304,7 +353,8 @@ class VectorIndex:
             gone = {r for r in gone if r < snap.n}
             if not gone:
                 return 0
-            self._snapshot = removed(snap, gone)
+            self._snapshot = tombstoned(snap, gone)
+            self._mark_unsaved(self._snapshot)
             return len(gone)
 
     # ----------------------------------------------------------------- reads
@@ -399,7 +449,11 @@ class VectorIndexRegistry:
             index = self._indexes.get(key)
             if index is None:
                 index = VectorIndex(
-                    loader, self._dim, source=source, ann_min_rows=self._ann_min_rows
+                    loader,
+                    self._dim,
+                    source=source,
+                    ann_min_rows=self._ann_min_rows,
+                    build_delay=BUILD_DELAY_S,
                 )
                 self._indexes[key] = index
             return index

@@ -15,7 +15,8 @@ from facedesk.core.types import DecodedImage, DetectedFace
 if TYPE_CHECKING:
     from facedesk.service.ports import Analyzer, Store, UnitOfWork
     from facedesk.storage.database import Database
-    from facedesk.storage.vector_index import VectorIndex, VectorIndexRegistry
+    from facedesk.storage.vector_index import VectorIndex
+    from facedesk.storage.vector_registry import VectorIndexRegistry
 
 ACCOUNT = "000000000000"
 REGION = "local"
@@ -119,7 +120,7 @@ class ServiceContext:
         if self._registry is None:
             with self._lock:
                 if self._registry is None:
-                    from facedesk.storage.vector_index import VectorIndexRegistry
+                    from facedesk.storage.vector_registry import VectorIndexRegistry
 
                     self._registry = VectorIndexRegistry()
         return self._registry

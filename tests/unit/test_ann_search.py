@@ -18,7 +18,8 @@ from facedesk.core.types import BoundingBox, CollectionInfo, ImageInfo, StoredFa
 from facedesk.storage.ann_index import AnnGraph
 from facedesk.storage.database import Database
 from facedesk.storage.index_files import RowSource, open_store
-from facedesk.storage.vector_index import VectorIndex, VectorIndexRegistry
+from facedesk.storage.vector_index import VectorIndex
+from facedesk.storage.vector_registry import VectorIndexRegistry
 
 DIM = 128
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

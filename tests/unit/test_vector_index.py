@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from facedesk.core.similarity import distance_for_similarity, similarity
-from facedesk.storage.vector_index import VectorIndex, VectorIndexRegistry
+from facedesk.storage.vector_index import VectorIndex
+from facedesk.storage.vector_registry import VectorIndexRegistry
 
 TESTDATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "testdata"
 DIM = 128

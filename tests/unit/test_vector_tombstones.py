@@ -198,7 +198,7 @@ import sys
 import numpy as np
 from facedesk.storage.database import Database
 from facedesk.storage.index_files import RowSource
-from facedesk.storage.vector_index import VectorIndexRegistry
+from facedesk.storage.vector_registry import VectorIndexRegistry
 db = Database(sys.argv[1])
 calls = []
 def load():

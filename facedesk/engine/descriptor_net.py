@@ -16,8 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import threading
 from functools import cache
 from pathlib import Path
@@ -27,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from facedesk.core.similarity import DESCRIPTOR_SIZE
+from facedesk.engine.atomic_write import write_atomically
 from facedesk.engine.descriptor_graph import build_onnx
 from facedesk.engine.descriptor_weights import CHIP_SIZE, DlibFormatError, read_weights
 
@@ -122,7 +121,7 @@ def write_shipped_graph(path: Path, folder: Path, half_weights: bool = False) ->
     descriptors within SHIPPED_BUDGET of dlib's for half the bytes)."""
     folder.mkdir(parents=True, exist_ok=True)
     graph, meta = folder / SHIPPED_GRAPH, folder / SHIPPED_META
-    _write_atomically(graph, build_onnx(read_weights(path), half_weights=half_weights))
+    write_atomically(graph, build_onnx(read_weights(path), half_weights=half_weights))
     info = {
         "source": path.name,
         "source_sha256": _digest(path),
@@ -130,20 +129,8 @@ def write_shipped_graph(path: Path, folder: Path, half_weights: bool = False) ->
         "graph_version": GRAPH_VERSION,
         "weights": "float16" if half_weights else "float32",
     }
-    _write_atomically(meta, (json.dumps(info, indent=2) + "\n").encode("utf-8"))
+    write_atomically(meta, (json.dumps(info, indent=2) + "\n").encode("utf-8"))
     return [graph, meta]
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @cache
@@ -176,7 +163,7 @@ def model_bytes(path: Path, refresh: bool = False) -> bytes:
             pass
     data = build_onnx(read_weights(path))
     try:
-        _write_atomically(cached, data)
+        write_atomically(cached, data)
     except OSError as exc:
         log.info("descriptor graph not cached (%s)", exc)
     return data

@@ -30,8 +30,6 @@ import hashlib
 import io
 import json
 import logging
-import os
-import tempfile
 import threading
 import zipfile
 from pathlib import Path
@@ -40,6 +38,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from facedesk.engine.atomic_write import write_atomically
 from facedesk.engine.shape_model import ShapeModel, read_shape_predictor
 
 __all__ = [
@@ -191,7 +190,7 @@ def write_shipped(path: Path, folder: Path, quantised: bool) -> Path:
     """Build time: convert the ``.dat`` at ``path`` into ``folder``; returns the file."""
     _model, data = _convert(path, quantised)
     target = folder / shipped_name(path.name, quantised)
-    _write_atomically(target, data)
+    write_atomically(target, data)
     return target
 
 
@@ -225,18 +224,6 @@ def _cache_file(path: Path, quantised: bool) -> Path:
     key = hashlib.sha256(f"{path.name}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()
     name = shipped_name(path.name, quantised).replace(".", f"-{key[:16]}-v{FORMAT_VERSION}.", 1)
     return cache_dir() / "models" / name
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 _lock = threading.Lock()
@@ -292,7 +279,7 @@ def _find(path: Path, quantised: bool, shipped_dir: Path) -> ShapeModel:
         log.warning("cached %s unusable (%s); converting again", cached.name, exc)
     model, data = _convert(path, quantised)
     try:
-        _write_atomically(cached, data)
+        write_atomically(cached, data)
     except OSError as exc:
         log.info("compact shape model not cached (%s)", exc)
     return model

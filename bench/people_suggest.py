@@ -13,15 +13,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if "--tree" in sys.argv:
-    ROOT = Path(sys.argv[sys.argv.index("--tree") + 1]).resolve()
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tree_runs import measure_in_tree, old_schema_copy, tree_root
+
+ROOT = tree_root(Path(__file__).resolve().parents[1])  # --tree: another checkout's code
+
+ONE_BLAS = {"OPENBLAS_NUM_THREADS": "1"}  # as the app runs
 
 
 def measure(db: Path) -> dict[str, float]:
@@ -45,20 +46,6 @@ def measure(db: Path) -> dict[str, float]:
     return out
 
 
-def _run(tree: Path, db: Path) -> dict[str, float]:
-    env = dict(os.environ, PYTHONPATH=str(tree), OPENBLAS_NUM_THREADS="1")
-    done = subprocess.run(
-        [sys.executable, __file__, "--measure", "--tree", str(tree), "--db", str(db)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=1800,
-    )
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", type=Path, required=True)
@@ -72,18 +59,10 @@ def main() -> int:
     print(f"load {os.getloadavg()}")
     old = None
     if args.old_tree is not None:
-        import importlib.util
-
-        # the old-schema copy as bench/people_view.py makes it (a script, not a package)
-        spec = importlib.util.spec_from_file_location(
-            "people_view_bench", Path(__file__).with_name("people_view.py")
-        )
-        assert spec is not None and spec.loader is not None
-        people_view = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(people_view)
-        old = _run(args.old_tree, people_view._old_schema_copy(args.db, args.old_tree))
+        old_db = old_schema_copy(args.db, args.old_tree)
+        old = measure_in_tree(__file__, args.old_tree, old_db, timeout=1800, env=ONE_BLAS)
         print(f"old: {old} (load {os.getloadavg()})", flush=True)
-    new = _run(ROOT, args.db)
+    new = measure_in_tree(__file__, ROOT, args.db, timeout=1800, env=ONE_BLAS)
     print(f"new: {new} (load {os.getloadavg()})")
     if old is not None:
         print(f"old / new CPU: {old['cpu_s'] / max(new['cpu_s'], 1e-9):.1f}x")

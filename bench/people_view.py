@@ -18,17 +18,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import sqlite3
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if "--tree" in sys.argv:  # a measurement of another checkout's code (see --old-tree)
-    ROOT = Path(sys.argv[sys.argv.index("--tree") + 1]).resolve()
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tree_runs import measure_in_tree, old_schema_copy, tree_root
+
+ROOT = tree_root(Path(__file__).resolve().parents[1])  # --tree: another checkout's code
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
@@ -126,47 +123,6 @@ def gui(db: Path, measure_only: bool = False) -> dict[str, float]:
     return out
 
 
-def _old_schema_copy(db: Path, old_tree: Path) -> Path:
-    """A copy of ``db`` at the old checkout's schema revision (migration 0005 undone by
-    hand: its indexes only), for the old code to open."""
-    copy = db.with_name(db.stem + ".old.db")
-    shutil.copyfile(db, copy)
-    head = _head_revision(old_tree)
-    con = sqlite3.connect(copy)
-    (current,) = con.execute("SELECT version_num FROM alembic_version").fetchone()
-    if current == "0005" and head == "0004":
-        con.executescript(
-            "DROP INDEX IF EXISTS ix_faces_collection_pk_user_pk_face_id;"
-            "DROP INDEX IF EXISTS ix_face_groups_collection_pk_group_id_face_id;"
-            "CREATE INDEX IF NOT EXISTS ix_face_groups_collection_pk_group_id "
-            "ON face_groups (collection_pk, group_id);"
-            "UPDATE alembic_version SET version_num = '0004';"
-        )
-    con.commit()
-    con.close()
-    return copy
-
-
-def _head_revision(tree: Path) -> str:
-    text = (tree / "facedesk" / "storage" / "database.py").read_text()
-    return text.split('HEAD_REVISION = "', 1)[1].split('"', 1)[0]
-
-
-def _measure(tree: Path, db: Path) -> dict[str, float]:
-    """One GUI measurement in a fresh process running ``tree``'s code."""
-    env = dict(os.environ, PYTHONPATH=str(tree))
-    done = subprocess.run(
-        [sys.executable, __file__, "--measure", "--tree", str(tree), "--db", str(db)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=900,
-    )
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
 def _shown(result: dict[str, float]) -> tuple[float, float, float]:
     shown = result["people_shown"] - result["window_shown"]
     own = result["people_shown"] - result.get("collection_loaded", result["window_shown"])
@@ -198,7 +154,7 @@ def main() -> int:
         f"baseline, old panel's listing of {listed} people: {base:.2f} s (load {os.getloadavg()})"
     )
     if args.old_tree is not None:
-        old_db = _old_schema_copy(args.db, args.old_tree)
+        old_db = old_schema_copy(args.db, args.old_tree)
         print(
             "| round | code | window -> people shown | after the collection loaded "
             "| -> first paint | process CPU to people shown "
@@ -207,7 +163,7 @@ def main() -> int:
         print("|---|---|---|---|---|---|---|---|")
         for k in range(args.rounds):
             for label, tree, db in (("old", args.old_tree, old_db), ("new", ROOT, args.db)):
-                r = _measure(tree, db)
+                r = measure_in_tree(__file__, tree, db, timeout=900)
                 shown, own, painted = _shown(r)
                 print(
                     f"| {k + 1} | {label} | {shown:.2f} s | {own:.2f} s | {painted:.2f} s | "

@@ -7,32 +7,25 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from facedesk.core.similarity import distance_for_similarity
-from facedesk.core.types import BoundingBox, CollectionInfo, ImageInfo, StoredFace
 from facedesk.storage.ann_index import AnnGraph
 from facedesk.storage.database import Database
 from facedesk.storage.index_files import RowSource, open_store
 from facedesk.storage.vector_index import VectorIndex
 from facedesk.storage.vector_registry import VectorIndexRegistry
+from tests.support.vector_library import (
+    DIM,
+    dlib_like_faces,
+    embeddings_loader,
+    library_with_faces,
+)
 
-DIM = 128
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
 TESTDATA = ROOT / ".." / "shared" / "testdata"
-
-
-def _faces(rng: np.random.Generator, n: int, prefix: str = "f") -> tuple[list[str], np.ndarray]:
-    # dlib-like: one common mean, identity centres, about 4 photos per identity.
-    mu = rng.normal(0.0, 0.09, DIM)
-    centres = mu + rng.normal(0, 0.045, size=(max(1, n // 4), DIM))
-    m = centres[rng.integers(0, centres.shape[0], n)] + rng.normal(0, 0.025, (n, DIM))
-    return [f"{prefix}{i:06d}" for i in range(n)], m.astype(np.float32)
 
 
 def _both(ids: list[str], m: np.ndarray, min_rows: int) -> tuple[VectorIndex, VectorIndex]:
@@ -56,7 +49,7 @@ def _agree(exact: VectorIndex, graph: VectorIndex, queries: np.ndarray, exclude:
 
 def test_graph_path_equals_exact_scan_on_synthetic_data_above_the_cutover() -> None:
     rng = np.random.default_rng(11)
-    ids, m = _faces(rng, 4000)
+    ids, m = dlib_like_faces(rng, 4000)
     exact, graph = _both(ids, m, 2000)
     queries = m[rng.integers(0, 4000, 40)] + rng.normal(0, 0.02, (40, DIM)).astype(np.float32)
     ex = set(ids[:50])
@@ -64,7 +57,7 @@ def test_graph_path_equals_exact_scan_on_synthetic_data_above_the_cutover() -> N
     assert graph.search_many(queries, 7) == exact.search_many(queries, 7)
 
     # Writes after the graph is built go to both the rows and the graph.
-    more_ids, more = _faces(rng, 300, prefix="g")
+    more_ids, more = dlib_like_faces(rng, 300, prefix="g")
     assert graph.add(more_ids, more) == exact.add(more_ids, more) == 300
     gone = set(rng.choice(ids, 500, replace=False).tolist())
     assert graph.remove(gone) == exact.remove(gone) == 500
@@ -118,46 +111,8 @@ def test_graph_path_on_real_descriptors() -> None:
 # ------------------------------------------------------------------ persistence
 
 
-def _stored(cid: str, ids: list[str], m: np.ndarray) -> list[StoredFace]:
-    return [
-        StoredFace(
-            face_id=f,
-            collection_id=cid,
-            image_id="img",
-            external_image_id=None,
-            bounding_box=BoundingBox(0.1, 0.1, 0.2, 0.2),
-            confidence=99.0,
-            model_version="1.0",
-            embedding=v,
-            indexed_at=T0,
-        )
-        for f, v in zip(ids, m, strict=True)
-    ]
-
-
-def _library(path: Path, ids: list[str], m: np.ndarray) -> Database:
-    db = Database(path)
-    with db.unit_of_work() as uow:
-        uow.collections.add(
-            CollectionInfo("c", "1.0", "arn", created_at=T0, face_count=0, user_count=0)
-        )
-        uow.images.upsert(ImageInfo("img", "0" * 64, 1, 100, 100, "JPEG"))
-        uow.faces.add_many(_stored("c", ids, m))
-        uow.collections.bump_generation("c")
-        uow.commit()
-    return db
-
-
-def _loader(db: Database) -> Callable[[], tuple[list[str], np.ndarray]]:
-    def load() -> tuple[list[str], np.ndarray]:
-        with db.unit_of_work(read_only=True) as uow:
-            return uow.faces.embeddings("c")
-
-    return load
-
-
 def _opened(db: Database, calls: list[int]) -> VectorIndex:
-    full = _loader(db)
+    full = embeddings_loader(db)
 
     def counted() -> tuple[list[str], np.ndarray]:
         calls.append(1)
@@ -195,8 +150,8 @@ def test_persisted_index_is_reused_repaired_after_another_process_writes_and_reb
     tmp_path: Path,
 ) -> None:
     rng = np.random.default_rng(13)
-    ids, m = _faces(rng, 1500)
-    db = _library(tmp_path / "lib.db", ids, m)
+    ids, m = dlib_like_faces(rng, 1500)
+    db = library_with_faces(tmp_path / "lib.db", ids, m)
     folder = RowSource(db, "c").folder
     assert folder is not None and folder.parent.parent == tmp_path  # beside the library
     calls: list[int] = []
@@ -224,7 +179,7 @@ def test_persisted_index_is_reused_repaired_after_another_process_writes_and_reb
     assert calls == [1]
     want_ids = ids[40:] + [f"new{i:03d}" for i in range(25)]
     assert sorted(third.face_ids()) == sorted(want_ids)
-    exact = VectorIndex(_loader(db))
+    exact = VectorIndex(embeddings_loader(db))
     for qv in [*added[:5], *m[40:45], q]:
         assert third.search(qv, 10) == exact.search(qv, 10)
         assert third.search(qv, 50, max_distance=0.6) == exact.search(qv, 50, max_distance=0.6)
@@ -253,14 +208,14 @@ def test_persisted_index_is_reused_repaired_after_another_process_writes_and_reb
 
 def test_registry_persists_through_the_source_and_drop_deletes_the_files(tmp_path: Path) -> None:
     rng = np.random.default_rng(14)
-    ids, m = _faces(rng, 700)
-    db = _library(tmp_path / "lib.db", ids, m)
+    ids, m = dlib_like_faces(rng, 700)
+    db = library_with_faces(tmp_path / "lib.db", ids, m)
     source = RowSource(db, "c")
     registry = VectorIndexRegistry(ann_min_rows=600)
-    index = registry.get(db.url, "c", _loader(db), source)
+    index = registry.get(db.url, "c", embeddings_loader(db), source)
     assert len(index) == 700 and index.wait_for_graph(120) and index.uses_graph
     assert source.folder is not None and (source.folder / "meta.json").exists()
-    assert registry.get(db.url, "c", _loader(db)) is index
+    assert registry.get(db.url, "c", embeddings_loader(db)) is index
     registry.drop(db.url, "c")  # DeleteCollection
     assert not source.folder.exists()
 
@@ -293,8 +248,8 @@ def test_graph_searches_run_while_a_writer_adds_and_removes() -> None:
     # Readers never lock: each search sees one snapshot, and graph keys of rows a snapshot
     # does not hold (added or removed meanwhile) are dropped, never mapped to another face.
     rng = np.random.default_rng(15)
-    ids, m = _faces(rng, 3000)
-    more_ids, more = _faces(rng, 600, prefix="g")
+    ids, m = dlib_like_faces(rng, 3000)
+    more_ids, more = dlib_like_faces(rng, 600, prefix="g")
     every = dict(zip(ids + more_ids, np.vstack([m, more]), strict=True))
     _, graph = _both(ids, m, 1000)
     errors: list[BaseException] = []
@@ -329,7 +284,7 @@ def test_a_face_the_graph_cannot_reach_is_still_found() -> None:
     # HNSW can leave a node without incoming links; removing a key from the graph (while its
     # row stays) makes exactly such a face. unreachable() finds it and searches add it.
     rng = np.random.default_rng(17)
-    ids, m = _faces(rng, 3000)
+    ids, m = dlib_like_faces(rng, 3000)
     built = AnnGraph.build(np.arange(3000, dtype=np.int64), m, threads=1)
     assert built is not None
     built.remove([1234])

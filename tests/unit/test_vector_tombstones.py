@@ -4,29 +4,20 @@ survivors; compaction past a quarter of the rows and the persisted set keep that
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from facedesk.core.similarity import distance_for_similarity
-from facedesk.core.types import BoundingBox, CollectionInfo, ImageInfo, StoredFace
-from facedesk.storage.database import Database
 from facedesk.storage.index_files import RowSource, open_store
 from facedesk.storage.vector_index import VectorIndex
 from facedesk.storage.vector_snapshot import COMPACT_FRACTION
-
-DIM = 128
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def _faces(rng: np.random.Generator, n: int, prefix: str = "f") -> tuple[list[str], np.ndarray]:
-    # dlib-like: one common mean, identity centres, about 4 photos per identity.
-    mu = rng.normal(0.0, 0.09, DIM)
-    centres = mu + rng.normal(0, 0.045, size=(max(1, n // 4), DIM))
-    m = centres[rng.integers(0, centres.shape[0], n)] + rng.normal(0, 0.025, (n, DIM))
-    return [f"{prefix}{i:06d}" for i in range(n)], m.astype(np.float32)
+from tests.support.vector_library import (
+    DIM,
+    dlib_like_faces,
+    embeddings_loader,
+    library_with_faces,
+)
 
 
 def _fresh(ids: list[str], m: np.ndarray, keep: list[int]) -> VectorIndex:
@@ -61,7 +52,7 @@ def _queries(rng: np.random.Generator, m: np.ndarray, rows: list[int]) -> np.nda
 
 def test_exact_scan_after_deletes_never_returns_a_deleted_face_and_costs_no_copy() -> None:
     rng = np.random.default_rng(21)
-    ids, m = _faces(rng, 2000)
+    ids, m = dlib_like_faces(rng, 2000)
     index = VectorIndex(lambda: (list(ids), m.copy()))
     len(index)
     buffer_before = index._current().buffer  # the copy is what is tested
@@ -77,7 +68,7 @@ def test_exact_scan_after_deletes_never_returns_a_deleted_face_and_costs_no_copy
     _same_answers(index, _fresh(ids, m, keep), _queries(rng, m, gone_rows), deleted)
 
     # Appends after tombstones, and a face deleted and indexed again under the same id.
-    more_ids, more = _faces(rng, 30, prefix="g")
+    more_ids, more = dlib_like_faces(rng, 30, prefix="g")
     assert index.add(more_ids, more) == 30
     back = gone_rows[0]
     assert index.add([ids[back]], m[back : back + 1]) == 1
@@ -87,7 +78,7 @@ def test_exact_scan_after_deletes_never_returns_a_deleted_face_and_costs_no_copy
 
 def test_graph_path_after_deletes_equals_a_fresh_exact_index_and_compacts() -> None:
     rng = np.random.default_rng(22)
-    ids, m = _faces(rng, 4000)
+    ids, m = dlib_like_faces(rng, 4000)
     index = VectorIndex(lambda: (list(ids), m.copy()), ann_min_rows=2000)
     len(index)
     assert index.wait_for_graph(120) and index.uses_graph
@@ -111,48 +102,11 @@ def test_graph_path_after_deletes_equals_a_fresh_exact_index_and_compacts() -> N
     _same_answers(index, _fresh(ids, m, keep), _queries(rng, m, many), deleted)
 
 
-def _library(path: Path, ids: list[str], m: np.ndarray) -> Database:
-    db = Database(path)
-    with db.unit_of_work() as uow:
-        uow.collections.add(
-            CollectionInfo("c", "1.0", "arn", created_at=T0, face_count=0, user_count=0)
-        )
-        uow.images.upsert(ImageInfo("img", "0" * 64, 1, 100, 100, "JPEG"))
-        box = BoundingBox(0.1, 0.1, 0.2, 0.2)
-        uow.faces.add_many(
-            [
-                StoredFace(
-                    face_id=f,
-                    collection_id="c",
-                    image_id="img",
-                    external_image_id=None,
-                    bounding_box=box,
-                    confidence=99.0,
-                    model_version="1.0",
-                    embedding=v,
-                    indexed_at=T0,
-                )
-                for f, v in zip(ids, m, strict=True)
-            ]
-        )
-        uow.collections.bump_generation("c")
-        uow.commit()
-    return db
-
-
-def _loader(db: Database) -> Callable[[], tuple[list[str], np.ndarray]]:
-    def load() -> tuple[list[str], np.ndarray]:
-        with db.unit_of_work(read_only=True) as uow:
-            return uow.faces.embeddings("c")
-
-    return load
-
-
 def test_a_set_saved_with_tombstones_holds_only_live_rows(tmp_path: Path) -> None:
     rng = np.random.default_rng(23)
-    ids, m = _faces(rng, 1200)
-    db = _library(tmp_path / "lib.db", ids, m)
-    index = VectorIndex(_loader(db), source=RowSource(db, "c"), ann_min_rows=600)
+    ids, m = dlib_like_faces(rng, 1200)
+    db = library_with_faces(tmp_path / "lib.db", ids, m)
+    index = VectorIndex(embeddings_loader(db), source=RowSource(db, "c"), ann_min_rows=600)
     len(index)
     assert index.wait_for_graph(120) and index.uses_graph
     gone_rows = sorted(rng.choice(1200, 25, replace=False).tolist())
@@ -174,7 +128,7 @@ def test_a_set_saved_with_tombstones_holds_only_live_rows(tmp_path: Path) -> Non
 
     def counted() -> tuple[list[str], np.ndarray]:
         calls.append(1)
-        return _loader(db)()
+        return embeddings_loader(db)()
 
     reopened = VectorIndex(counted, source=RowSource(db, "c"), ann_min_rows=600)
     assert len(reopened) == 1175 and reopened.uses_graph and calls == []
@@ -222,8 +176,8 @@ def test_a_one_shot_process_saves_the_set_at_exit_and_the_next_one_opens_it(
     import sys
 
     rng = np.random.default_rng(24)
-    ids, m = _faces(rng, 900)
-    db = _library(tmp_path / "lib.db", ids, m)
+    ids, m = dlib_like_faces(rng, 900)
+    db = library_with_faces(tmp_path / "lib.db", ids, m)
     folder = RowSource(db, "c").folder
     assert folder is not None
     np.save(tmp_path / "q.npy", m[17])

@@ -253,10 +253,7 @@ def _warp_general(image: U8, m: F32, width: int, height: int) -> U8:
 
     p00, p01 = gather(y_a, x_a), gather(y_a, x_b)
     p10, p11 = gather(y_b, x_a), gather(y_b, x_b)
-    top = p00 + ax * (p01 - p00)
-    bottom = p10 + ax * (p11 - p10)
-    out = np.rint(top + ay * (bottom - top))
-    return np.ascontiguousarray(out.clip(0, 255), dtype=np.uint8)
+    return _blend(p00, p01, p10, p11, ax, ay)
 
 
 def _warp_axis_aligned(image: U8, m: F32, width: int, height: int) -> U8:
@@ -290,6 +287,12 @@ def _warp_axis_aligned(image: U8, m: F32, width: int, height: int) -> U8:
     ay = (sy - fy)[(slice(None), None, *extra)]
     p00, p01 = gather(y_a, cols_a), gather(y_a, cols_b)
     p10, p11 = gather(y_b, cols_a), gather(y_b, cols_b)
+    return _blend(p00, p01, p10, p11, ax, ay)
+
+
+def _blend(p00: F32, p01: F32, p10: F32, p11: F32, ax: F32, ay: F32) -> U8:
+    """The bilinear blend both warp paths share, in float32 and in this order (one
+    function, so the fast path stays bit-equal to the general one)."""
     top = p00 + ax * (p01 - p00)
     bottom = p10 + ax * (p11 - p10)
     out = np.rint(top + ay * (bottom - top))

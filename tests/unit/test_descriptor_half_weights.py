@@ -8,12 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from facedesk.engine import descriptor_net, dlib_models
-from facedesk.engine.descriptor_net import CHIP_PADDING, CHIP_SIZE, DescriptorNet
-
-PHOTOS = ["real/dlib/bald_guys.jpg", "real/face_recognition/obama_and_biden.jpg"]
+from facedesk.engine.descriptor_net import DescriptorNet
+from tests.support.dlib_descriptors import dlib_chips_and_descriptors
 
 
 def _nearest(d: np.ndarray) -> np.ndarray:
@@ -26,20 +24,8 @@ def _nearest(d: np.ndarray) -> np.ndarray:
 def test_shipped_half_weights_graph_keeps_dlibs_descriptors(
     testdata: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import dlib
-
     resnet = dlib_models.model_path("resnet")
-    detector = dlib.get_frontal_face_detector()
-    sp5 = dlib.shape_predictor(str(dlib_models.model_path("sp5")))
-    net = dlib.face_recognition_model_v1(str(resnet))
-    chips, want = [], []
-    for rel in PHOTOS:
-        rgb = np.asarray(Image.open(testdata / rel).convert("RGB"))
-        for rect in detector(rgb, 1):
-            shape = sp5(rgb, rect)
-            chips.append(dlib.get_face_chip(rgb, shape, CHIP_SIZE, CHIP_PADDING))
-            want.append(net.compute_face_descriptor(rgb, shape, 1))
-    dlib_d = np.asarray(want, dtype=np.float32)
+    chips, dlib_d = dlib_chips_and_descriptors(testdata)
     assert len(chips) >= 25
 
     folder = tmp_path / "models"
@@ -51,7 +37,7 @@ def test_shipped_half_weights_graph_keeps_dlibs_descriptors(
     monkeypatch.setattr(descriptor_net, "shipped_dir", lambda: folder)
     descriptor_net.model_bytes.cache_clear()
     try:
-        shipped = DescriptorNet(tmp_path / "no-dat" / resnet.name).compute(np.stack(chips))
+        shipped = DescriptorNet(tmp_path / "no-dat" / resnet.name).compute(chips)
     finally:
         descriptor_net.model_bytes.cache_clear()
     worst = np.linalg.norm(shipped - dlib_d, axis=1).max()

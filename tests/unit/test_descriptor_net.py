@@ -7,40 +7,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from facedesk.engine import dlib_models
 from facedesk.engine.descriptor_net import (
-    CHIP_PADDING,
     CHIP_SIZE,
     DescriptorNet,
     DlibFormatError,
     read_weights,
 )
-
-PHOTOS = ["real/dlib/bald_guys.jpg", "real/face_recognition/obama_and_biden.jpg"]
-
-
-def _faces(testdata: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Every HOG face of PHOTOS: its 150x150 chip and dlib's own descriptor of it."""
-    import dlib
-
-    detector = dlib.get_frontal_face_detector()
-    sp5 = dlib.shape_predictor(str(dlib_models.model_path("sp5")))
-    net = dlib.face_recognition_model_v1(str(dlib_models.model_path("resnet")))
-    chips, want = [], []
-    for rel in PHOTOS:
-        rgb = np.asarray(Image.open(testdata / rel).convert("RGB"))
-        for rect in detector(rgb, 1):
-            shape = sp5(rgb, rect)
-            chips.append(dlib.get_face_chip(rgb, shape, CHIP_SIZE, CHIP_PADDING))
-            want.append(net.compute_face_descriptor(rgb, shape, 1))
-    return np.stack(chips), np.asarray(want, dtype=np.float32)
+from tests.support.dlib_descriptors import dlib_chips_and_descriptors
 
 
 @pytest.mark.slow
 def test_descriptors_equal_dlibs_own(testdata: Path) -> None:
-    chips, want = _faces(testdata)
+    chips, want = dlib_chips_and_descriptors(testdata)
     assert len(chips) >= 25  # 24 on bald_guys + at least one more
     net = DescriptorNet(dlib_models.model_path("resnet"))
     batched = net.compute(chips)

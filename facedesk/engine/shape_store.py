@@ -32,6 +32,7 @@ import json
 import logging
 import threading
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -73,16 +74,7 @@ def quantise(model: ShapeModel) -> ShapeModel:
     peak = np.abs(leaves).max(axis=-1)
     scale = (np.where(peak > 0, peak, 1.0) / 127.0).astype(np.float32)
     q = np.clip(np.rint(leaves / scale[..., None]), -127, 127).astype(np.int8)
-    return ShapeModel(
-        initial_shape=model.initial_shape,
-        anchor_idx=model.anchor_idx,
-        deltas=model.deltas,
-        split_idx1=model.split_idx1,
-        split_idx2=model.split_idx2,
-        split_thresh=model.split_thresh,
-        leaf_values=q,
-        leaf_scale=scale,
-    )
+    return replace(model, leaf_values=q, leaf_scale=scale)
 
 
 _FIELDS = (

@@ -107,7 +107,9 @@ def make_venv(
             "install",
             "--quiet",
             "-e",
-            REPO,
+            # The serve extra: ``facedesk serve`` works in the desktop install too
+            # (starlette, uvicorn, httptools, orjson, botocore's signer).
+            f"{REPO}[serve]",
             "-r",
             HERE / "requirements-build.txt",
             *extras,

@@ -61,6 +61,19 @@ COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ai-edge-litert (TFLite)", ("ai_edge_litert/*", "ai_edge_litert.libs/*")),
     ("Pillow + simplejpeg", ("PIL/*", "pillow.libs/*", "simplejpeg*")),
     ("SQLAlchemy + Alembic", ("sqlalchemy/*", "alembic/*", "mako/*")),
+    (
+        # starlette, uvicorn, anyio, botocore... are Python: they are in the archive
+        # (executables); these are their native parts. libssl/libcrypto: uvicorn imports ssl.
+        "facedesk serve: httptools, orjson, ssl (libssl, libcrypto)",
+        (
+            "httptools/*",
+            "orjson/*",
+            "lib-dynload/_ssl*",
+            "python3*/lib-dynload/_ssl*",
+            "libssl*",
+            "libcrypto*",
+        ),
+    ),
     ("Python runtime", ("libpython*", "python3*/*", "base_library.zip", "lib-dynload/*")),
     ("usearch (search graph for large collections)", ("usearch/*", "numkong/*", "numkong.libs/*")),
     ("system libraries (GTK, X11, GLib, ...)", ("*.so", "*.so.*")),

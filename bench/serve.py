@@ -103,9 +103,10 @@ class _ServeProcess:
     """``python -m facedesk --database DB serve --port 0`` with the benchmark's key pair, its
     data folder inside the benchmark's temporary folder; stopped (and waited for) on exit."""
 
-    def __init__(self, db: Path, creds: Any, tmp: Path) -> None:
+    def __init__(self, db: Path, creds: Any, tmp: Path, pythonpath: Path | None = None) -> None:
         env = dict(
             os.environ,
+            **({"PYTHONPATH": str(pythonpath)} if pythonpath else {}),
             FACEDESK_ACCESS_KEY_ID=creds.access_key_id,
             FACEDESK_SECRET_ACCESS_KEY=creds.secret_access_key,
             XDG_DATA_HOME=str(tmp / "data"),
@@ -116,6 +117,8 @@ class _ServeProcess:
             env=env,
             stdout=subprocess.PIPE,
             text=True,
+            # `-m` puts the working folder first on sys.path: run from the code's own
+            cwd=pythonpath,
         )
         assert self._proc.stdout is not None
         for line in self._proc.stdout:
@@ -125,6 +128,7 @@ class _ServeProcess:
                 break
         else:
             raise RuntimeError(f"facedesk serve exited with {self._proc.wait()}")
+        self.pid = self._proc.pid  # `facedesk serve`'s main thread runs the event loop
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the server process so far (``/proc/PID/stat``)."""

@@ -285,7 +285,9 @@ def serve_signed_request(cli: Path, env: dict[str, str], database: Path) -> dict
         while True:
             line = lines.get(timeout=120)
             if line is None:
-                raise SmokeFailure(f"frozen serve exited {proc.wait()}:\n{''.join(out)}")
+                code = proc.wait()
+                stderr = proc.stderr.read() if proc.stderr else ""
+                raise SmokeFailure(f"frozen serve exited {code}:\n{''.join(out)}{stderr[-3000:]}")
             out.append(line)
             if "listening on " in line:
                 url = line.split("listening on ", 1)[1].strip()

@@ -9,6 +9,7 @@ signs the same canonical request, so what botocore accepts is what AWS accepts.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -20,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from facedesk.serve.wire import WireError
 
@@ -89,10 +91,6 @@ def verify(
     now: datetime | None = None,
 ) -> None:
     """Raise WireError (Rekognition's code) unless the request is signed by ``credentials``."""
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials as BotoCredentials
-
     pairs = list(headers)
     lookup: dict[str, list[str]] = {}
     for name, value in pairs:
@@ -136,14 +134,14 @@ def verify(
 
     # Only the signed headers, in the client's spelling: botocore's canonical request signs
     # every header it is given.
-    request = AWSRequest(
+    request = _botocore_classes()[0](
         method=method,
         url=url,
         headers={n: ",".join(lookup[n]) for n in signed},
         data=body,
     )
     request.context["timestamp"] = timestamp
-    signer = SigV4Auth(BotoCredentials(access_key, credentials.secret_access_key), service, region)
+    signer = _signer(access_key, credentials.secret_access_key, region)
     canonical = signer.canonical_request(request)
     expected = signer.signature(signer.string_to_sign(request, canonical), request)
     if not hmac.compare_digest(expected, match["sig"]):
@@ -152,6 +150,59 @@ def verify(
             "The request signature we calculated does not match the signature you provided. "
             "Check your AWS Secret Access Key and signing method.",
         )
+
+
+@functools.cache
+def _botocore_classes() -> tuple[type[Any], type[Any]]:
+    """botocore's request and SigV4 signer, each with one thing changed (imported on the
+    first request: ``facedesk serve`` loads botocore, the rest of facedesk does not)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+
+    class ReceivedRequest(AWSRequest):  # type: ignore[misc]
+        """A request as received: its body is already the bytes that were signed.
+
+        ``AWSRequest.body`` prepares the whole request (URL, a copy of the headers,
+        Content-Length) in order to encode a dict body, and botocore's canonical request
+        reads it to hash the payload. For bytes the prepared body is the bytes themselves
+        (None for b"", which hashes as the empty payload, as b"" does)."""
+
+        @property
+        def body(self) -> bytes:
+            data: bytes = self.data
+            return data
+
+    class CachedKeySigV4Auth(SigV4Auth):  # type: ignore[misc]
+        """botocore's signer, with the signing key derived once per day.
+
+        ``SigV4Auth.signature`` derives the key (four chained HMACs of the secret, date,
+        region and service) on every call; AWS's SigV4 documentation has clients cache it
+        per date and scope. The canonical request and the string to sign stay botocore's,
+        and so does the last HMAC."""
+
+        _cached: tuple[str, bytes] = ("", b"")
+
+        def signature(self, string_to_sign: str, request: Any) -> str:
+            day = request.context["timestamp"][0:8]
+            cached = self._cached  # one read: another thread may replace it, never half
+            if cached[0] != day:
+                k_date = self._sign(f"AWS4{self.credentials.secret_key}".encode(), day)
+                k_region = self._sign(k_date, self._region_name)
+                k_service = self._sign(k_region, self._service_name)
+                cached = self._cached = (day, self._sign(k_service, "aws4_request"))
+            return str(self._sign(cached[1], string_to_sign, hex=True))
+
+    return ReceivedRequest, CachedKeySigV4Auth
+
+
+# Bounded: the region is the client's word (any is accepted), and the access key id
+# alone, which passes the check before this, is no secret.
+@functools.lru_cache(maxsize=16)
+def _signer(access_key: str, secret_key: str, region: str) -> Any:
+    """One signer per key and region, kept, and so is its day's signing key."""
+    from botocore.credentials import Credentials as BotoCredentials
+
+    return _botocore_classes()[1](BotoCredentials(access_key, secret_key), SERVICE, region)
 
 
 def _check_time(timestamp: str, date: str, now: datetime) -> None:

@@ -39,6 +39,9 @@ DEPENDS = (
     "libxkbcommon0",
     "libxkbcommon-x11-0",
     "libdbus-1-3",
+    # OpenSSL 3 for Python's ssl module (uvicorn, facedesk serve): libssl3t64 since the
+    # 64-bit time_t transition (Debian 13, Ubuntu 24.04), libssl3 before.
+    "libssl3t64 | libssl3",
     "libxcb-cursor0",
     "libxcb-icccm4",
     "libxcb-image0",

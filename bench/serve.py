@@ -207,6 +207,7 @@ def main() -> None:
                 },
             }
             minimal = _MinimalClient(running.url, creds)
+            added: dict[str, tuple[float, float]] = {}
             cpu = getattr(running, "cpu_seconds", lambda: 0.0)  # process mode only
             print(f"{args.faces} faces, {args.reps} requests per path and case\n", flush=True)
             print(
@@ -238,6 +239,7 @@ def main() -> None:
                             server_cpu += cpu() - before
                 wall = [[x[0] for x in t] for t in timed]
                 p50 = [statistics.median(w) for w in wall]
+                added[name] = (p50[1] - p50[0], p50[2] - p50[0])
                 p90 = [_pct(w, 0.9) for w in wall]
                 cpu_here = statistics.median(x[1] for x in timed[0])
                 client_cpu = [statistics.median(x[2] for x in t) for t in timed[1:]]
@@ -256,6 +258,26 @@ def main() -> None:
             minimal.close()
         local.close()
     print(f"\nload average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    _print_targets(added)
+
+
+# Issue 17's target: "the HTTP path adds <= 5 ms p50 over in-process for ListFaces and
+# SearchFaces"; these are the requests it names, at their defaults (100 faces a page).
+TARGET_MS = 5.0
+TARGET_CASES = ("ListFaces MaxResults=100", "SearchFaces")
+
+
+def _print_targets(added: dict[str, tuple[float, float]]) -> None:
+    """One line per request and HTTP path: the p50 it adds over the in-process client,
+    measured in this run, and whether that meets the target (only an idle machine's run
+    says so: under load most of the added time is waiting for a core)."""
+    print(f"\ntarget: HTTP adds <= {TARGET_MS:g} ms p50 over in-process (same run)")
+    for name in TARGET_CASES:
+        if name not in added:
+            continue
+        for path, value in zip(("boto3", "minimal signed client"), added[name], strict=True):
+            verdict = "met" if value <= TARGET_MS else "not met"
+            print(f"target {name} via {path}: +{value:.2f} ms p50: {verdict}")
 
 
 if __name__ == "__main__":

@@ -63,16 +63,10 @@ COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("SQLAlchemy + Alembic", ("sqlalchemy/*", "alembic/*", "mako/*")),
     (
         # starlette, uvicorn, anyio, botocore... are Python: they are in the archive
-        # (executables); these are their native parts. libssl/libcrypto: uvicorn imports ssl.
-        "facedesk serve: httptools, orjson, ssl (libssl, libcrypto)",
-        (
-            "httptools/*",
-            "orjson/*",
-            "lib-dynload/_ssl*",
-            "python3*/lib-dynload/_ssl*",
-            "libssl*",
-            "libcrypto*",
-        ),
+        # (executables); these are their native parts. OpenSSL itself (uvicorn imports
+        # ssl) comes from the system, as D-Bus does (facedesk.spec, make_deb.py DEPENDS).
+        "facedesk serve: httptools, orjson, _ssl",
+        ("httptools/*", "orjson/*", "python3*/lib-dynload/_ssl*"),
     ),
     ("Python runtime", ("libpython*", "python3*/*", "base_library.zip", "lib-dynload/*")),
     ("usearch (search graph for large collections)", ("usearch/*", "numkong/*", "numkong.libs/*")),

@@ -35,9 +35,10 @@ class ServeCommand:
 
     def run(self, args: argparse.Namespace, out: TextIO) -> int:
         try:
-            # botocore too: signatures are checked with its signer, and the frozen desktop
-            # app (packaging/facedesk.spec) excludes it; without this check every request
-            # would fail as InternalServerError instead of the command saying what is missing.
+            # botocore too: signatures are checked with its signer. A pip install without
+            # the serve extra lacks these; without this check every request would fail as
+            # InternalServerError instead of the command saying what is missing. (The
+            # desktop install bundles them: packaging/hooks/hook-botocore.py.)
             import botocore  # noqa: F401
             import starlette  # noqa: F401
             import uvicorn  # noqa: F401

@@ -18,6 +18,7 @@ from facedesk.core.types import DecodedImage, DetectedFace
 from facedesk.service.context import ServiceContext
 from facedesk.service.face_plan import largest_faces_first
 from facedesk.service.operations import Params, Response, decode_request_image
+from facedesk.service.ports import Faces
 from facedesk.service.shapes import compared_face
 
 DEFAULT_THRESHOLD = 80.0
@@ -57,30 +58,30 @@ def largest_face(
 
 def _matches(
     ctx: ServiceContext,
+    stored: Faces,
     collection_id: str,
     query: np.ndarray,
     threshold: float,
     max_faces: int | None,
     exclude: set[str] | None = None,
 ) -> list[dict[str, Any]]:
+    """The matches of ``query``, read through the caller's unit of work (``stored`` is its
+    collection's faces): the search and the matched faces' rows in one transaction."""
     k = min(max_faces or MAX_MATCHES, MAX_MATCHES)
     max_distance = float(distance_for_similarity(threshold))
     if ctx.store.is_postgresql:
         # In the database (pgvector candidates, exact float32 re-rank): a collection never
         # has to fit in this process's memory.
-        with ctx.unit_of_work(read_only=True) as uow:
-            stored = uow.collection(collection_id).faces
-            hits = stored.nearest(query, k, max_distance, exclude)
-            faces = {f.face_id: f for f in stored.get_many([h[0] for h in hits])}
+        hits = stored.nearest(query, k, max_distance, exclude)
     else:
+        # The in-memory matrix; it reads the database itself only when it is not loaded or
+        # someone committed since it last looked (ctx.vectors).
         hits = ctx.vectors(collection_id).search(
             query, k, max_distance=max_distance, exclude=exclude
         )
-        if not hits:
-            return []
-        with ctx.unit_of_work(read_only=True) as uow:
-            stored = uow.collection(collection_id).faces
-            faces = {f.face_id: f for f in stored.get_many([fid for fid, _ in hits])}
+    if not hits:
+        return []
+    faces = {f.face_id: f for f in stored.get_many([fid for fid, _ in hits])}
     matches = []
     for fid, distance in hits:
         score = float(similarity(distance))
@@ -93,20 +94,22 @@ def _matches(
 
 def search_faces(ctx: ServiceContext, p: Params) -> Response:
     cid, face_id = p["CollectionId"], p["FaceId"]
+    # One unit of work: the searched face, the search and the matched faces' rows.
     with ctx.unit_of_work(read_only=True) as uow:
         collection = uow.collection(cid)
         model_version = collection.face_model_version
         face = collection.faces.get(face_id)
-    if face is None:
-        raise ResourceNotFoundException(f"The face id: {face_id} does not exist in {cid}")
-    matches = _matches(
-        ctx,
-        cid,
-        face.embedding,
-        p.get("FaceMatchThreshold", DEFAULT_THRESHOLD),
-        p.get("MaxFaces"),
-        exclude={face_id},
-    )
+        if face is None:
+            raise ResourceNotFoundException(f"The face id: {face_id} does not exist in {cid}")
+        matches = _matches(
+            ctx,
+            collection.faces,
+            cid,
+            face.embedding,
+            p.get("FaceMatchThreshold", DEFAULT_THRESHOLD),
+            p.get("MaxFaces"),
+            exclude={face_id},
+        )
     return {
         "SearchedFaceId": face_id,
         "FaceMatches": matches,
@@ -118,9 +121,17 @@ def search_faces_by_image(ctx: ServiceContext, p: Params) -> Response:
     cid = p["CollectionId"]
     model_version = ctx.collection_version(cid)
     face = largest_face(ctx, p["Image"], p.get("QualityFilter", "NONE"), model_version)
-    matches = _matches(
-        ctx, cid, face.descriptor, p.get("FaceMatchThreshold", DEFAULT_THRESHOLD), p.get("MaxFaces")
-    )
+    # The version first (it picks the engine), then the analysis outside any transaction,
+    # then one unit of work for the search and the matched faces.
+    with ctx.unit_of_work(read_only=True) as uow:
+        matches = _matches(
+            ctx,
+            uow.collection(cid).faces,
+            cid,
+            face.descriptor,
+            p.get("FaceMatchThreshold", DEFAULT_THRESHOLD),
+            p.get("MaxFaces"),
+        )
     return {
         "SearchedFaceBoundingBox": face.bounding_box.to_dict(),
         "SearchedFaceConfidence": face.confidence,

@@ -2,6 +2,7 @@
 
     PYTHONPATH=. python bench/serve_inprocess.py [--faces 10000] [--reps 150] [--database DB]
     PYTHONPATH=. python bench/serve_inprocess.py --serve-ab OTHER_CHECKOUT [--reps 400]
+    PYTHONPATH=. python bench/serve_inprocess.py --sigv4 [--reps 300]
 
 CPU time of the calling thread (``time.thread_time``) rather than wall time: on a shared
 machine it holds under load, so two checkouts can be compared in the same minutes (run it
@@ -13,6 +14,9 @@ OTHER_CHECKOUT's (e.g. ``git archive BASE | tar -x -C /tmp/base``), asked altern
 the minimal signed client of bench/serve.py. Per request: the server's CPU summed over all
 its threads (``/proc/PID/task/*/schedstat``, nanoseconds: the event loop, the worker, any
 helper), the event-loop thread's alone, and the wall time, each as p50 over the requests.
+
+``--sigv4``: the signature check alone, in a tight loop and with a ListFaces(100) between
+two checks, as in the server (why the check costs several times its tight-loop time there).
 """
 
 from __future__ import annotations
@@ -112,13 +116,70 @@ def serve_ab(db: Path, other: Path, reps: int) -> None:
                 servers[name].__exit__(None, None, None)
 
 
+def sigv4_cold(db: Path, reps: int) -> None:
+    """The SigV4 check alone: in a tight loop, and after a ListFaces(100) each time (as in
+    the server, where the operation's code runs between two checks and evicts the caches
+    the check's code and data sit in). Thread CPU p50 of ``auth.verify``."""
+    import statistics
+    from datetime import UTC, datetime
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials as BotoCredentials
+
+    import facedesk
+    from facedesk.serve.auth import Credentials, verify
+
+    creds = Credentials("FDSKBENCHKEY00000000", "bench-secret")
+    url, body = "http://127.0.0.1:8085/", b'{"CollectionId": "scale", "MaxResults": 100}'
+    request = AWSRequest(
+        method="POST",
+        url=url,
+        data=body,
+        headers={
+            "X-Amz-Target": "RekognitionService.ListFaces",
+            "Content-Type": "application/x-amz-json-1.1",
+        },
+    )
+    SigV4Auth(
+        BotoCredentials(creds.access_key_id, creds.secret_access_key), "rekognition", "us-east-1"
+    ).add_auth(request)
+    headers = [*request.headers.items(), ("host", "127.0.0.1:8085")]
+    client = facedesk.client(database=str(db))
+    now = datetime.now(UTC)
+
+    def run(between: bool) -> float:
+        samples = []
+        for _ in range(reps + 20):
+            if between:
+                client.list_faces(CollectionId=COLLECTION, MaxResults=100)
+            start = time.thread_time()
+            verify(creds, "POST", url, headers, body, now=now)
+            samples.append(time.thread_time() - start)
+        return statistics.median(samples[20:]) * 1000
+
+    print("| SigV4 check (auth.verify) | thread CPU p50 ms | load avg |")
+    print("|---|---|---|")
+    for _ in range(2):
+        for name, between in (("tight loop", False), ("after a ListFaces(100) each", True)):
+            print(f"| {name} | {run(between):.3f} | {os.getloadavg()[0]:.1f} |", flush=True)
+    client.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--faces", type=int, default=10000)
     ap.add_argument("--reps", type=int, default=150)
     ap.add_argument("--database", help="reuse this database (filled on first use)")
     ap.add_argument("--serve-ab", type=Path, metavar="CHECKOUT", help="A/B two servers' code")
+    ap.add_argument("--sigv4", action="store_true", help="the SigV4 check, warm and cold")
     args = ap.parse_args()
+    if args.sigv4:
+        db = Path(args.database or Path(tempfile.gettempdir()) / "serve-ab.db")
+        if not db.exists():
+            fill(db, args.faces, thumbnails=False)
+        sigv4_cold(db, args.reps)
+        return
     if args.serve_ab:
         db = Path(args.database or Path(tempfile.gettempdir()) / "serve-ab.db")
         if not db.exists():

@@ -58,6 +58,20 @@ def largest_face(
 
 def _matches(
     ctx: ServiceContext,
+    collection_id: str,
+    query: np.ndarray,
+    threshold: float,
+    max_faces: int | None,
+    exclude: set[str] | None = None,
+) -> list[dict[str, Any]]:
+    """The matches of ``query`` in a unit of work of their own (face_pick's search)."""
+    with ctx.unit_of_work(read_only=True) as uow:
+        stored = uow.collection(collection_id).faces
+        return _matches_in(ctx, stored, collection_id, query, threshold, max_faces, exclude)
+
+
+def _matches_in(
+    ctx: ServiceContext,
     stored: Faces,
     collection_id: str,
     query: np.ndarray,
@@ -101,7 +115,7 @@ def search_faces(ctx: ServiceContext, p: Params) -> Response:
         face = collection.faces.get(face_id)
         if face is None:
             raise ResourceNotFoundException(f"The face id: {face_id} does not exist in {cid}")
-        matches = _matches(
+        matches = _matches_in(
             ctx,
             collection.faces,
             cid,
@@ -122,16 +136,10 @@ def search_faces_by_image(ctx: ServiceContext, p: Params) -> Response:
     model_version = ctx.collection_version(cid)
     face = largest_face(ctx, p["Image"], p.get("QualityFilter", "NONE"), model_version)
     # The version first (it picks the engine), then the analysis outside any transaction,
-    # then one unit of work for the search and the matched faces.
-    with ctx.unit_of_work(read_only=True) as uow:
-        matches = _matches(
-            ctx,
-            uow.collection(cid).faces,
-            cid,
-            face.descriptor,
-            p.get("FaceMatchThreshold", DEFAULT_THRESHOLD),
-            p.get("MaxFaces"),
-        )
+    # then one unit of work for the search and the matched faces' rows.
+    matches = _matches(
+        ctx, cid, face.descriptor, p.get("FaceMatchThreshold", DEFAULT_THRESHOLD), p.get("MaxFaces")
+    )
     return {
         "SearchedFaceBoundingBox": face.bounding_box.to_dict(),
         "SearchedFaceConfidence": face.confidence,

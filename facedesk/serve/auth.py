@@ -154,8 +154,8 @@ def verify(
 
 @functools.cache
 def _botocore_classes() -> tuple[type[Any], type[Any]]:
-    """botocore's request and SigV4 signer, each with one thing changed (imported on the
-    first request: ``facedesk serve`` loads botocore, the rest of facedesk does not)."""
+    """botocore's request and SigV4 signer, each with one thing changed (made on the first
+    request, so importing this module does not import botocore's signer)."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
 

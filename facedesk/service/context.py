@@ -108,13 +108,18 @@ class ServiceContext:
         attributes: frozenset[str] = frozenset(),
         descriptors: bool = True,
     ) -> list[DetectedFace]:
-        """Faces in ``image`` as the engine of ``version`` (default: ours) finds them."""
-        return self.analyzer.analyze(
-            image,
-            detector=self.detector_for(version),
-            attributes=attributes,
-            descriptors=descriptors,
-        )
+        """Faces in ``image`` as the engine of ``version`` (default: ours) finds them.
+
+        One interactive call: its detector may use an idle core (a batch never comes here)."""
+        from facedesk.engine.cpu_share import interactive
+
+        with interactive():
+            return self.analyzer.analyze(
+                image,
+                detector=self.detector_for(version),
+                attributes=attributes,
+                descriptors=descriptors,
+            )
 
     def _vector_registry(self) -> VectorIndexRegistry:
         if self._registry is None:

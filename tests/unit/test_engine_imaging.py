@@ -155,6 +155,48 @@ def test_area_resize_averages_blocks_and_keeps_the_mean() -> None:
     assert np.all(imaging.resize_area(flat, 33, 21) == 173)
 
 
+@pytest.mark.parametrize(
+    ("relative", "size"),
+    [
+        ("face_recognition/obama_and_biden.jpg", (960, 685)),  # DetectFaces' detector picture
+        ("dlib/bald_guys.jpg", (993, 772)),  # exact 2x: the fast path
+        ("dlib/2008_002079.jpg", (333, 211)),
+        ("dicm/dicm_10.jpg", (400, 9999)),  # height kept: columns only
+    ],
+)
+def test_area_resize_on_threads_is_the_same_to_the_bit(
+    relative: str, size: tuple[int, int]
+) -> None:
+    rgb = photo(relative)
+    width, height = size[0], min(size[1], rgb.shape[0])
+    for image in (rgb, imaging.rgb_to_grey(rgb), rgb.astype(np.float32)):
+        one = imaging.resize_area(image, width, height)
+        for threads in (2, 3, 7):
+            many = imaging.resize_area(image, width, height, threads=threads)
+            assert many.dtype == one.dtype and many.shape == one.shape
+            assert np.array_equal(many, one), (relative, threads)
+
+
+def _dense_area(image: npt.NDArray[np.uint8], width: int, height: int) -> npt.NDArray[np.uint8]:
+    """resize_area as it was before zero-weight taps were skipped: every tap of every
+    output, rows then columns, float32, rounded to nearest."""
+    out = image.astype(np.float32)
+    for axis, n in ((0, height), (1, width)):
+        index, weights = imaging._area_taps(out.shape[axis], n)
+        moved = np.moveaxis(out, axis, 0)
+        acc = np.zeros((n, *moved.shape[1:]), dtype=np.float32)
+        for k in range(index.shape[1]):
+            acc += moved[index[:, k]] * weights[:, k].reshape(-1, *([1] * (moved.ndim - 1)))
+        out = np.moveaxis(acc, 0, axis)
+    return np.rint(out).astype(np.uint8)
+
+
+@pytest.mark.parametrize("size", [(960, 685), (1000, 690), (777, 555), (1301, 929)])
+def test_area_resize_skipping_zero_weights_changes_no_pixel(size: tuple[int, int]) -> None:
+    rgb = photo("face_recognition/obama_and_biden.jpg")  # 2000 x 1428
+    assert np.array_equal(imaging.resize_area(rgb, *size), _dense_area(rgb, *size))
+
+
 def test_area_resize_growing_a_side_filters_linearly_and_bad_sizes_fail() -> None:
     image = np.arange(100, dtype=np.uint8).reshape(10, 10)
     grown = imaging.resize_area(image, 12, 8)

@@ -18,7 +18,7 @@ from facedesk.engine import dlib_models, dlib_tokens, shape_store
 from facedesk.engine.cnn_detect import detect_cnn
 from facedesk.engine.descriptor_weights import DlibFormatError
 from facedesk.engine.shape_model import ShapeModel, read_shape_predictor
-from facedesk.engine.shape_predict import Rect, predict
+from facedesk.engine.shape_predict import Rect, predict, predict_many
 from facedesk.engine.versions import cnn_available
 
 PHOTOS = [
@@ -89,6 +89,38 @@ def test_shipped_forms_within_budget(faces: list[tuple[np.ndarray, Rect]]) -> No
     assert max(rel) < 0.08
     assert float(np.percentile(rel, 99)) < 0.045
     assert float(np.mean(rel)) < 0.01
+
+
+@pytest.mark.parametrize("name", ["sp68", "sp5"])
+def test_all_faces_at_once_equal_one_by_one(
+    name: str, faces: list[tuple[np.ndarray, Rect]]
+) -> None:
+    """predict_many (the analyzer's call: every face of a photo at once) gives each face's
+    points to the bit, on the shipped forms (int8 68 points, float32 5 points), for RGB and
+    grey pictures and boxes that reach past the picture's edges."""
+    model = dlib_models.ShapePredictor(name).model
+    by_photo: dict[int, tuple[np.ndarray, list[Rect]]] = {}
+    for rgb, rect in faces:
+        by_photo.setdefault(id(rgb), (rgb, []))[1].append(rect)
+    checked = 0
+    for rgb, rects in by_photo.values():
+        h, w = rgb.shape[:2]
+        rects = [*rects, Rect(-25, -30, 70, 60), Rect(w - 40, h - 50, w + 35, h + 20)]
+        grey = (rgb.astype(np.int32).sum(axis=2) // 3).astype(np.uint8)
+        for image in (rgb, grey):
+            many = predict_many(image, rects, model)
+            assert many.shape == (len(rects), model.initial_shape.shape[0], 2)
+            for rect, points in zip(rects, many, strict=True):
+                np.testing.assert_array_equal(points, predict(image, rect, model))
+                checked += 1
+    assert checked >= 60
+    assert predict_many(faces[0][0], [], model).shape == (0, model.initial_shape.shape[0], 2)
+    # a crowd is predicted in groups: the same points
+    rgb, rect = faces[0]
+    crowd = [Rect(rect.left + i, rect.top + i % 3, rect.right + i, rect.bottom) for i in range(70)]
+    many = predict_many(rgb, crowd, model)
+    for box, points in zip(crowd[::23], many[::23], strict=True):
+        np.testing.assert_array_equal(points, predict(rgb, box, model))
 
 
 def test_integers_equal_a_plain_reading(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -80,6 +80,15 @@ class PeopleRepository:
         ).one()
         return tuple(int(v or 0) for v in (*users, *journal))
 
+    def named_count(self, collection_id: str) -> int:
+        """How many faces belong to a person (one range of the covering index; AssociateFaces
+        and DisassociateFaces change it without a journal entry or a new stamp)."""
+        cpk = _require_pk(self._s, collection_id)
+        stmt = select(func.count()).where(
+            FaceRow.collection_pk == cpk, FaceRow.user_pk.is_not(None)
+        )
+        return int(self._s.execute(stmt).scalar_one())
+
     def first_faces(self, collection_id: str) -> dict[str, str]:
         return first_faces(self._s, collection_id)
 
@@ -161,7 +170,7 @@ class FaceGroupRepository:
     def members(
         self, collection_id: str, group_ids: Sequence[str]
     ) -> dict[str, list[tuple[str, str, Embedding]]]:
-        """GroupId -> [(FaceId, ImageId, embedding)] of its unnamed faces.
+        """GroupId -> [(FaceId, ImageId, embedding)] of its unnamed faces, FaceId order.
 
         Two lookups by key (groups, then faces) rather than one join: SQLite planned the
         join as a scan of every face of the collection (1.5 s at 100k faces)."""
@@ -234,16 +243,28 @@ class FaceGroupRepository:
         )
         return [(str(g), str(f), str(i)) for g, f, i in rows]
 
-    def named_faces(self, collection_id: str) -> list[tuple[str, str, str, Embedding]]:
-        """(UserId, FaceId, ImageId, embedding) of every face that belongs to a person."""
+    def named_faces(
+        self, collection_id: str, user_ids: Sequence[str] | None = None
+    ) -> list[tuple[str, str, str, Embedding]]:
+        """(UserId, FaceId, ImageId, embedding) of every face that belongs to a person (to
+        one of ``user_ids`` if given), by UserId then FaceId."""
         cpk = _require_pk(self._s, collection_id)
-        rows = self._s.execute(
+        stmt = (
             select(UserRow.user_id, FaceRow.face_id, FaceRow.image_id, FaceRow.embedding)
             .join(UserRow, UserRow.pk == FaceRow.user_pk)
             .where(FaceRow.collection_pk == cpk)
             .order_by(UserRow.user_id, FaceRow.face_id)
         )
-        return [(str(u), str(f), str(i), embedding_from_bytes(b)) for u, f, i, b in rows]
+        wanted: list[Sequence[str] | None] = (
+            [None] if user_ids is None else list(_chunks(sorted(set(user_ids))))
+        )
+        out: list[tuple[str, str, str, Embedding]] = []
+        for chunk in wanted:  # chunks in UserId order: the rows stay in that order
+            rows = self._s.execute(
+                stmt if chunk is None else stmt.where(UserRow.user_id.in_(chunk))
+            )
+            out.extend((str(u), str(f), str(i), embedding_from_bytes(b)) for u, f, i, b in rows)
+        return out
 
 
 class RejectionRepository:

@@ -73,8 +73,9 @@ def scored_groups(ctx: ServiceContext, collection_id: str) -> dict[str, tuple[Fa
     db = ctx.db
     with _LOCK:
         busy = _BUSY.setdefault(db, threading.Lock())
-        state = _STATES.get(db, {}).pop(collection_id, None)  # mutated below: not shared
-    with busy:  # one listing per database at a time
+    with busy:  # one listing per database at a time: the next one updates this one's state
+        with _LOCK:
+            state = _STATES.get(db, {}).pop(collection_id, None)  # mutated below: not shared
         index = ctx.vectors(collection_id)
         with ctx.db.unit_of_work(read_only=True) as uow:
             generation = uow.collections.generation(collection_id)

@@ -260,8 +260,12 @@ class FaceGroupRepository:
         )
         out: list[tuple[str, str, str, Embedding]] = []
         for chunk in wanted:  # chunks in UserId order: the rows stay in that order
+            # UserRow.collection_pk too: SQLite then starts from the users (0.7 ms), not
+            # from every named face of the collection (95 ms at 100k faces)
             rows = self._s.execute(
-                stmt if chunk is None else stmt.where(UserRow.user_id.in_(chunk))
+                stmt
+                if chunk is None
+                else stmt.where(UserRow.collection_pk == cpk, UserRow.user_id.in_(chunk))
             )
             out.extend((str(u), str(f), str(i), embedding_from_bytes(b)) for u, f, i, b in rows)
         return out

@@ -116,7 +116,7 @@ def is_kept(ctx: ServiceContext, collection_id: str) -> bool:
     rather than score every group (seconds at 100k faces)."""
     with _LOCK:
         state = _STATES.get(ctx.db, {}).get(collection_id)
-    if state is None:
+    if state is None or len(state.centroids) <= CANDIDATES:  # see _update
         return False
     with ctx.db.unit_of_work(read_only=True) as uow:
         if uow.collections.generation(collection_id) != state.generation:

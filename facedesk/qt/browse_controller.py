@@ -15,6 +15,11 @@ from facedesk.service.library_ops import FaceDeletion
 
 
 class BrowseController(ControllerBase):
+    # The view shown, loaded before the grids: ``first_load(cid, then)`` starts its load and
+    # calls ``then`` (the grids' load) when it is in; it returns False when it has nothing
+    # to load first. Set by the window (the People view: people_wiring.py).
+    first_load: Callable[[str, Callable[[], None]], bool] | None = None
+
     # -- collections ---------------------------------------------------------------------
     def refresh_collections(self, select: str | None = None) -> TaskRunner:
         lib = self.library
@@ -101,7 +106,17 @@ class BrowseController(ControllerBase):
         self.live.clear()
         self.thumbnails.clear()
         self.collection_selected.emit(collection_id)
+        # Photos, faces and the view shown share the pool and the database: the view the
+        # user looks at goes first, the grids after it.
+        first = self.first_load
+        then = lambda: self._grids_after(collection_id)  # noqa: E731
+        if collection_id and first is not None and first(collection_id, then):
+            return
         self.reload_collection()
+
+    def _grids_after(self, collection_id: str) -> None:
+        if collection_id == self.current_collection:  # else its own selection reloads
+            self.reload_collection()
 
     def reload_collection(self, faces: bool = True) -> None:
         """Show the first page of faces and of photos; the photo list streams the rest in.

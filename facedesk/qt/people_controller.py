@@ -4,123 +4,22 @@ thread through the service's People API (every action journalled, so undo/redo w
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from facedesk.qt.models.people_tile_model import PeopleTile, PeopleTileModel
+from facedesk.qt.people_snapshot import (
+    PeopleSnapshot,
+    load_person_page,
+    load_snapshot,
+    tile_faces,
+)
 from facedesk.qt.workers.runner import ErrorInfo, TaskRunner
 from facedesk.service.library import Library
 
-FIRST_CROPS = 64  # tiles per grid whose crops come with the listing (the first screen)
-
-
-@dataclass(frozen=True)
-class PeopleSnapshot:
-    collection_id: str
-    people: list[PeopleTile]
-    groups: list[PeopleTile]  # groups largest first, then lone faces
-
-
-def load_snapshot(client: Library, collection_id: str, suggest: bool = True) -> PeopleSnapshot:
-    """Everything the People view shows, read in a worker thread (JPEG bytes, no QPixmap).
-
-    Without ``suggest``: two aggregate statements (people with counts and covers, groups
-    with sizes and first faces, as stored) and the first screens' crops; a group's faces
-    are read when it is acted on. That is the first phase, the window waits for nothing
-    else. With ``suggest`` (the second phase, seconds at 100k faces): new faces grouped
-    first, then "Is this ...?" for every group and lone face, and every group's faces."""
-    from facedesk.service.groups import Suggestion, list_groups
-    from facedesk.service.people_listing import people_listing
-
-    found: dict[str, Suggestion] = {}  # by GroupId, and by FaceId for lone faces
-    members: dict[str, tuple[str, ...]] = {}
-    if suggest:
-        full = list_groups(client.context, collection_id, refresh=True, suggest=True)
-        for group in full.groups:
-            members[group.group_id] = group.face_ids
-            if group.suggestion is not None:
-                found[group.group_id] = group.suggestion
-        found.update(full.ungrouped_suggestions)
-    listing = people_listing(client.context, collection_id)
-    names = {p.user_id: p.name for p in listing.people}
-    # Crops for the first screens only; the model reads the others as they are painted
-    # (reading 25k crops up front was most of the wait at 5k people).
-    thumbs = client.face_thumbnails(
-        collection_id,
-        [p.cover for p in listing.people[:FIRST_CROPS] if p.cover is not None]
-        + [first for _, _, first in listing.groups[:FIRST_CROPS]],
-    )
-    people_tiles = [
-        PeopleTile(
-            "person",
-            p.user_id,
-            p.name,
-            (),
-            p.face_count,
-            jpeg=thumbs.get(p.cover or ""),
-            cover=p.cover,
-        )
-        for p in listing.people
-    ]
-    group_tiles: list[PeopleTile] = []
-    add = group_tiles.append
-    for group_id, count, first in listing.groups:
-        s = found.get(group_id if count > 1 else first)
-        faces = members.get(group_id, ()) if count > 1 else (first,)
-        if len(faces) != count or faces[0] != first:
-            faces = (first,)  # changed since the suggestions: read when acted on
-        user = s.user_id if s else None
-        add(
-            PeopleTile(
-                "group",
-                group_id,
-                "Unnamed",
-                faces,
-                count,
-                user,
-                (names.get(user) or user) if user else None,
-                s.similarity if s else None,
-                thumbs.get(first),
-                first,
-            )
-        )
-    return PeopleSnapshot(collection_id, people_tiles, group_tiles)
-
-
-def tile_faces(client: Library, collection_id: str, tile: PeopleTile) -> list[str]:
-    """Every face of a tile: as listed, or a group's as stored now (a listing's group tile
-    holds its first face only until the second phase)."""
-    if len(tile.face_ids) >= tile.count:
-        return list(tile.face_ids)
-    from facedesk.service.people_listing import group_faces
-
-    return list(group_faces(client.context, collection_id, tile.key))
-
-
-def load_person_page(
-    client: Library, collection_id: str, user_id: str
-) -> tuple[str, list[PeopleTile], int]:
-    """A person's faces, least like the person first, and how many faces are suggested."""
-    from facedesk.service.person_page import person_faces
-
-    scored = person_faces(client.context, collection_id, user_id)
-    thumbs = client.face_thumbnails(collection_id, [s.face_id for s in scored])
-    tiles = [
-        PeopleTile(
-            "face",
-            s.face_id,
-            f"{s.similarity:.0f} % like",
-            (s.face_id,),
-            1,
-            jpeg=thumbs.get(s.face_id),
-        )
-        for s in scored
-    ]
-    suggested = len(client.people.suggestions(collection_id, user_id))
-    return user_id, tiles, suggested
+__all__ = ["PeopleController", "PeopleSnapshot", "load_snapshot"]
 
 
 class PeopleController(QObject):
@@ -147,13 +46,22 @@ class PeopleController(QObject):
         self.collection_id = ""
         self._runners: set[TaskRunner] = set()
         self._generation = 0  # bumped per load: a late answer of an older load is dropped
+        self._primed: tuple[str, int] | None = None  # listing shown by load_first
         self.actions_done = 0  # people actions the user took (the GUI test counts them)
 
     @property
     def busy(self) -> bool:
         return bool(self._runners) or self.people.fetching or self.groups.fetching
 
-    def _run(self, fn: Callable[[], Any], done: Callable[[Any], None], title: str) -> None:
+    def _run(
+        self,
+        fn: Callable[[], Any],
+        done: Callable[[Any], None],
+        title: str,
+        after: Callable[[], None] | None = None,
+    ) -> None:
+        """``fn`` on the pool, ``done`` with its result on the GUI thread; ``after`` last,
+        whether it succeeded or failed."""
         runner = TaskRunner(fn)
 
         def alive(value: Any) -> None:
@@ -170,40 +78,79 @@ class PeopleController(QObject):
             )
         )
         runner.signals.finished.connect(lambda: self._runners.discard(runner))
+        if after is not None:
+            runner.signals.finished.connect(after)
         self._runners.add(runner)
         runner.start(self.pool)
 
-    def load(self, collection_id: str) -> None:
+    def load(self, collection_id: str, *, one_phase: bool = False) -> None:
+        """Show the collection's people: the listing first, then the suggestions (or both
+        at once, ``one_phase``, when the suggestions kept are updated in a moment: after
+        this window's own people action)."""
+        primed = one_phase or self._primed == (collection_id, self._generation)
+        self._primed = None
+        if one_phase:
+            self._generation += 1
         self.collection_id = collection_id
         if not collection_id:
             self.people.set_tiles([])
             self.groups.set_tiles([])
             return
-        client = self.client
+        if primed:  # load_first has just shown the listing: the suggestions follow
+            self._second_phase(collection_id, self._generation)
+        else:
+            self._first_phase(collection_id, lambda gen: self._second_phase(collection_id, gen))
+        if self.person_id:
+            self.open_person(self.person_id)
 
+    def load_first(self, collection_id: str, then: Callable[[], None]) -> None:
+        """The People view is the one shown: its listing loads before anything else of the
+        collection (the Photos and Faces grids wait for it and load in ``then``, which runs
+        whatever happened), so the window shows people without sharing the pool and the
+        database with the grids. The ``load`` that follows (the collection loaded) goes
+        straight to the suggestions."""
+        self.collection_id = collection_id
+
+        def primed(generation: int) -> None:
+            self._primed = (collection_id, generation)
+
+        self._first_phase(collection_id, primed, after=then)
+
+    def _first_phase(
+        self,
+        collection_id: str,
+        then: Callable[[int], None],
+        after: Callable[[], None] | None = None,
+    ) -> None:
+        client = self.client
         self._generation += 1
         generation = self._generation
 
-        def done(snapshot: PeopleSnapshot) -> None:
-            if snapshot.collection_id == self.collection_id and generation == self._generation:
-                self.people.set_tiles(snapshot.people)
-                self.groups.set_tiles(snapshot.groups)
-                self.loaded.emit(snapshot)
-
         def first(snapshot: PeopleSnapshot) -> None:
-            done(snapshot)
+            self._show(snapshot, generation)
             if generation == self._generation:
-                self._run(
-                    lambda: load_snapshot(client, collection_id), done, "Could not list people"
-                )
+                then(generation)
 
         self._run(
             lambda: load_snapshot(client, collection_id, suggest=False),
             first,
             "Could not list people",
+            after,
         )
-        if self.person_id:
-            self.open_person(self.person_id)
+
+    def _second_phase(self, collection_id: str, generation: int) -> None:
+        client = self.client
+        self._run(
+            lambda: load_snapshot(client, collection_id),
+            lambda snapshot: self._show(snapshot, generation),
+            "Could not list people",
+        )
+
+    def _show(self, snapshot: PeopleSnapshot, generation: int) -> None:
+        if snapshot.collection_id == self.collection_id and generation == self._generation:
+            self.people.set_tiles(snapshot.people)
+            self.groups.set_tiles(snapshot.groups)
+            self.loaded.emit(snapshot)
 
     def open_person(self, user_id: str) -> None:
         """Load a person's page (``person_loaded`` follows); "" closes it."""
@@ -253,17 +200,25 @@ class PeopleController(QObject):
         )
 
     def _act(self, what: str, fn: Callable[[Any, str], Any]) -> None:
-        cid, api = self.collection_id, self.client.people
+        cid, api, ctx = self.collection_id, self.client.people, self.client.context
         if not cid:
             return
         self.actions_done += 1
         self.acted.emit()
 
-        def done(_: Any) -> None:
-            self.changed.emit(what)
-            self.load(cid)
+        def work() -> bool:
+            from facedesk.service.suggest_state import is_kept
 
-        self._run(lambda: fn(api, cid), done, "Could not change people")
+            fn(api, cid)
+            return is_kept(ctx, cid)
+
+        def done(kept: bool) -> None:
+            self.changed.emit(what)
+            # the suggestions kept are updated for what the action touched (a fraction of
+            # a second at 100k faces): the new state comes in one load, else in two
+            self.load(cid, one_phase=kept)
+
+        self._run(work, done, "Could not change people")
 
     # -- actions (each one undoable) ----------------------------------------------------------
     def _on_tile(
@@ -341,15 +296,22 @@ class PeopleController(QObject):
         self._history("Redo", lambda a, c: a.redo(c))
 
     def _history(self, verb: str, fn: Callable[[Any, str], Any]) -> None:
-        cid, api = self.collection_id, self.client.people
+        cid, api, ctx = self.collection_id, self.client.people, self.client.context
         if not cid:
             return
 
-        def done(entry: Any) -> None:
-            self.changed.emit(f"{verb}: {entry.summary}" if entry else f"Nothing to {verb.lower()}")
-            self.load(cid)
+        def work() -> tuple[Any, bool]:
+            from facedesk.service.suggest_state import is_kept
 
-        self._run(lambda: fn(api, cid), done, f"Could not {verb.lower()}")
+            entry = fn(api, cid)
+            return entry, is_kept(ctx, cid)
+
+        def done(result: tuple[Any, bool]) -> None:
+            entry, kept = result
+            self.changed.emit(f"{verb}: {entry.summary}" if entry else f"Nothing to {verb.lower()}")
+            self.load(cid, one_phase=kept)
+
+        self._run(work, done, f"Could not {verb.lower()}")
 
     def shutdown(self) -> None:
         self.pool.waitForDone()

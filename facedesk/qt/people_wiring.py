@@ -4,6 +4,7 @@ calls ``connect_people``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -38,6 +39,25 @@ def connect_people(w: Any) -> None:  # the MainWindow (its type would import it 
         if photos.person_id:  # faces moved: the filtered photos follow
             p.load_person_photos(photos.person_id)
 
+    def people_first(collection_id: str, then: Callable[[], None]) -> bool:
+        if w.tabs.currentWidget() is not w.people_view:
+            return False
+        p.load_first(collection_id, then)
+        return True
+
+    def shown(snapshot: PeopleSnapshot) -> None:
+        # The People view loads before the photo grid (people_first), so the window may
+        # still show the welcome page, which it shows while no photo is listed: people or
+        # groups mean there are photos.
+        if snapshot.people or snapshot.groups:
+            w.stack.setCurrentWidget(w.tabs)
+
+    c.first_load = people_first
+    p.loaded.connect(shown)
+    # The People view, if it was the last one shown, is shown again (MainWindow restores
+    # the grids only); it needs no photo, unlike the photo viewer.
+    if w.settings.ui_state().view == "people":
+        w.show_view("people")
     c.photo_opened.connect(load_names)
     p.face_names_loaded.connect(names_loaded)
     p.loaded.connect(people_loaded)

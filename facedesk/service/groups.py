@@ -14,7 +14,7 @@ the app) is grouped the next time anyone looks.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import filterfalse
@@ -25,10 +25,10 @@ import numpy.typing as npt
 
 from facedesk.core.grouping import Edge, Grouper, GroupingSettings
 from facedesk.core.neighbours import near_pairs
+from facedesk.service import people_log
 from facedesk.service.context import ServiceContext
 from facedesk.service.suggest import SUGGEST_THRESHOLD as SUGGEST_THRESHOLD  # re-exported
 from facedesk.service.suggest import Suggestion as Suggestion  # re-exported
-from facedesk.service.suggest import person_centroids, suggestions
 
 F32 = npt.NDArray[np.float32]
 _GROUP_NAMESPACE = uuid.UUID("6f1d7c52-4f0e-4f7a-9a55-2b1c0e0c5a15")
@@ -85,7 +85,7 @@ def refresh_groups(
     index = ctx.vectors(collection_id)
     with ctx.db.unit_of_work() as uow:  # the write lock: one grouper at a time
         try:
-            return _refresh_in(uow, collection_id, cfg, key, generation, index)
+            return _refresh_in(uow, collection_id, cfg, (key, ctx.db), generation, index)
         except BaseException:
             _KNOWN.pop(key, None)  # the faces thought held may not be grouped: check all
             raise
@@ -95,18 +95,23 @@ def _refresh_in(
     uow: Any,
     collection_id: str,
     cfg: GroupingSettings,
-    key: tuple[str, str],
+    keys: tuple[tuple[str, str], Any],
     generation: int,
     index: Any,
 ) -> RefreshResult:
     """refresh_groups inside its write transaction."""
+    key, db = keys
     stamp = uow.people.stamp(collection_id)
     known = _KNOWN.get(key)
-    if known is not None and known[1] == stamp:
-        # No people change since the last full check: only faces the vector index did
-        # not hold then can be pending. Looked up in the set kept from then, in C
-        # (filterfalse), instead of a scan of every face (at 100k faces the scan was most
-        # of an incremental update) or a new set of every id (~25 ms at 100k).
+    touched = None
+    if known is not None and known[1] != stamp:
+        touched = people_log.since(db, collection_id, known[1], stamp)
+    if known is not None and (known[1] == stamp or touched is not None):
+        # No people change since the last full check but this process's people actions:
+        # only faces the vector index did not hold then, or faces those actions touched,
+        # can be pending. Looked up in the set kept from then, in C (filterfalse), instead
+        # of a scan of every face (at 100k faces the scan was most of an incremental
+        # update) or a new set of every id (~25 ms at 100k).
         held = known[2]
         new_ids = (
             []
@@ -114,7 +119,8 @@ def _refresh_in(
             else sorted(filterfalse(held.__contains__, index.face_ids()))
         )
         held.update(new_ids)  # a deleted face may stay in the set: it is never pending
-        info = uow.groups.face_info(collection_id, new_ids) if new_ids else {}
+        look = sorted(set(new_ids) | (touched.faces if touched is not None else set()))
+        info = uow.groups.face_info(collection_id, look) if look else {}
         pending = {f: i for f, (i, unnamed, g) in info.items() if unnamed and g is None}
     else:
         held = set(index.face_ids())
@@ -135,8 +141,8 @@ def _refresh_in(
 
 # (generation, people stamp, face ids held) when the collection was last found fully grouped,
 # per (database, collection): see refresh_groups. Faces taken out of a user through the
-# boto3 API (DisassociateFaces) leave no stamp; they are grouped at the next full check
-# (any people action, a new user, a restart).
+# boto3 API (DisassociateFaces) change the stamp too (its named-faces count), and so lead
+# to a full check.
 _KNOWN: dict[tuple[str, str], tuple[int, tuple[int, ...], set[str]]] = {}
 
 # Up to this many pending faces are grouped with exact vector-index queries.
@@ -237,10 +243,13 @@ def _changed_labels(grouper: Grouper, pending: set[str]) -> dict[str, str]:
 
 def clear_groups(ctx: ServiceContext, collection_id: str) -> None:
     """Forget every group of the collection (the next refresh groups from scratch)."""
+    from facedesk.service.suggest_state import forget
+
     with ctx.db.unit_of_work() as uow:
         uow.groups.clear(collection_id)
         uow.commit()
     _KNOWN.pop((ctx.database_url, collection_id), None)
+    forget(ctx, collection_id)
 
 
 def regroup(
@@ -256,28 +265,28 @@ def list_groups(
 ) -> GroupListing:
     """The unnamed faces as groups (>= 2 faces, largest first) and ungrouped faces, each with
     the named person it most resembles when that passes ``SUGGEST_THRESHOLD``. A person is
-    never suggested for a face that was rejected for it, nor for a photo it is already in."""
+    never suggested for a face that was rejected for it, nor for a photo it is already in.
+    The suggestions are kept between calls and updated for what people actions touched
+    (``suggest_state``)."""
     if refresh:
         refresh_groups(ctx, collection_id)
-    with ctx.db.unit_of_work(read_only=True) as uow:
-        rows = uow.groups.listing(collection_id)
-        named = uow.groups.named_faces(collection_id) if suggest else []
-        rejected = uow.rejections.all(collection_id) if suggest else {}
-    members: dict[str, list[tuple[str, str]]] = {}
-    for group_id, face_id, image_id in rows:
-        members.setdefault(group_id, []).append((face_id, image_id))
-    users, centroids, photos_of = person_centroids(named)
-    people_in: dict[str, set[str]] = {}
-    for user_id, images in photos_of.items():
-        for image_id in images:
-            people_in.setdefault(image_id, set()).add(user_id)
-    index = ctx.vectors(collection_id) if users and suggest else None
-    items = list(members.items())
-    found = suggestions(index, items, users, centroids, rejected, people_in)
+    entries: list[tuple[str, Sequence[tuple[str, str]], Suggestion | None]] = []
+    if suggest:
+        from facedesk.service.suggest_state import scored_groups
+
+        scored = scored_groups(ctx, collection_id)
+        entries = [(g, faces, s.suggestion) for g, (faces, s) in scored.items()]
+    else:
+        with ctx.db.unit_of_work(read_only=True) as uow:
+            rows = uow.groups.listing(collection_id)
+        members: dict[str, list[tuple[str, str]]] = {}
+        for group_id, face_id, image_id in rows:
+            members.setdefault(group_id, []).append((face_id, image_id))
+        entries = [(g, faces, None) for g, faces in members.items()]
     groups: list[FaceGroup] = []
     ungrouped: list[str] = []
     loose: dict[str, Suggestion] = {}
-    for (group_id, faces), suggestion in zip(items, found, strict=True):
+    for group_id, faces, suggestion in entries:
         if len(faces) >= 2:
             groups.append(FaceGroup(group_id, tuple(f for f, _ in faces), suggestion))
         else:

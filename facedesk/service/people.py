@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from facedesk.core.errors import InvalidParameterException, ResourceNotFoundException
-from facedesk.core.names import normalise_display_name, user_id_from_name
-from facedesk.core.types import StoredFace, UserInfo
+from facedesk.core.names import user_id_from_name
+from facedesk.core.types import UserInfo
+from facedesk.service import people_log
 from facedesk.service.context import ServiceContext
 from facedesk.service.groups import (
     SUGGEST_THRESHOLD,
@@ -24,81 +25,20 @@ from facedesk.service.groups import (
     regroup,
 )
 from facedesk.service.people_journal import Change, apply_change, rejection_key, write_state
+from facedesk.service.people_names import (
+    clean_name,
+    ensure_person_in,
+    find_person,
+    person_for_name,
+    require_faces,
+    require_person,
+    state_of,
+)
+
+__all__ = ["People", "PeopleGroups", "ensure_person_in", "find_person", "person_for_name"]
 
 if TYPE_CHECKING:
     from facedesk.storage.people import JournalEntry
-
-
-def _clean_name(display_name: str) -> str:
-    name = normalise_display_name(display_name)
-    if not name:
-        raise InvalidParameterException("A person's name cannot be empty.")
-    if len(name) > 512:
-        raise InvalidParameterException("A person's name is at most 512 characters.")
-    return name
-
-
-def find_person(ctx: ServiceContext, collection_id: str, display_name: str) -> UserInfo | None:
-    """The person named ``display_name`` (exact text, any case or spacing), or None."""
-    with ctx.db.unit_of_work(read_only=True) as uow:
-        uow.collections.ensure(collection_id)
-        user_id = uow.people.find_by_name(collection_id, display_name)
-        return None if user_id is None else uow.users.get(collection_id, user_id)
-
-
-def ensure_person_in(uow: Any, collection_id: str, display_name: str) -> tuple[UserInfo, bool]:
-    """Inside an open unit of work: the person of that name, made if missing (UserId from
-    the name, unique in the collection). Returns (person, created)."""
-    name = _clean_name(display_name)
-    existing = uow.people.find_by_name(collection_id, name)
-    if existing is not None:
-        found: UserInfo = uow.users.get(collection_id, existing)
-        return found, False
-    taken = [user_id for user_id, _ in uow.people.names(collection_id)]
-    user_id = user_id_from_name(name, taken)
-    uow.users.add(UserInfo(collection_id, user_id, status="ACTIVE", display_name=name))
-    made: UserInfo = uow.users.get(collection_id, user_id)
-    return made, True
-
-
-def person_for_name(ctx: ServiceContext, collection_id: str, display_name: str) -> UserInfo:
-    """The person named ``display_name``, created (as a Rekognition user whose UserId is
-    derived from the name) if there is none: one unit of work, so two callers racing for
-    the same name end with one person."""
-    with ctx.db.unit_of_work() as uow:
-        uow.collections.ensure(collection_id)
-        person, created = ensure_person_in(uow, collection_id, display_name)
-        if created:
-            uow.commit()
-        return person
-
-
-def _state_of(info: UserInfo, **changes: Any) -> dict[str, Any]:
-    state: dict[str, Any] = {
-        "display_name": info.display_name,
-        "hidden": info.hidden,
-        "cover_face_id": info.cover_face_id,
-    }
-    state.update(changes)
-    return state
-
-
-def _require(uow: Any, collection_id: str, user_id: str) -> UserInfo:
-    info: UserInfo | None = uow.users.get(collection_id, user_id)
-    if info is None:
-        raise ResourceNotFoundException(f"The user id: {user_id} does not exist in {collection_id}")
-    return info
-
-
-def _require_faces(uow: Any, collection_id: str, face_ids: Sequence[str]) -> list[StoredFace]:
-    wanted = list(dict.fromkeys(face_ids))
-    if not wanted:
-        raise InvalidParameterException("Choose at least one face.")
-    faces: list[StoredFace] = uow.faces.get_many(collection_id, wanted)
-    missing = sorted(set(wanted) - {f.face_id for f in faces})
-    if missing:
-        raise ResourceNotFoundException(f"The face id: {missing[0]} does not exist")
-    return faces
 
 
 class People:
@@ -136,15 +76,27 @@ class People:
 
     def person(self, collection_id: str, user_id: str) -> UserInfo:
         with self._ctx.db.unit_of_work(read_only=True) as uow:
-            return _require(uow, collection_id, user_id)
+            return require_person(uow, collection_id, user_id)
 
     def _change(self, collection_id: str, build: Any) -> int:
         with self._ctx.db.unit_of_work() as uow:
             uow.collections.ensure(collection_id)
+            before = uow.people.stamp(collection_id)
             change = build(uow)
-            entry = apply_change(uow, collection_id, change)
-            uow.commit()
+            entry, touched = apply_change(uow, collection_id, change)
+            self._commit(uow, collection_id, before, touched)
             return entry
+
+    def _commit(
+        self, uow: Any, collection_id: str, before: people_log.Stamp, touched: people_log.Touched
+    ) -> None:
+        """Commit, and tell ``people_log`` what changed between the stamps (SQLite only:
+        its write transaction holds the lock from the first read, so nothing else came
+        between the two stamps; PostgreSQL readers start from scratch)."""
+        after = uow.people.stamp(collection_id)
+        uow.commit()
+        if not self._ctx.db.is_postgresql:
+            people_log.record(self._ctx.db, collection_id, before, after, touched)
 
     # -- naming and assigning ----------------------------------------------------------------
     def name_faces(
@@ -161,7 +113,7 @@ class People:
             raise InvalidParameterException("Give a name or a UserId.")
 
         def build(uow: Any) -> Change:
-            _require_faces(uow, collection_id, face_ids)
+            require_faces(uow, collection_id, face_ids)
             target = user_id
             existing: UserInfo | None = None
             if target is None:
@@ -169,7 +121,7 @@ class People:
                 target = uow.people.find_by_name(collection_id, display_name)
             if target is not None:
                 existing = uow.users.get(collection_id, target)
-            name = _clean_name(display_name) if display_name is not None else None
+            name = clean_name(display_name) if display_name is not None else None
             if existing is None:
                 if target is None:
                     assert name is not None
@@ -177,7 +129,7 @@ class People:
                     target = user_id_from_name(name, taken)
                 state = {"display_name": name, "hidden": False, "cover_face_id": None}
             else:
-                state = _state_of(existing, **({"display_name": name} if name else {}))
+                state = state_of(existing, **({"display_name": name} if name else {}))
                 state["hidden"] = False
             assert target is not None
             result_id.append(target)
@@ -199,8 +151,8 @@ class People:
         """Put faces into an existing person (unnamed faces, or moved from another person)."""
 
         def build(uow: Any) -> Change:
-            person = _require(uow, collection_id, user_id)
-            faces = _require_faces(uow, collection_id, face_ids)
+            person = require_person(uow, collection_id, user_id)
+            faces = require_faces(uow, collection_id, face_ids)
             moved = any(f.user_id not in (None, user_id) for f in faces)
             verb = action if action != "assign" or not moved else "move"
             return Change(
@@ -219,8 +171,8 @@ class People:
         """Not this person: never suggested for it again (and taken out if they were in)."""
 
         def build(uow: Any) -> Change:
-            person = _require(uow, collection_id, user_id)
-            faces = _require_faces(uow, collection_id, face_ids)
+            person = require_person(uow, collection_id, user_id)
+            faces = require_faces(uow, collection_id, face_ids)
             return Change(
                 "reject",
                 f"{len(faces)} face(s) are not {person.name}",
@@ -232,7 +184,7 @@ class People:
 
     def take_out(self, collection_id: str, face_ids: Sequence[str]) -> int:
         def build(uow: Any) -> Change:
-            faces = _require_faces(uow, collection_id, face_ids)
+            faces = require_faces(uow, collection_id, face_ids)
             return Change(
                 "take_out",
                 f"Take {len(faces)} face(s) out of their person",
@@ -244,8 +196,8 @@ class People:
     # -- the person itself ------------------------------------------------------------------
     def rename(self, collection_id: str, user_id: str, display_name: str) -> int:
         def build(uow: Any) -> Change:
-            person = _require(uow, collection_id, user_id)
-            name = _clean_name(display_name)
+            person = require_person(uow, collection_id, user_id)
+            name = clean_name(display_name)
             other = uow.people.find_by_name(collection_id, name)
             if other is not None and other != user_id:
                 raise InvalidParameterException(
@@ -254,32 +206,32 @@ class People:
             return Change(
                 "rename",
                 f"Rename {person.name} to {name}",
-                users={user_id: _state_of(person, display_name=name)},
+                users={user_id: state_of(person, display_name=name)},
             )
 
         return self._change(collection_id, build)
 
     def hide(self, collection_id: str, user_id: str, hidden: bool = True) -> int:
         def build(uow: Any) -> Change:
-            person = _require(uow, collection_id, user_id)
+            person = require_person(uow, collection_id, user_id)
             verb = "Hide" if hidden else "Show"
             return Change(
                 "hide",
                 f"{verb} {person.name}",
-                users={user_id: _state_of(person, hidden=hidden)},
+                users={user_id: state_of(person, hidden=hidden)},
             )
 
         return self._change(collection_id, build)
 
     def set_cover(self, collection_id: str, user_id: str, face_id: str) -> int:
         def build(uow: Any) -> Change:
-            person = _require(uow, collection_id, user_id)
+            person = require_person(uow, collection_id, user_id)
             if face_id not in uow.users.face_ids(collection_id, user_id):
                 raise InvalidParameterException(f"Face {face_id} is not {person.name}'s.")
             return Change(
                 "cover",
                 f"New picture for {person.name}",
-                users={user_id: _state_of(person, cover_face_id=face_id)},
+                users={user_id: state_of(person, cover_face_id=face_id)},
             )
 
         return self._change(collection_id, build)
@@ -288,7 +240,7 @@ class People:
         """Delete the person; its faces stay, unnamed."""
 
         def build(uow: Any) -> Change:
-            person = _require(uow, collection_id, user_id)
+            person = require_person(uow, collection_id, user_id)
             faces = uow.users.face_ids(collection_id, user_id)
             return Change(
                 "delete",
@@ -305,13 +257,13 @@ class People:
             raise InvalidParameterException("Merging a person with itself does nothing.")
 
         def build(uow: Any) -> Change:
-            src = _require(uow, collection_id, source)
-            dst = _require(uow, collection_id, target)
+            src = require_person(uow, collection_id, source)
+            dst = require_person(uow, collection_id, target)
             faces = uow.users.face_ids(collection_id, source)
             return Change(
                 "merge",
                 f"Merge {src.name} into {dst.name}",
-                users={source: None, target: _state_of(dst, hidden=dst.hidden and src.hidden)},
+                users={source: None, target: state_of(dst, hidden=dst.hidden and src.hidden)},
                 faces=dict.fromkeys(faces, target),
             )
 
@@ -321,23 +273,25 @@ class People:
     def undo(self, collection_id: str) -> JournalEntry | None:
         """Undo the last people action (None if there is none)."""
         with self._ctx.db.unit_of_work() as uow:
+            before = uow.people.stamp(collection_id)
             entry: JournalEntry | None = uow.journal.last_done(collection_id)
             if entry is None:
                 return None
-            write_state(uow, collection_id, entry.before)
+            touched = write_state(uow, collection_id, entry.before)
             uow.journal.mark(entry.entry_id, undone=True)
-            uow.commit()
+            self._commit(uow, collection_id, before, touched)
             return entry
 
     def redo(self, collection_id: str) -> JournalEntry | None:
         """Redo the last undone action (None if there is none)."""
         with self._ctx.db.unit_of_work() as uow:
+            before = uow.people.stamp(collection_id)
             entry: JournalEntry | None = uow.journal.first_undone(collection_id)
             if entry is None:
                 return None
-            write_state(uow, collection_id, entry.after)
+            touched = write_state(uow, collection_id, entry.after)
             uow.journal.mark(entry.entry_id, undone=False)
-            uow.commit()
+            self._commit(uow, collection_id, before, touched)
             return entry
 
     def history(self, collection_id: str) -> list[JournalEntry]:
@@ -384,7 +338,7 @@ class PeopleGroups(People):
     ) -> list[FaceSuggestion]:
         """Suggested faces for a person, most similar first."""
         with self._ctx.db.unit_of_work(read_only=True) as uow:
-            _require(uow, collection_id, user_id)
+            require_person(uow, collection_id, user_id)
         return person_suggestions(self._ctx, collection_id, user_id, threshold)
 
     def accept_all(self, collection_id: str, user_id: str, min_similarity: float) -> int:

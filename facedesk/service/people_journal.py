@@ -21,6 +21,7 @@ from typing import Any
 
 from facedesk.core.errors import InvalidParameterException, ServiceQuotaExceededException
 from facedesk.core.types import UserInfo
+from facedesk.service.people_log import Touched
 
 MAX_FACES_PER_USER = 100  # Rekognition's limit for one user
 
@@ -61,8 +62,9 @@ def read_state(uow: Any, collection_id: str, change: Change) -> dict[str, Any]:
     return {"users": users, "faces": faces, "rejections": rejections}
 
 
-def write_state(uow: Any, collection_id: str, state: Mapping[str, Any]) -> None:
-    """Make the stored state equal ``state`` (users first, then faces, then removals)."""
+def write_state(uow: Any, collection_id: str, state: Mapping[str, Any]) -> Touched:
+    """Make the stored state equal ``state`` (users first, then faces, then removals);
+    returns what it wrote (``people_log``)."""
     users: Mapping[str, Mapping[str, Any] | None] = state.get("users", {})
     for user_id, wanted in users.items():
         if wanted is None:
@@ -82,9 +84,12 @@ def write_state(uow: Any, collection_id: str, state: Mapping[str, Any]) -> None:
         uow.faces.set_user(collection_id, face_ids, owner)
     # Named faces leave their group; unnamed ones are grouped again on the next refresh.
     uow.groups.forget(collection_id, [f for f in faces if f in existing])
+    touched = {f for f in faces if f in existing}
     for user_id, wanted in users.items():
         if wanted is None and uow.users.get(collection_id, user_id) is not None:
-            uow.faces.set_user(collection_id, uow.users.face_ids(collection_id, user_id), None)
+            left = uow.users.face_ids(collection_id, user_id)
+            touched.update(left)
+            uow.faces.set_user(collection_id, left, None)
             uow.users.delete(collection_id, user_id)
     add: list[tuple[str, str]] = []
     remove: list[tuple[str, str]] = []
@@ -97,6 +102,9 @@ def write_state(uow: Any, collection_id: str, state: Mapping[str, Any]) -> None:
     if remove:
         uow.rejections.remove(collection_id, remove)
     _check_people(uow, collection_id, {u for u in faces.values() if u is not None})
+    return Touched(
+        frozenset(touched), frozenset(users), frozenset(f for f, _ in add) | {f for f, _ in remove}
+    )
 
 
 def _existing(uow: Any, collection_id: str, face_ids: list[str]) -> set[str]:
@@ -122,14 +130,15 @@ def _check_people(uow: Any, collection_id: str, user_ids: set[str]) -> None:
                 )
 
 
-def apply_change(uow: Any, collection_id: str, change: Change) -> int:
-    """Write ``change`` and journal it; returns the journal entry's id. The caller commits."""
+def apply_change(uow: Any, collection_id: str, change: Change) -> tuple[int, Touched]:
+    """Write ``change`` and journal it; returns the journal entry's id and what was
+    written. The caller commits."""
     before = read_state(uow, collection_id, change)
     after = {
         "users": {k: (dict(v) if v is not None else None) for k, v in change.users.items()},
         "faces": dict(change.faces),
         "rejections": dict(change.rejections),
     }
-    write_state(uow, collection_id, after)
+    touched = write_state(uow, collection_id, after)
     entry_id: int = uow.journal.add(collection_id, change.action, change.summary, before, after)
-    return entry_id
+    return entry_id, touched

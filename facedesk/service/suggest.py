@@ -28,6 +28,13 @@ class Suggestion:
     similarity: float
 
 
+def centroid(vectors: Sequence[F32]) -> F32:
+    """A person's mean descriptor, computed one way everywhere (the full listing and the
+    kept suggestions of ``suggest_state`` must agree to the last bit)."""
+    out: F32 = np.mean(np.stack(vectors), axis=0).astype(np.float32)
+    return out
+
+
 def person_centroids(
     named: Sequence[tuple[str, str, str, F32]],
 ) -> tuple[list[str], F32, dict[str, set[str]]]:
@@ -40,7 +47,7 @@ def person_centroids(
     users = sorted(vectors)
     if not users:
         return [], np.empty((0, DESCRIPTOR_SIZE), dtype=np.float32), {}
-    matrix = np.stack([np.mean(np.stack(vectors[u]), axis=0) for u in users]).astype(np.float32)
+    matrix = np.stack([centroid(vectors[u]) for u in users]).astype(np.float32)
     return users, matrix, images
 
 
@@ -80,42 +87,82 @@ def best_person(
 CANDIDATES = 8
 
 
+@dataclass(frozen=True)
+class Scored:
+    """A group's suggestion and what it was chosen from: the people scored (None: all)
+    and how near the farthest of them is to the group's mean (``reach``, in the units of
+    ``_candidates``), so a change of one person's mean can tell which groups it reaches."""
+
+    suggestion: Suggestion | None
+    mean: F32
+    candidates: frozenset[str] | None
+    reach: float
+
+
 def suggestions(
     index: Any,
-    items: Sequence[tuple[str, list[tuple[str, str]]]],
+    items: Sequence[tuple[str, Sequence[tuple[str, str]]]],
     users: Sequence[str],
     centroids: F32,
     rejected: Mapping[str, set[str]],
     people_in: Mapping[str, set[str]],
 ) -> list[Suggestion | None]:
     """The suggestion of each group of (FaceId, ImageId): see ``list_groups``."""
-    if index is None:
-        return [None] * len(items)
+    return [s.suggestion for s in score_groups(index, items, users, centroids, rejected, people_in)]
+
+
+def score_groups(
+    index: Any,
+    items: Sequence[tuple[str, Sequence[tuple[str, str]]]],
+    users: Sequence[str],
+    centroids: F32,
+    rejected: Mapping[str, set[str]],
+    people_in: Mapping[str, set[str]],
+) -> list[Scored]:
+    """``suggestions`` with what each was chosen from (see ``Scored``)."""
+    if index is None or not items:
+        empty = np.empty(0, dtype=np.float32)
+        return [Scored(None, empty, None, np.inf) for _ in items]
     vectors = [np.stack([index.vector(f) for f, _ in faces]) for _, faces in items]
-    picks = _candidates(np.stack([v.mean(axis=0) for v in vectors]) if items else None, centroids)
-    out: list[Suggestion | None] = []
-    for (_, faces), v, pick in zip(items, vectors, picks, strict=True):
+    means = np.stack([v.mean(axis=0) for v in vectors])
+    picks = _candidates(means, centroids)
+    out: list[Scored] = []
+    for (_, faces), v, mean, (pick, reach) in zip(items, vectors, means, picks, strict=True):
         excluded: set[str] = set()
         for face_id, image_id in faces:
             excluded |= rejected.get(face_id, set()) | people_in.get(image_id, set())
         if pick is None:
-            out.append(best_person(v, users, centroids, excluded))
+            found = best_person(v, users, centroids, excluded)
+            out.append(Scored(found, mean, None, reach))
         else:
-            out.append(best_person(v, [users[i] for i in pick], centroids[pick], excluded))
+            chosen = [users[i] for i in pick]
+            found = best_person(v, chosen, centroids[pick], excluded)
+            out.append(Scored(found, mean, frozenset(chosen), reach))
     return out
 
 
-def _candidates(means: F32 | None, centroids: F32) -> list[Any]:
-    """Per group, the ``CANDIDATES`` people nearest its mean (None: score everyone). One
-    matrix product per block of groups: a norm over every person per group was minutes
-    of CPU at 15k groups and 5k people (the People view's second phase)."""
-    if means is None:
-        return []
+def _candidates(means: F32, centroids: F32) -> list[tuple[Any, float]]:
+    """Per group, the ``CANDIDATES`` people nearest its mean (None: score everyone) and
+    the farthest one's ``|c|^2 - 2 m.c`` (the squared distance less the constant
+    ``|m|^2``). One matrix product per block of groups: a norm over every person per
+    group was minutes of CPU at 15k groups and 5k people (the People view's second
+    phase)."""
     if len(centroids) <= CANDIDATES:
-        return [None] * len(means)
+        return [(None, np.inf)] * len(means)
     sq = np.einsum("ij,ij->i", centroids, centroids)[None, :]
-    out: list[Any] = []
+    out: list[tuple[Any, float]] = []
     for start in range(0, len(means), 2048):  # ~40 MB of distances per block at 5k people
         block = sq - 2.0 * (means[start : start + 2048] @ centroids.T)
-        out.extend(np.argpartition(block, CANDIDATES - 1, axis=1)[:, :CANDIDATES])
+        picks = np.argpartition(block, CANDIDATES - 1, axis=1)[:, :CANDIDATES]
+        reach = np.take_along_axis(block, picks, axis=1).max(axis=1)
+        out.extend(zip(picks, reach.tolist(), strict=True))
     return out
+
+
+def reached(means: F32, centroids: F32, reach: npt.NDArray[Any], margin: float = 1e-3) -> Any:
+    """Which groups (rows of ``means``, with their ``reach``) have one of these people's
+    means among their nearest: ``|c|^2 - 2 m.c`` below the reach (with a margin for the
+    rounding of a different matrix product)."""
+    sq = np.einsum("ij,ij->i", centroids, centroids)[None, :]
+    near = sq - 2.0 * (means @ centroids.T) < reach[:, None] + margin
+    return np.flatnonzero(near.any(axis=1))

@@ -272,9 +272,9 @@ def test_drag_faces_onto_another_person(
 def test_crops_beyond_the_first_screens_are_read_when_painted(
     make_window: Any, qtbot: Any, copied_db: Path, monkeypatch: Any
 ) -> None:
-    import facedesk.qt.people_controller as people_controller
+    import facedesk.qt.people_snapshot as people_snapshot
 
-    monkeypatch.setattr(people_controller, "FIRST_CROPS", 0)  # every crop read lazily
+    monkeypatch.setattr(people_snapshot, "FIRST_CROPS", 0)  # every crop read lazily
     client = make_client(copied_db)
     faces = client.list_faces(CollectionId="gui", MaxResults=100)["Faces"]
     obama = [f["FaceId"] for f in faces if f["ExternalImageId"] == "obama.jpg"]

@@ -117,3 +117,57 @@ def test_naming_everyone_by_keyboard_takes_one_action_per_person(
     assert "Barack Obama: 6 faces" in view.page_label.text()
     window.grab().save(str(path.parent / "person-page.png"))
     _wait_people(qtbot, window)
+
+
+@pytest.mark.parametrize("last_view", ["people", "photos"])
+def test_the_view_shown_loads_before_the_others(
+    qtbot: Any, settings: Any, copied_db: Path, last_view: str
+) -> None:
+    """The People view, shown last time, is shown again and lists its people and groups
+    before the Photos and Faces grids load (they would share the pool and the database
+    with it); the suggestions follow the grids. With the Photos view shown, the grids come
+    first, as before."""
+    from facedesk.qt.controller import MainController
+    from facedesk.qt.main_window import MainWindow
+
+    client = make_client(copied_db)
+    listing = client.people.groups("gui")  # grouped and named in an earlier session
+    client.people.name_faces("gui", [listing.ungrouped[0]], "Ada Lovelace")
+    sizes = sorted(len(g.face_ids) for g in client.people.groups("gui").groups)
+    settings.set_ui_value("view", last_view)
+    controller = MainController(client)
+    window = MainWindow(controller, settings, ask_before_close=False)
+    qtbot.addWidget(window)
+    p = window.people_controller
+    events: list[str] = []
+
+    def people_loaded(snapshot: Any) -> None:
+        on_screen = window.people_view.isVisible()
+        photos = controller.photos.rowCount() > 0
+        events.append(f"people {len(snapshot.people)} visible={on_screen} photos={photos}")
+
+    p.loaded.connect(people_loaded)
+    controller.collection_loaded.connect(lambda _cid: events.append("grids"))
+    try:
+        window.show()
+        assert (window.tabs.currentWidget() is window.people_view) == (last_view == "people")
+        controller.refresh_collections(select="gui")
+        qtbot.waitUntil(lambda: len(events) >= 3, timeout=30_000)
+        _wait_people(qtbot, window)
+        if last_view == "people":
+            # listed and on screen before any photo is listed; then the grids, then the
+            # second phase (suggestions)
+            assert events == [
+                "people 1 visible=True photos=False",
+                "grids",
+                "people 1 visible=True photos=True",
+            ]
+        else:
+            assert events[0] == "grids" and len(events) == 3
+        assert controller.photos.rowCount() > 0 and controller.faces.rowCount() > 0
+        assert sorted(t.count for t in p.groups.tiles() if t.count > 1) == sizes
+    finally:
+        controller.shutdown()
+        p.shutdown()
+        window.viewer.loader.shutdown()
+        client.close()

@@ -83,3 +83,30 @@ def test_listing_on_postgresql_matches_sqlite(sqlite_db: Database, pg_server: An
     finally:
         pg.dispose()
         pg_server.drop_database(url)
+
+
+def _named(db: Database) -> tuple[list[tuple[str, str]], list[tuple[str, str]], int]:
+    with db.unit_of_work(read_only=True) as uow:
+        every = [(u, f) for u, f, _, _ in uow.groups.named_faces(CID)]
+        some = [(u, f) for u, f, _, _ in uow.groups.named_faces(CID, ["d", "a", "nobody"])]
+        return every, some, uow.people.named_count(CID)
+
+
+def test_named_faces_of_some_people_and_the_named_count(
+    sqlite_db: Database, pg_server: Any
+) -> None:
+    """What the kept suggestions read again for the people an action touched: the same
+    rows, in the same order, as the full read gives for them; on SQLite and PostgreSQL."""
+    url = pg_server.new_database()
+    pg = Database(url)
+    try:
+        ids = _fill(sqlite_db)
+        _fill(pg)
+        every, some, count = _named(sqlite_db)
+        assert every == sorted([("a", f) for f in ids[0:3]] + [("b", ids[3]), ("d", ids[4])])
+        assert some == [row for row in every if row[0] in ("a", "d")]
+        assert count == 5
+        assert _named(pg) == (every, some, count)
+    finally:
+        pg.dispose()
+        pg_server.drop_database(url)

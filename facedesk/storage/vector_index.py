@@ -15,7 +15,9 @@ From ``ann_min_rows`` faces on (the registry's default: :data:`ANN_MIN_ROWS`), s
 their candidates from an HNSW graph instead (:mod:`facedesk.storage.ann_index`) and re-rank
 them with the same exact distances; the matrix, the graph and the face ids are persisted beside
 a SQLite library (:mod:`facedesk.storage.index_files`) so a large collection opens without
-reading every descriptor or rebuilding the graph.
+reading every descriptor or rebuilding the graph. A graph is published only after it has
+answered as the exact scan does on a sample of the collection's own faces
+(:mod:`facedesk.storage.graph_check`); one that fails leaves the collection on the exact scan.
 
 Concurrency: readers never lock. Every read takes the current immutable :class:`Snapshot` (one
 attribute read) and only looks at its first ``n`` rows. Writers (load, add, remove) serialise on
@@ -38,16 +40,19 @@ the next load reads the committed rows.
 from __future__ import annotations
 
 import atexit
+import logging
 import shutil
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 from facedesk.core.similarity import DESCRIPTOR_SIZE
+from facedesk.storage import graph_check
 from facedesk.storage.ann_index import AnnGraph
 from facedesk.storage.index_files import RowSource, load_persisted, save_store
 from facedesk.storage.vector_scan import exact_search, graph_search, select
@@ -58,6 +63,8 @@ from facedesk.storage.vector_snapshot import (
     make_snapshot,
     tombstoned,
 )
+
+log = logging.getLogger(__name__)
 
 F32Array = npt.NDArray[np.float32]
 I64Array = npt.NDArray[np.int64]
@@ -136,6 +143,7 @@ class VectorIndex:
         self._builder: threading.Thread | None = None
         self._deleted = False
         self._build_delay = build_delay
+        self._rejected: int | None = None  # live rows when this process's graph failed its check
 
     # ----------------------------------------------------------------- state
 
@@ -245,6 +253,7 @@ class VectorIndex:
             or snap.graph is not None
             or snap.live < self._ann_min_rows
             or (self._builder is not None and self._builder.is_alive())
+            or not graph_check.may_build(self._folder(), snap.live, self._rejected)
         ):
             return
         self._builder = threading.Thread(
@@ -265,6 +274,21 @@ class VectorIndex:
         # one-thread usearch build is deterministic (the same faces give the same graph).
         graph = AnnGraph.build(keys, vectors, threads=1, cancel=_EXITING)
         if graph is None:
+            return
+        verdict = graph_check.check_graph(snap, graph, cancel=_EXITING)
+        if verdict is None:
+            return
+        if not verdict.passed:
+            self._rejected = snap.live
+            graph_check.record_rejection(self._folder(), snap.live, verdict)
+            log.warning(
+                "search graph of %d faces not used: recall@10 %.3f, threshold answers "
+                "identical %.3f on %d of its faces; searches stay exact",
+                snap.live,
+                verdict.recall_at_10,
+                verdict.identical,
+                verdict.checked,
+            )
             return
         with self._write_lock:
             cur = self._snapshot
@@ -288,9 +312,13 @@ class VectorIndex:
     def delete_files(self) -> None:
         """Remove the persisted set (the collection is deleted); nothing is saved after this."""
         self._deleted = True
-        folder = self._source.folder if self._source is not None else None
+        folder = self._folder()
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
+            graph_check.forget(folder)
+
+    def _folder(self) -> Path | None:
+        return self._source.folder if self._source is not None else None
 
     def _persist(self, snap: Snapshot) -> None:
         folder = self._source.folder if self._source is not None else None

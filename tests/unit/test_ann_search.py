@@ -336,3 +336,15 @@ def test_the_cascade_finds_exactly_the_faces_a_full_beam_self_search_misses() ->
     cancelled = threading.Event()
     cancelled.set()
     assert sparse.find_orphans(keys, m, cancel=cancelled) is None
+
+
+def test_ids_digest_by_blocks_equals_the_digest_of_the_joined_ids() -> None:
+    # Sets saved before the digest was computed by blocks must still match (and vice versa).
+    import hashlib
+
+    from facedesk.storage import index_files
+
+    for n in (0, 1, 3, index_files._IDS_BLOCK, index_files._IDS_BLOCK * 2 + 5):
+        ids = [f"{i:08d}-face" for i in range(n)]
+        joined = hashlib.sha256("\n".join(ids).encode()).hexdigest()
+        assert index_files.ids_digest(ids) == joined

@@ -50,7 +50,8 @@ import numpy.typing as npt
 
 from facedesk.core.similarity import DESCRIPTOR_SIZE
 from facedesk.storage.ann_index import AnnGraph
-from facedesk.storage.index_files import RowSource, load_persisted, save_store
+from facedesk.storage.index_files import load_persisted, save_store
+from facedesk.storage.row_source import RowSource
 from facedesk.storage.vector_scan import exact_search, graph_search, select
 from facedesk.storage.vector_snapshot import (
     MIN_CAPACITY,

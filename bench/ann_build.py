@@ -129,6 +129,15 @@ def orphans(args: argparse.Namespace, data: np.ndarray) -> None:
     print(f"now: cascade {ann_index.ORPHAN_CASCADE}: {t_new:.1f} s, {new.shape[0]} unreachable,"
           f" same set as before: {same}; {t_old / t_new:.2f}x faster (load {load()})")  # fmt: skip
     print(f"faces each stage searches: {stage_counts(graph, data, args.threads)}", flush=True)
+    # What AnnGraph.build does next: the unreachable faces inserted again, the graph searched
+    # again (re-inserting may prune another face's last incoming link).
+    t = time.perf_counter()
+    graph.remove(new)
+    graph.add(new, data[new], threads=args.threads, check=False)
+    after = graph.find_orphans(keys, data, threads=args.threads)
+    assert after is not None
+    print(f"re-inserted {new.shape[0]} unreachable faces, searched again: {after.shape[0]} "
+          f"unreachable, {time.perf_counter() - t:.1f} s (load {load()})", flush=True)  # fmt: skip
     if args.brute:
         t = time.perf_counter()
         graph.expansion_search = ann_index.EXPANSION_SEARCH

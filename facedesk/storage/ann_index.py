@@ -105,6 +105,16 @@ class AnnGraph:
                 check=False,  # later insertions change the links: checked once at the end
             )
         orphans = graph.find_orphans(keys, vectors, threads=threads, cancel=cancel)
+        if orphans is not None and orphans.shape[0]:
+            # Most unreachable faces were inserted early and lost their incoming links to
+            # later, closer neighbours. Inserted again into the finished graph they get fresh
+            # links (100k faces: 256 unreachable, 2 after; bench/ann_build.py), and every
+            # search adds fewer candidates. Re-inserting can prune someone else's last link,
+            # so the whole graph is searched again.
+            again = np.isin(keys, orphans)
+            graph.remove(keys[again])
+            graph.add(keys[again], vectors[again], threads=threads, check=False)
+            orphans = graph.find_orphans(keys, vectors, threads=threads, cancel=cancel)
         if orphans is None:
             return None
         graph.orphans = orphans

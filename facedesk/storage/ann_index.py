@@ -104,7 +104,18 @@ class AnnGraph:
                 threads=threads,
                 check=False,  # later insertions change the links: checked once at the end
             )
-        orphans = graph.find_orphans(keys, vectors, threads=threads, cancel=cancel)
+        return graph if graph.settle(keys, vectors, threads=threads, cancel=cancel) else None
+
+    def settle(
+        self,
+        keys: I64Array,
+        vectors: F32Array,
+        threads: int = 1,
+        cancel: threading.Event | None = None,
+    ) -> bool:
+        """After a build's inserts: find the unreachable faces, insert them again and set
+        :attr:`orphans` to what is still unreachable; False if ``cancel`` was set."""
+        orphans = self.find_orphans(keys, vectors, threads=threads, cancel=cancel)
         if orphans is not None and orphans.shape[0]:
             # Most unreachable faces were inserted early and lost their incoming links to
             # later, closer neighbours. Inserted again into the finished graph they get fresh
@@ -112,13 +123,13 @@ class AnnGraph:
             # search adds fewer candidates. Re-inserting can prune someone else's last link,
             # so the whole graph is searched again.
             again = np.isin(keys, orphans)
-            graph.remove(keys[again])
-            graph.add(keys[again], vectors[again], threads=threads, check=False)
-            orphans = graph.find_orphans(keys, vectors, threads=threads, cancel=cancel)
+            self.remove(keys[again])
+            self.add(keys[again], vectors[again], threads=threads, check=False)
+            orphans = self.find_orphans(keys, vectors, threads=threads, cancel=cancel)
         if orphans is None:
-            return None
-        graph.orphans = orphans
-        return graph
+            return False
+        self.orphans = orphans
+        return True
 
     def find_orphans(
         self,

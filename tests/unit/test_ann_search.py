@@ -329,6 +329,12 @@ def test_the_cascade_finds_exactly_the_faces_a_full_beam_self_search_misses() ->
     assert set(found.tolist()) == want and found.shape[0] == len(want)
     assert sparse.expansion_search == ann_index.EXPANSION_SEARCH
 
+    # Re-inserting the unreachable faces (what a build does next) leaves fewer, and the list
+    # is again exactly what the brute self-search misses.
+    assert sparse.settle(keys, m, threads=2)
+    assert set(sparse.orphans.tolist()) == _self_search_misses(sparse, keys, m)
+    assert sparse.orphans.shape[0] < len(want)
+
     built = AnnGraph.build(keys, m, threads=2)
     assert built is not None
     assert set(built.orphans.tolist()) == _self_search_misses(built, keys, m)

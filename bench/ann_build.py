@@ -117,16 +117,18 @@ def orphans(args: argparse.Namespace, data: np.ndarray) -> None:
         if cache is not None:
             graph.save(cache)
     keys = np.arange(n, dtype=np.int64)
-    t = time.perf_counter()
-    old, rechecked = previous_orphans(graph, data, args.threads)
-    t_old = time.perf_counter() - t
-    print(f"before: beam 32 for all, {rechecked:,} re-checked at 256: {t_old:.1f} s, "
-          f"{old.shape[0]} unreachable (load {load()})", flush=True)  # fmt: skip
+    t_old, old = float("nan"), None
+    if not args.no_before:
+        t = time.perf_counter()
+        old, rechecked = previous_orphans(graph, data, args.threads)
+        t_old = time.perf_counter() - t
+        print(f"before: beam 32 for all, {rechecked:,} re-checked at 256: {t_old:.1f} s, "
+              f"{old.shape[0]} unreachable (load {load()})", flush=True)  # fmt: skip
     t = time.perf_counter()
     new = graph.find_orphans(keys, data, threads=args.threads)
     t_new = time.perf_counter() - t
     assert new is not None
-    same = set(new.tolist()) == set(old.tolist())
+    same = None if old is None else set(new.tolist()) == set(old.tolist())
     print(f"now: cascade {ann_index.ORPHAN_CASCADE}: {t_new:.1f} s, {new.shape[0]} unreachable,"
           f" same set as before: {same}; {t_old / t_new:.2f}x faster (load {load()})")  # fmt: skip
     print(f"faces each stage searches: {stage_counts(graph, data, args.threads)}", flush=True)
@@ -192,6 +194,7 @@ def main() -> None:
     ap.add_argument("--graph-cache", type=Path)
     ap.add_argument("--orphans", action="store_true")
     ap.add_argument("--brute", action="store_true")
+    ap.add_argument("--no-before", action="store_true", help="--orphans without the old method")
     ap.add_argument("--expansion-add", default="")
     args = ap.parse_args()
     data, queries = faces(args.faces, args.queries)

@@ -260,10 +260,9 @@ def facedesk_path(args, data, queries, truth, truth_thr, exact, thr, base, say) 
         if orphans_file.exists():  # found by an earlier run (a search per face: minutes at 1M)
             graph.orphans = np.load(orphans_file)
         else:
-            graph.orphans = np.concatenate(
-                [graph.unreachable(keys[a : a + 4096], data[a : a + 4096])
-                 for a in range(0, n, 4096)]
-            )  # fmt: skip
+            found = graph.find_orphans(keys, data, threads=2)
+            assert found is not None
+            graph.orphans = found
             np.save(orphans_file, graph.orphans)
         note = (f"(cached graph: {graph.orphans.shape[0]} faces unreachable by their own vector, "
                 f"found in {time.perf_counter() - t:.0f} s; every search adds them)")  # fmt: skip

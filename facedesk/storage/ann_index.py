@@ -32,9 +32,20 @@ CONNECTIVITY = 32
 EXPANSION_ADD = 80
 EXPANSION_SEARCH = 256
 DTYPE = "f16"
-# The beam of the build's first self-search pass (see AnnGraph.build): 6x cheaper than 256,
-# and it misses only ~2x as many faces as the full beam, which are then checked at full beam.
-ORPHAN_BEAM = 32
+# The self-search for unreachable faces (AnnGraph.find_orphans) as a cascade of beams: every
+# face at the first, cheapest stage (one result, beam 8), then only each stage's misses at the
+# next, up to the search beam. A larger beam explores at least what a smaller one does, so a
+# face found early is found at the full beam too (at 100k faces each stage's misses were a
+# subset of the previous stage's, bench/ann_build.py), and the result is the set a self-search
+# of every face at EXPANSION_SEARCH misses. Before: one pass at beam 32, its misses at 256.
+ORPHAN_CASCADE: tuple[tuple[int, int], ...] = (
+    (1, 8),
+    (10, 16),
+    (10, 32),
+    (10, 64),
+    (10, 128),
+    (10, EXPANSION_SEARCH),
+)
 # Rows per add call while building: ~0.1-0.5 s of work, the longest a cancel waits.
 BUILD_CHUNK = 2048
 
@@ -93,31 +104,74 @@ class AnnGraph:
                 threads=threads,
                 check=False,  # later insertions change the links: checked once at the end
             )
-        # A self-search per face at the full beam costs ~3x the build (~1.5 ms each): first
-        # one at a small beam (nearly every face finds itself), then only the faces it missed
-        # at the full beam. The graph is not published yet, so changing its beam is safe.
+        return graph if graph.settle(keys, vectors, threads=threads, cancel=cancel) else None
+
+    def settle(
+        self,
+        keys: I64Array,
+        vectors: F32Array,
+        threads: int = 1,
+        cancel: threading.Event | None = None,
+    ) -> bool:
+        """After a build's inserts: find the unreachable faces, insert them again and set
+        :attr:`orphans` to what is still unreachable; False if ``cancel`` was set."""
+        orphans = self.find_orphans(keys, vectors, threads=threads, cancel=cancel)
+        if orphans is not None and orphans.shape[0]:
+            # Most unreachable faces were inserted early and lost their incoming links to
+            # later, closer neighbours. Inserted again into the finished graph they get fresh
+            # links (100k faces: 256 unreachable, 2 after; bench/ann_build.py), and every
+            # search adds fewer candidates. Re-inserting can prune someone else's last link,
+            # so the whole graph is searched again.
+            again = np.isin(keys, orphans)
+            self.remove(keys[again])
+            self.add(keys[again], vectors[again], threads=threads, check=False)
+            orphans = self.find_orphans(keys, vectors, threads=threads, cancel=cancel)
+        if orphans is None:
+            return False
+        self.orphans = orphans
+        return True
+
+    def find_orphans(
+        self,
+        keys: I64Array,
+        vectors: F32Array,
+        threads: int = 1,
+        cancel: threading.Event | None = None,
+    ) -> I64Array | None:
+        """The ``keys`` a search for their own vector at the full beam does not find, found by
+        :data:`ORPHAN_CASCADE` (None if ``cancel`` was set). Changes the beam while it runs:
+        only for a graph no search uses yet (a build's, before it is published)."""
         lost = []
         for a in range(0, len(keys), BUILD_CHUNK):
             if cancel is not None and cancel.is_set():
                 return None
-            graph.expansion_search = ORPHAN_BEAM
             chunk_keys, chunk = keys[a : a + BUILD_CHUNK], vectors[a : a + BUILD_CHUNK]
-            maybe = graph.unreachable(chunk_keys, chunk, threads=threads)
-            graph.expansion_search = EXPANSION_SEARCH
-            if maybe.shape[0]:
-                again = np.isin(chunk_keys, maybe)
-                lost.append(graph.unreachable(chunk_keys[again], chunk[again], threads=threads))
-        graph.orphans = np.concatenate([np.empty(0, np.int64), *lost])
-        return graph
+            for count, beam in ORPHAN_CASCADE:
+                if chunk_keys.shape[0] == 0:
+                    break
+                self.expansion_search = beam
+                missed = self.unreachable(chunk_keys, chunk, threads=threads, count=count)
+                again = np.isin(chunk_keys, missed)
+                chunk_keys, chunk = chunk_keys[again], chunk[again]
+            lost.append(chunk_keys)
+        self.expansion_search = EXPANSION_SEARCH
+        return np.concatenate([np.empty(0, np.int64), *lost]).astype(np.int64)
 
     def unreachable(
-        self, keys: Sequence[int] | I64Array, vectors: F32Array, threads: int = 1
+        self,
+        keys: Sequence[int] | I64Array,
+        vectors: F32Array,
+        threads: int = 1,
+        count: int = 10,
     ) -> I64Array:
-        """The ``keys`` a search for their own vector does not find."""
+        """The ``keys`` a search for their own vector (``count`` results, at the current beam)
+        does not find."""
         k = np.asarray(keys, dtype=np.int64)
         if k.shape[0] == 0:
             return k
-        found = self._index.search(np.ascontiguousarray(vectors, np.float32), 10, threads=threads)
+        found = self._index.search(
+            np.ascontiguousarray(vectors, np.float32), count, threads=threads
+        )
         hits = np.asarray(found.keys, dtype=np.int64).reshape(k.shape[0], -1)
         return np.asarray(k[~(hits == k[:, None]).any(axis=1)], dtype=np.int64)
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import secrets
@@ -35,15 +36,16 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
 
 from facedesk.storage.ann_index import AnnGraph
-from facedesk.storage.database import Database
-from facedesk.storage.orm import CollectionRow, FaceRow
+from facedesk.storage.row_source import RowSource as RowSource  # re-exported: its old home
+from facedesk.storage.row_source import store_folder as store_folder
 from facedesk.storage.vector_snapshot import Snapshot, appended, make_snapshot, tombstoned
 
 FORMAT = 1
 _CHUNK = 8 * 1024 * 1024
+_IDS_BLOCK = 65536
+_ROWS_BLOCK = 16384  # 8 MiB of rows per write
 # A save takes seconds; a lock older than this was left by a crash.
 _STALE_LOCK_S = 600.0
 
@@ -57,103 +59,6 @@ def _spare(n: int) -> int:
 
 class StaleStore(Exception):
     """The persisted files do not match their meta.json (corrupt, truncated or foreign)."""
-
-
-def store_folder(database_path: Path, collection_id: str) -> Path:
-    """Where a collection's index lives: beside the library file, named by a hash of the id
-    (collection ids may hold characters a file system refuses)."""
-    digest = hashlib.sha256(collection_id.encode()).hexdigest()[:24]
-    return database_path.with_name(database_path.name + "-vectors") / digest
-
-
-class RowSource:
-    """What the persisted index is checked against: the collection's generation, its face ids
-    and (for the few that changed) their descriptors, read from the database.
-
-    ``on_generation`` is told the generation every read saw, so the caller can tell later
-    whether another process wrote since (``ServiceContext`` keeps that per collection).
-    """
-
-    def __init__(
-        self,
-        db: Database,
-        collection_id: str,
-        on_generation: Callable[[int], None] | None = None,
-    ) -> None:
-        self.db = db
-        self.collection_id = collection_id
-        self._on_generation = on_generation
-        self.last_generation = -1  # what the last state() read
-
-    @property
-    def folder(self) -> Path | None:
-        """The index folder, or None when the database is not a file (no persistence)."""
-        if self.db.path is None:
-            return None
-        return store_folder(self.db.path, self.collection_id)
-
-    def generation(self) -> int:
-        """The collection's generation alone (KeyError if the collection is gone)."""
-        with self.db.unit_of_work(read_only=True) as uow:
-            gen = uow.session.scalar(
-                select(CollectionRow.generation).where(
-                    CollectionRow.collection_id == self.collection_id
-                )
-            )
-        if gen is None:
-            raise KeyError(self.collection_id)
-        self.last_generation = int(gen)
-        if self._on_generation is not None:
-            self._on_generation(int(gen))
-        return int(gen)
-
-    def state(self) -> tuple[int, list[str]]:
-        """(generation, face ids) read in one transaction, so they agree."""
-        with self.db.unit_of_work(read_only=True) as uow:
-            s = uow.session
-            row = s.execute(
-                select(CollectionRow.pk, CollectionRow.generation).where(
-                    CollectionRow.collection_id == self.collection_id
-                )
-            ).one_or_none()
-            if row is None:
-                raise KeyError(self.collection_id)
-            # Sorted (the primary key's order, so free) to compare with the set's ids_digest.
-            ids = list(
-                s.scalars(
-                    select(FaceRow.face_id)
-                    .where(FaceRow.collection_pk == row[0])
-                    .order_by(FaceRow.face_id)
-                )
-            )
-        self.last_generation = int(row[1])
-        if self._on_generation is not None:
-            self._on_generation(int(row[1]))
-        return int(row[1]), ids
-
-    def embeddings(self, face_ids: Sequence[str], dim: int) -> F32Array:
-        """The descriptors of ``face_ids`` in that order (KeyError if one is gone)."""
-        out = np.empty((len(face_ids), dim), dtype=np.float32)
-        where = {fid: i for i, fid in enumerate(face_ids)}
-        found = 0
-        with self.db.unit_of_work(read_only=True) as uow:
-            s = uow.session
-            pk = s.scalar(
-                select(CollectionRow.pk).where(CollectionRow.collection_id == self.collection_id)
-            )
-            ids = list(face_ids)
-            for a in range(0, len(ids), 500):  # under SQLite's bound-parameter limit
-                rows = s.execute(
-                    select(FaceRow.face_id, FaceRow.embedding).where(
-                        FaceRow.collection_pk == pk, FaceRow.face_id.in_(ids[a : a + 500])
-                    )
-                )
-                for fid, blob in rows:
-                    out[where[fid]] = np.frombuffer(blob, dtype="<f4")
-                    found += 1
-        if found != len(face_ids):
-            raise KeyError("faces vanished while their descriptors were read")
-        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +76,41 @@ class Stored:
 
 
 def ids_digest(sorted_ids: Sequence[str]) -> str:
-    return hashlib.sha256("\n".join(sorted_ids).encode()).hexdigest()
+    """sha256 of the ids joined by newlines, hashed by blocks (one joined string of 1M ids
+    and its encoded copy are ~75 MB)."""
+    h = hashlib.sha256()
+    for a in range(0, len(sorted_ids), _IDS_BLOCK):
+        if a:
+            h.update(b"\n")
+        h.update("\n".join(sorted_ids[a : a + _IDS_BLOCK]).encode())
+    return h.hexdigest()
+
+
+def _ascending(ids: Sequence[str]) -> bool:
+    """True if ``ids`` is sorted (what a load from the database gives): no sorted copy."""
+    return all(a <= b for a, b in itertools.pairwise(ids))
+
+
+def _write_lines(path: Path, lines: Sequence[str]) -> None:
+    """``"\n".join(lines)`` written by blocks (what ``_open`` reads back with split)."""
+    with path.open("w", encoding="utf-8") as f:
+        for a in range(0, len(lines), _IDS_BLOCK):
+            if a:
+                f.write("\n")
+            f.write("\n".join(lines[a : a + _IDS_BLOCK]))
+
+
+def _write_rows(path: Path, snap: Snapshot, live: I64Array, capacity: int) -> None:
+    """A float32 ``.npy`` of (``capacity``, dim): the ``live`` rows of ``snap``, then zeros."""
+    dim = snap.buffer.shape[1]
+    header = {"descr": "<f4", "fortran_order": False, "shape": (capacity, dim)}
+    with path.open("wb") as f:
+        np.lib.format.write_array_header_1_0(f, header)
+        for a in range(0, live.shape[0], _ROWS_BLOCK):
+            rows = live[a : a + _ROWS_BLOCK]
+            block = snap.buffer[rows] if snap.dead else snap.buffer[a : a + rows.shape[0]]
+            np.ascontiguousarray(block, dtype="<f4").tofile(f)
+        f.truncate(f.tell() + (capacity - live.shape[0]) * dim * 4)  # spare rows: zeros
 
 
 def _crc(path: Path) -> tuple[int, int]:
@@ -292,22 +231,15 @@ def _save(folder: Path, generation: int, snap: Snapshot) -> None:
         "norms": f"norms-{token}.npy",
         "ids": f"ids-{token}.txt",
     }
-    # Spare rows let the next process append without copying the matrix into memory;
-    # written in chunks so a 512 MB matrix is never copied whole.
-    out = np.lib.format.open_memmap(
-        folder / names["vectors"], mode="w+", dtype=np.float32, shape=(n + _spare(n), dim)
-    )
-    for a in range(0, n, 65536):
-        rows = live[a : a + 65536]
-        out[a : a + rows.shape[0]] = (
-            snap.buffer[rows] if snap.dead else snap.buffer[a : a + rows.shape[0]]
-        )
-    out.flush()
-    del out
+    # Spare rows let the next process append without copying the matrix into memory. The
+    # rows are written through the file, not a writable memory map: a map's written pages
+    # count towards the process's RSS until it is closed (+512 MB at 1M faces, the peak of
+    # the first CLI call, which saves at exit), the page cache's do not.
+    _write_rows(folder / names["vectors"], snap, live, n + _spare(n))
     np.save(folder / names["slots"], np.asarray(snap.slots[live], dtype=np.int64))
     np.save(folder / names["norms"], np.asarray(snap.sqnorms[live], dtype=np.float32))
     ids = [snap.ids[r] for r in live.tolist()] if snap.dead else snap.ids[:n]
-    (folder / names["ids"]).write_text("\n".join(ids))
+    _write_lines(folder / names["ids"], ids)
     if snap.graph is not None:
         names["graph"] = f"graph-{token}.usearch"
         snap.graph.save(folder / names["graph"])
@@ -318,7 +250,7 @@ def _save(folder: Path, generation: int, snap: Snapshot) -> None:
         "n": n,
         "generation": generation,
         "next_slot": snap.next_slot,
-        "ids_digest": ids_digest(sorted(ids)),
+        "ids_digest": ids_digest(ids if _ascending(ids) else sorted(ids)),
         "orphans": [] if snap.graph is None else snap.graph.orphans.tolist(),
         "files": files,
         **names,

@@ -40,6 +40,7 @@ the next load reads the committed rows.
 from __future__ import annotations
 
 import atexit
+import itertools
 import logging
 import shutil
 import threading
@@ -54,7 +55,8 @@ import numpy.typing as npt
 from facedesk.core.similarity import DESCRIPTOR_SIZE
 from facedesk.storage import graph_check
 from facedesk.storage.ann_index import AnnGraph
-from facedesk.storage.index_files import RowSource, load_persisted, save_store
+from facedesk.storage.index_files import load_persisted, save_store
+from facedesk.storage.row_source import RowSource
 from facedesk.storage.vector_scan import exact_search, graph_search, select
 from facedesk.storage.vector_snapshot import (
     MIN_CAPACITY,
@@ -75,6 +77,8 @@ _BATCH_BYTES = 64 * 1024 * 1024
 #: Collections of at least this many faces search an HNSW graph (registry default); below it
 #: the exact scan is as fast (bench/search_ann.py, BENCHMARKS.md).
 ANN_MIN_ROWS = 50_000
+# Rows per block of the NaN/inf check (8 MiB of float32).
+_FINITE_BLOCK = 16384
 
 
 # Background graph builds, stopped at interpreter exit: a daemon thread still inside usearch
@@ -110,9 +114,20 @@ def _as_matrix(matrix: np.ndarray, rows: int, dim: int) -> F32Array:
         return np.empty((0, dim), dtype=np.float32)
     if m.ndim != 2 or m.shape != (rows, dim):
         raise ValueError(f"expected a ({rows}, {dim}) matrix, got shape {m.shape}")
-    if not np.isfinite(m).all():
-        raise ValueError("descriptor matrix holds NaN or inf")
+    # By blocks: a whole-matrix np.isfinite is a 1-byte temporary per value (128 MB at 1M
+    # faces), which was part of the first CLI call's peak RSS.
+    for a in range(0, rows, _FINITE_BLOCK):
+        if not np.isfinite(m[a : a + _FINITE_BLOCK]).all():
+            raise ValueError("descriptor matrix holds NaN or inf")
     return m
+
+
+def _has_duplicates(ids: list[str]) -> bool:
+    # The database's loader returns ids in ascending order: then neighbours tell, without
+    # a set of every id (~60 MB of hash table at 1M faces, at the first search's peak).
+    if all(a < b for a, b in itertools.pairwise(ids)):
+        return False
+    return len(set(ids)) != len(ids)
 
 
 class VectorIndex:
@@ -227,8 +242,8 @@ class VectorIndex:
 
     def _from_loader(self) -> Snapshot:
         ids, matrix = self._loader()
-        ids = list(ids)
-        if len(set(ids)) != len(ids):
+        ids = list(ids)  # appends extend it: never the loader's own list
+        if _has_duplicates(ids):
             raise ValueError("loader returned duplicate face ids")
         m = _as_matrix(matrix, len(ids), self._dim)
         n = len(ids)

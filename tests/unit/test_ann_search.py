@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from facedesk.core.similarity import distance_for_similarity
+from facedesk.storage import ann_index
 from facedesk.storage.ann_index import AnnGraph
 from facedesk.storage.database import Database
 from facedesk.storage.index_files import RowSource, open_store
@@ -130,6 +131,7 @@ import threading
 from datetime import UTC, datetime
 import numpy as np
 from facedesk.core.types import BoundingBox, StoredFace
+from facedesk.storage import ann_index
 from facedesk.storage.ann_index import AnnGraph
 from facedesk.storage.database import Database
 db = Database(sys.argv[1])
@@ -297,3 +299,58 @@ def test_a_face_the_graph_cannot_reach_is_still_found() -> None:
     assert index.search(q, 10)[0][0] == ids[1234]
     assert index.search(q, 10) == exact.search(q, 10)
     assert index.search(q, 50, max_distance=0.6) == exact.search(q, 50, max_distance=0.6)
+
+
+def _self_search_misses(graph: AnnGraph, keys: np.ndarray, m: np.ndarray) -> set[int]:
+    """The definition: every face searched for by its own vector at the full beam."""
+    graph.expansion_search = ann_index.EXPANSION_SEARCH
+    return set(graph.unreachable(keys, m).tolist())
+
+
+def test_the_cascade_finds_exactly_the_faces_a_full_beam_self_search_misses() -> None:
+    # A deliberately sparse graph (connectivity 4, few insert candidates) leaves many faces
+    # that even the full beam misses, so every stage of the cascade has work; then the
+    # graph the app builds. Both compared with the brute self-search of every face.
+    from usearch.index import Index
+
+    rng = np.random.default_rng(23)
+    _, m = dlib_like_faces(rng, 3000)
+    keys = np.arange(3000, dtype=np.int64) * 3 + 5  # keys are slots, not rows
+    sparse = AnnGraph(
+        DIM,
+        Index(ndim=DIM, metric="l2sq", dtype="f16", connectivity=4, expansion_add=8),
+    )
+    sparse.add(keys, m, threads=2, check=False)
+    want = _self_search_misses(sparse, keys, m)
+    assert len(want) >= 20  # the test exercises the later stages
+    sparse.expansion_search = 77
+    found = sparse.find_orphans(keys, m, threads=2)
+    assert found is not None
+    assert set(found.tolist()) == want and found.shape[0] == len(want)
+    assert sparse.expansion_search == ann_index.EXPANSION_SEARCH
+
+    # Re-inserting the unreachable faces (what a build does next) leaves fewer, and the list
+    # is again exactly what the brute self-search misses.
+    assert sparse.settle(keys, m, threads=2)
+    assert set(sparse.orphans.tolist()) == _self_search_misses(sparse, keys, m)
+    assert sparse.orphans.shape[0] < len(want)
+
+    built = AnnGraph.build(keys, m, threads=2)
+    assert built is not None
+    assert set(built.orphans.tolist()) == _self_search_misses(built, keys, m)
+
+    cancelled = threading.Event()
+    cancelled.set()
+    assert sparse.find_orphans(keys, m, cancel=cancelled) is None
+
+
+def test_ids_digest_by_blocks_equals_the_digest_of_the_joined_ids() -> None:
+    # Sets saved before the digest was computed by blocks must still match (and vice versa).
+    import hashlib
+
+    from facedesk.storage import index_files
+
+    for n in (0, 1, 3, index_files._IDS_BLOCK, index_files._IDS_BLOCK * 2 + 5):
+        ids = [f"{i:08d}-face" for i in range(n)]
+        joined = hashlib.sha256("\n".join(ids).encode()).hexdigest()
+        assert index_files.ids_digest(ids) == joined

@@ -317,3 +317,18 @@ def test_threshold_zero_and_infinite_distance() -> None:
     everything = index.search(m[7], 3000, max_distance=distance_for_similarity(0.0))
     assert len(everything) == 3000
     assert index.search(m[7], 5, max_distance=-1.0) == []
+
+
+def test_a_loader_with_duplicate_ids_or_a_nan_row_is_refused() -> None:
+    rng = np.random.default_rng(3)
+    m = rng.normal(0, 0.1, (40_000, DIM)).astype(np.float32)
+    ids = [f"f{i:06d}" for i in range(40_000)]
+    for dup in ([*ids[:6], *ids[5:-1]], [ids[1], ids[0], ids[1]]):  # sorted or not
+        index = VectorIndex(lambda dup=dup: (dup, m[: len(dup)]))
+        with pytest.raises(ValueError, match="duplicate"):
+            len(index)
+    bad = m.copy()
+    bad[33_000, 7] = np.inf  # past the first blocks the NaN/inf check reads
+    with pytest.raises(ValueError, match="NaN or inf"):
+        len(VectorIndex(lambda: (ids, bad)))
+    assert len(VectorIndex(lambda: (list(reversed(ids)), m))) == 40_000

@@ -40,7 +40,6 @@ the next load reads the committed rows.
 from __future__ import annotations
 
 import atexit
-import itertools
 import logging
 import shutil
 import threading
@@ -57,12 +56,12 @@ from facedesk.storage import graph_check
 from facedesk.storage.ann_index import AnnGraph
 from facedesk.storage.index_files import load_persisted, save_store
 from facedesk.storage.row_source import RowSource
-from facedesk.storage.vector_scan import exact_search, graph_search, select
+from facedesk.storage.vector_scan import exact_search, exact_search_many, graph_search
 from facedesk.storage.vector_snapshot import (
-    MIN_CAPACITY,
     Snapshot,
     appended,
-    make_snapshot,
+    as_matrix,
+    from_rows,
     tombstoned,
 )
 
@@ -72,13 +71,9 @@ F32Array = npt.NDArray[np.float32]
 I64Array = npt.NDArray[np.int64]
 Loader = Callable[[], tuple[list[str], np.ndarray]]
 
-# Queries are processed in blocks so the (queries x rows) distance block stays near this size.
-_BATCH_BYTES = 64 * 1024 * 1024
 #: Collections of at least this many faces search an HNSW graph (registry default); below it
 #: the exact scan is as fast (bench/search_ann.py, BENCHMARKS.md).
 ANN_MIN_ROWS = 50_000
-# Rows per block of the NaN/inf check (8 MiB of float32).
-_FINITE_BLOCK = 16384
 
 
 # Background graph builds, stopped at interpreter exit: a daemon thread still inside usearch
@@ -106,28 +101,6 @@ def _stop_builders() -> None:
         thread.join()
     for index in list(_UNSAVED):
         index._persist_at_exit()
-
-
-def _as_matrix(matrix: np.ndarray, rows: int, dim: int) -> F32Array:
-    m = np.ascontiguousarray(matrix, dtype=np.float32)
-    if rows == 0 and m.size == 0:
-        return np.empty((0, dim), dtype=np.float32)
-    if m.ndim != 2 or m.shape != (rows, dim):
-        raise ValueError(f"expected a ({rows}, {dim}) matrix, got shape {m.shape}")
-    # By blocks: a whole-matrix np.isfinite is a 1-byte temporary per value (128 MB at 1M
-    # faces), which was part of the first CLI call's peak RSS.
-    for a in range(0, rows, _FINITE_BLOCK):
-        if not np.isfinite(m[a : a + _FINITE_BLOCK]).all():
-            raise ValueError("descriptor matrix holds NaN or inf")
-    return m
-
-
-def _has_duplicates(ids: list[str]) -> bool:
-    # The database's loader returns ids in ascending order: then neighbours tell, without
-    # a set of every id (~60 MB of hash table at 1M faces, at the first search's peak).
-    if all(a < b for a, b in itertools.pairwise(ids)):
-        return False
-    return len(set(ids)) != len(ids)
 
 
 class VectorIndex:
@@ -242,20 +215,7 @@ class VectorIndex:
 
     def _from_loader(self) -> Snapshot:
         ids, matrix = self._loader()
-        ids = list(ids)  # appends extend it: never the loader's own list
-        if _has_duplicates(ids):
-            raise ValueError("loader returned duplicate face ids")
-        m = _as_matrix(matrix, len(ids), self._dim)
-        n = len(ids)
-        if n >= MIN_CAPACITY and m.base is None:
-            # Adopt the loader's matrix instead of copying it: at 1M faces a copy doubles
-            # the 512 MB peak. It is never written: rows are only ever appended past n,
-            # which for a full buffer means a new one, and removals build a new one.
-            buffer = m
-        else:
-            buffer = np.empty((max(n, MIN_CAPACITY), self._dim), dtype=np.float32)
-            buffer[:n] = m
-        return make_snapshot(ids, buffer, n, np.arange(n, dtype=np.int64), n, None)
+        return from_rows(ids, matrix, self._dim)
 
     # ------------------------------------------------------------ the graph
 
@@ -367,7 +327,7 @@ class VectorIndex:
         Ids already indexed are skipped (re-indexing is idempotent, and a lazy load may already
         have read them). No-op while the index is not loaded.
         """
-        m = _as_matrix(matrix, len(face_ids), self._dim)
+        m = as_matrix(matrix, len(face_ids), self._dim)
         if len(set(face_ids)) != len(face_ids):
             raise ValueError("duplicate face ids in one add")
         with self._write_lock:
@@ -455,15 +415,4 @@ class VectorIndex:
         if snap.graph is not None:
             # A graph search per query touches ~1000 rows; a GEMM block reads all N per block.
             return [self.search(q, k, max_distance, exclude) for q in qs]
-        qns = np.einsum("ij,ij->i", qs, qs, dtype=np.float32)
-        block = max(1, _BATCH_BYTES // (4 * snap.n))
-        out: list[list[tuple[str, float]]] = []
-        for start in range(0, qs.shape[0], block):
-            qb = qs[start : start + block]
-            tb = qb @ snap.matrix.T  # (b, n), one GEMM
-            np.subtract(snap.sqnorms[: snap.n], tb, out=tb)
-            for j in range(qb.shape[0]):
-                out.append(
-                    select(snap, qb[j], float(qns[start + j]), tb[j], k, max_distance, exclude)
-                )
-        return out
+        return exact_search_many(snap, qs, k, max_distance, exclude)

@@ -93,3 +93,27 @@ def select(
             continue
         result.append((snap.ids[int(picked[i])], d))
     return result
+
+
+# Queries are processed in blocks so the (queries x rows) distance block stays near this size.
+_BATCH_BYTES = 64 * 1024 * 1024
+
+
+def exact_search_many(
+    snap: Snapshot,
+    qs: F32Array,
+    k: int,
+    max_distance: float | None,
+    exclude: set[str] | None,
+) -> list[list[tuple[str, float]]]:
+    """:func:`exact_search` for each row of ``qs``, one matrix product per block of queries."""
+    qns = np.einsum("ij,ij->i", qs, qs, dtype=np.float32)
+    block = max(1, _BATCH_BYTES // (4 * snap.n))
+    out: list[list[tuple[str, float]]] = []
+    for start in range(0, qs.shape[0], block):
+        qb = qs[start : start + block]
+        tb = qb @ snap.matrix.T  # (b, n), one GEMM
+        np.subtract(snap.sqnorms[: snap.n], tb, out=tb)
+        for j in range(qb.shape[0]):
+            out.append(select(snap, qb[j], float(qns[start + j]), tb[j], k, max_distance, exclude))
+    return out

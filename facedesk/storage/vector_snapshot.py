@@ -19,6 +19,7 @@ O(1) per delete); a save writes only live rows.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -281,3 +282,48 @@ def removed(snap: Snapshot, gone: set[int]) -> Snapshot:
         next_slot=snap.next_slot,
         graph=snap.graph,
     )
+
+
+# Rows per block of the NaN/inf check (8 MiB of float32).
+_FINITE_BLOCK = 16384
+
+
+def as_matrix(matrix: np.ndarray, rows: int, dim: int) -> F32Array:
+    m = np.ascontiguousarray(matrix, dtype=np.float32)
+    if rows == 0 and m.size == 0:
+        return np.empty((0, dim), dtype=np.float32)
+    if m.ndim != 2 or m.shape != (rows, dim):
+        raise ValueError(f"expected a ({rows}, {dim}) matrix, got shape {m.shape}")
+    # By blocks: a whole-matrix np.isfinite is a 1-byte temporary per value (128 MB at 1M
+    # faces), which was part of the first CLI call's peak RSS.
+    for a in range(0, rows, _FINITE_BLOCK):
+        if not np.isfinite(m[a : a + _FINITE_BLOCK]).all():
+            raise ValueError("descriptor matrix holds NaN or inf")
+    return m
+
+
+def has_duplicates(ids: list[str]) -> bool:
+    # The database's loader returns ids in ascending order: then neighbours tell, without
+    # a set of every id (~60 MB of hash table at 1M faces, at the first search's peak).
+    if all(a < b for a, b in itertools.pairwise(ids)):
+        return False
+    return len(set(ids)) != len(ids)
+
+
+def from_rows(ids: Sequence[str], matrix: np.ndarray, dim: int) -> Snapshot:
+    """A snapshot of a loader's rows: ids checked for duplicates, the matrix for shape, NaN and
+    inf; slots 0..n-1, no graph."""
+    ids = list(ids)  # appends extend it: never the loader's own list
+    if has_duplicates(ids):
+        raise ValueError("loader returned duplicate face ids")
+    m = as_matrix(matrix, len(ids), dim)
+    n = len(ids)
+    if n >= MIN_CAPACITY and m.base is None:
+        # Adopt the loader's matrix instead of copying it: at 1M faces a copy doubles
+        # the 512 MB peak. It is never written: rows are only ever appended past n,
+        # which for a full buffer means a new one, and removals build a new one.
+        buffer = m
+    else:
+        buffer = np.empty((max(n, MIN_CAPACITY), dim), dtype=np.float32)
+        buffer[:n] = m
+    return make_snapshot(ids, buffer, n, np.arange(n, dtype=np.int64), n, None)

@@ -28,7 +28,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
 
-MAX_INTERACTIVE_THREADS: Final = 2
+
+def _interactive_limit() -> int:
+    try:
+        return max(1, int(os.environ.get("FACEDESK_INTERACTIVE_THREADS", "1")))
+    except ValueError:
+        return 1
+
+
+# One thread unless FACEDESK_INTERACTIVE_THREADS asks for more. On the 2-vCPU machine the
+# benchmarks run on, two threads made a quiet machine's DetectFaces slower, not faster
+# (bench/detect_faces.py, load ~1: 655 ms against 380 ms on one thread for the 3-face 2 Mpx
+# photo, 10/10 passes on two threads; CPU 524 against 376 ms): its two vCPUs do not give
+# libfacedetection's OpenMP loop a second core's worth of work. Machines with real spare
+# cores can opt in; the path keeps its results identical to the one-thread path (tested).
+MAX_INTERACTIVE_THREADS: Final = _interactive_limit()
 
 
 _CALL = threading.local()

@@ -85,7 +85,7 @@ def test_an_interactive_pass_on_an_idle_core_finds_the_same_boxes(
 
     monkeypatch.setattr(cpu_share, "spare_cores", lambda: 1)
     monkeypatch.setattr(cpu_share, "omp_threads", recorded)
-    with cpu_share.interactive():
+    with cpu_share.interactive(limit=2):  # as FACEDESK_INTERACTIVE_THREADS=2 asks
         two = raw_detect(rgb, 0.48)
     assert used == [2]
     assert len(one) >= 3 and two == one

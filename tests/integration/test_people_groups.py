@@ -14,7 +14,7 @@ import facedesk
 from facedesk.core.errors import InvalidParameterException, ResourceNotFoundException
 from facedesk.engine.whispers import chinese_whispers
 from facedesk.service.people import PeopleGroups
-from tests.support.labelled_faces import index_labelled
+from tests.support.labelled_faces import labelled_library
 
 CID = "lab"
 
@@ -25,10 +25,7 @@ def labelled_db(
 ) -> tuple[Path, dict[str, str]]:
     """bald_guys (cut into its 24 photos) and obama/biden, indexed once."""
     path = tmp_path_factory.mktemp("labelled") / "lab.db"
-    with facedesk.client(database=str(path)) as c:
-        c.create_collection(CollectionId=CID)
-        labels = index_labelled(c, CID, testdata)
-    return path, labels
+    return path, labelled_library(path, CID, testdata)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from facedesk.service import suggest_state
 from facedesk.service.groups import GroupListing, list_groups
 from facedesk.service.people import PeopleGroups, find_person
 from facedesk.service.suggest import CANDIDATES
-from tests.support.labelled_faces import index_labelled
+from tests.support.labelled_faces import labelled_library
 
 CID = "lab"
 
@@ -25,10 +25,7 @@ def labelled_db(
     tmp_path_factory: pytest.TempPathFactory, testdata: Path
 ) -> tuple[Path, dict[str, str]]:
     path = tmp_path_factory.mktemp("suggest") / "lab.db"
-    with facedesk.client(database=str(path)) as c:
-        c.create_collection(CollectionId=CID)
-        labels = index_labelled(c, CID, testdata)
-    return path, labels
+    return path, labelled_library(path, CID, testdata)
 
 
 @pytest.fixture

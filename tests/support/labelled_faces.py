@@ -118,3 +118,13 @@ def index_labelled(client: Any, collection_id: str, testdata: Path) -> dict[str,
         for rec, label in zip(faces, people, strict=True):
             labels[rec["Face"]["FaceId"]] = label
     return labels
+
+
+def labelled_library(path: Path, collection_id: str, testdata: Path) -> dict[str, str]:
+    """A SQLite library at ``path`` whose ``collection_id`` holds both sets, indexed once
+    (the module fixtures of the people tests copy it per test); FaceId -> label."""
+    import facedesk
+
+    with facedesk.client(database=str(path)) as c:
+        c.create_collection(CollectionId=collection_id)
+        return index_labelled(c, collection_id, testdata)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from facedesk.core.similarity import DESCRIPTOR_SIZE, similarity
+from facedesk.core.similarity import similarity
 
 F32 = npt.NDArray[np.float32]
 # Rekognition's default UserMatchThreshold for AssociateFaces: a suggestion is a face the
@@ -33,22 +33,6 @@ def centroid(vectors: Sequence[F32]) -> F32:
     kept suggestions of ``suggest_state`` must agree to the last bit)."""
     out: F32 = np.mean(np.stack(vectors), axis=0).astype(np.float32)
     return out
-
-
-def person_centroids(
-    named: Sequence[tuple[str, str, str, F32]],
-) -> tuple[list[str], F32, dict[str, set[str]]]:
-    """UserIds, their mean descriptors (one row each) and the photos each appears in."""
-    vectors: dict[str, list[F32]] = {}
-    images: dict[str, set[str]] = {}
-    for user_id, _, image_id, vector in named:
-        vectors.setdefault(user_id, []).append(vector)
-        images.setdefault(user_id, set()).add(image_id)
-    users = sorted(vectors)
-    if not users:
-        return [], np.empty((0, DESCRIPTOR_SIZE), dtype=np.float32), {}
-    matrix = np.stack([centroid(vectors[u]) for u in users]).astype(np.float32)
-    return users, matrix, images
 
 
 def best_person(
@@ -99,18 +83,6 @@ class Scored:
     reach: float
 
 
-def suggestions(
-    index: Any,
-    items: Sequence[tuple[str, Sequence[tuple[str, str]]]],
-    users: Sequence[str],
-    centroids: F32,
-    rejected: Mapping[str, set[str]],
-    people_in: Mapping[str, set[str]],
-) -> list[Suggestion | None]:
-    """The suggestion of each group of (FaceId, ImageId): see ``list_groups``."""
-    return [s.suggestion for s in score_groups(index, items, users, centroids, rejected, people_in)]
-
-
 def score_groups(
     index: Any,
     items: Sequence[tuple[str, Sequence[tuple[str, str]]]],
@@ -119,7 +91,8 @@ def score_groups(
     rejected: Mapping[str, set[str]],
     people_in: Mapping[str, set[str]],
 ) -> list[Scored]:
-    """``suggestions`` with what each was chosen from (see ``Scored``)."""
+    """Each group of (FaceId, ImageId) scored: its suggestion (see ``list_groups``) and what
+    it was chosen from (see ``Scored``)."""
     if index is None or not items:
         empty = np.empty(0, dtype=np.float32)
         return [Scored(None, empty, None, np.inf) for _ in items]

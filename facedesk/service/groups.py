@@ -85,7 +85,7 @@ def refresh_groups(
     index = ctx.vectors(collection_id)
     with ctx.db.unit_of_work() as uow:  # the write lock: one grouper at a time
         try:
-            return _refresh_in(uow, collection_id, cfg, (key, ctx.db), generation, index)
+            return _refresh_in(uow, collection_id, cfg, key, ctx.db, generation, index)
         except BaseException:
             _KNOWN.pop(key, None)  # the faces thought held may not be grouped: check all
             raise
@@ -95,12 +95,12 @@ def _refresh_in(
     uow: Any,
     collection_id: str,
     cfg: GroupingSettings,
-    keys: tuple[tuple[str, str], Any],
+    key: tuple[str, str],
+    db: Any,
     generation: int,
     index: Any,
 ) -> RefreshResult:
-    """refresh_groups inside its write transaction."""
-    key, db = keys
+    """refresh_groups inside its write transaction (``db``: whose people log to read)."""
     stamp = uow.people.stamp(collection_id)
     known = _KNOWN.get(key)
     touched = None

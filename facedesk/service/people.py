@@ -272,25 +272,25 @@ class People:
     # -- undo ---------------------------------------------------------------------------------
     def undo(self, collection_id: str) -> JournalEntry | None:
         """Undo the last people action (None if there is none)."""
-        with self._ctx.db.unit_of_work() as uow:
-            before = uow.people.stamp(collection_id)
-            entry: JournalEntry | None = uow.journal.last_done(collection_id)
-            if entry is None:
-                return None
-            touched = write_state(uow, collection_id, entry.before)
-            uow.journal.mark(entry.entry_id, undone=True)
-            self._commit(uow, collection_id, before, touched)
-            return entry
+        return self._replay(collection_id, undo=True)
 
     def redo(self, collection_id: str) -> JournalEntry | None:
         """Redo the last undone action (None if there is none)."""
+        return self._replay(collection_id, undo=False)
+
+    def _replay(self, collection_id: str, undo: bool) -> JournalEntry | None:
+        """Write back the state before the last done entry (undo) or after the first
+        undone one (redo), and mark it."""
         with self._ctx.db.unit_of_work() as uow:
             before = uow.people.stamp(collection_id)
-            entry: JournalEntry | None = uow.journal.first_undone(collection_id)
+            journal = uow.journal
+            entry: JournalEntry | None = (
+                journal.last_done(collection_id) if undo else journal.first_undone(collection_id)
+            )
             if entry is None:
                 return None
-            touched = write_state(uow, collection_id, entry.after)
-            uow.journal.mark(entry.entry_id, undone=False)
+            touched = write_state(uow, collection_id, entry.before if undo else entry.after)
+            journal.mark(entry.entry_id, undone=undo)
             self._commit(uow, collection_id, before, touched)
             return entry
 

@@ -200,25 +200,34 @@ class PeopleController(QObject):
         )
 
     def _act(self, what: str, fn: Callable[[Any, str], Any]) -> None:
-        cid, api, ctx = self.collection_id, self.client.people, self.client.context
-        if not cid:
+        if not self.collection_id:
             return
         self.actions_done += 1
         self.acted.emit()
+        self._apply(fn, lambda _: what, "Could not change people")
 
-        def work() -> bool:
+    def _apply(
+        self, fn: Callable[[Any, str], Any], message: Callable[[Any], str], title: str
+    ) -> None:
+        """``fn(people api, collection)`` in the worker, then ``message(its result)`` on
+        ``changed`` and the view reloaded."""
+        cid, api, ctx = self.collection_id, self.client.people, self.client.context
+        if not cid:
+            return
+
+        def work() -> tuple[Any, bool]:
             from facedesk.service.suggest_state import is_kept
 
-            fn(api, cid)
-            return is_kept(ctx, cid)
+            return fn(api, cid), is_kept(ctx, cid)
 
-        def done(kept: bool) -> None:
-            self.changed.emit(what)
+        def done(result: tuple[Any, bool]) -> None:
+            out, kept = result
+            self.changed.emit(message(out))
             # the suggestions kept are updated for what the action touched (a fraction of
             # a second at 100k faces): the new state comes in one load, else in two
             self.load(cid, one_phase=kept)
 
-        self._run(work, done, "Could not change people")
+        self._run(work, done, title)
 
     # -- actions (each one undoable) ----------------------------------------------------------
     def _on_tile(
@@ -296,22 +305,11 @@ class PeopleController(QObject):
         self._history("Redo", lambda a, c: a.redo(c))
 
     def _history(self, verb: str, fn: Callable[[Any, str], Any]) -> None:
-        cid, api, ctx = self.collection_id, self.client.people, self.client.context
-        if not cid:
-            return
-
-        def work() -> tuple[Any, bool]:
-            from facedesk.service.suggest_state import is_kept
-
-            entry = fn(api, cid)
-            return entry, is_kept(ctx, cid)
-
-        def done(result: tuple[Any, bool]) -> None:
-            entry, kept = result
-            self.changed.emit(f"{verb}: {entry.summary}" if entry else f"Nothing to {verb.lower()}")
-            self.load(cid, one_phase=kept)
-
-        self._run(work, done, f"Could not {verb.lower()}")
+        self._apply(
+            fn,
+            lambda entry: f"{verb}: {entry.summary}" if entry else f"Nothing to {verb.lower()}",
+            f"Could not {verb.lower()}",
+        )
 
     def shutdown(self) -> None:
         self.pool.waitForDone()

@@ -12,6 +12,7 @@ from facedesk.qt.models.face_list_model import FaceListing, FaceQuery, FaceSourc
 from facedesk.qt.models.photo_list_model import PhotoListing, PhotoSource
 from facedesk.qt.workers.runner import TaskRunner
 from facedesk.service.library_ops import FaceDeletion
+from facedesk.service.people_listing import first_collections
 
 
 class BrowseController(ControllerBase):
@@ -25,7 +26,9 @@ class BrowseController(ControllerBase):
         lib = self.library
 
         def load() -> list[CollectionInfo]:
-            return lib.collections()  # counts and names, one query
+            # counts and names, one query; at start without SQLAlchemy (people_quick.py)
+            quick = first_collections(lib.context)
+            return lib.collections() if quick is None else quick
 
         def done(items: list[CollectionInfo]) -> None:
             self.collections.set_collections(items)

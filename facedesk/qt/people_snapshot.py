@@ -34,11 +34,12 @@ def load_snapshot(client: Library, collection_id: str, suggest: bool = True) -> 
     are read when it is acted on. That is the first phase, the window waits for nothing
     else. With ``suggest`` (the second phase, seconds at 100k faces): new faces grouped
     first, then "Is this ...?" for every group and lone face, and every group's faces."""
-    from facedesk.service.groups import list_groups
-
     found: dict[str, Suggestion] = {}  # by GroupId, and by FaceId for lone faces
     members: dict[str, tuple[str, ...]] = {}
     if suggest:
+        # imported here: the first phase must not import the grouping (and SQLAlchemy)
+        from facedesk.service.groups import list_groups
+
         full = list_groups(client.context, collection_id, refresh=True, suggest=True)
         for group in full.groups:
             members[group.group_id] = group.face_ids
@@ -69,13 +70,14 @@ def _snapshot(
     found: Mapping[str, Suggestion],
     members: Mapping[str, tuple[str, ...]],
 ) -> PeopleSnapshot:
-    from facedesk.service.people_listing import people_listing
+    from facedesk.service.people_listing import first_thumbnails, people_listing
 
     listing = people_listing(client.context, collection_id)
     names = {p.user_id: p.name for p in listing.people}
     # Crops for the first screens only; the model reads the others as they are painted
     # (reading 25k crops up front was most of the wait at 5k people).
-    thumbs = client.face_thumbnails(
+    thumbs = first_thumbnails(
+        client.context,
         collection_id,
         [p.cover for p in listing.people[:FIRST_CROPS] if p.cover is not None]
         + [first for _, _, first in listing.groups[:FIRST_CROPS]],

@@ -15,6 +15,7 @@ from facedesk.core.types import DecodedImage, DetectedFace
 if TYPE_CHECKING:
     from facedesk.service.ports import Analyzer, Store, UnitOfWork
     from facedesk.storage.database import Database
+    from facedesk.storage.people_quick import QuickReader
     from facedesk.storage.vector_index import VectorIndex
     from facedesk.storage.vector_registry import VectorIndexRegistry
 
@@ -62,6 +63,16 @@ class ServiceContext:
                     db.subscribe(self._on_event)
                     self._db = db
         return self._db
+
+    def first_reader(self) -> QuickReader | None:
+        """The window's first screen without SQLAlchemy (storage/people_quick.py): a reader
+        while the Database is not open yet and the database is a SQLite file at the
+        current schema; None otherwise (then ``db`` answers, opening it)."""
+        if self._db is not None or self._store is not None:
+            return None
+        from facedesk.storage.people_quick import QuickReader
+
+        return QuickReader.open(self.database_url)
 
     def __post_init__(self) -> None:
         if self._store is not None:

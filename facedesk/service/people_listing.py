@@ -2,14 +2,19 @@
 
 Two aggregate statements in one read transaction (``facedesk.storage.people_listing``),
 no face rows, no vectors: the first screen of the People view waits for nothing else.
+While the database is not open yet (the window's start), the same statements run on the
+standard library's sqlite3 (``facedesk.storage.people_quick``): the window then shows
+people before SQLAlchemy's import, which the grids pay after them.
 A group's faces are read when the group is acted on (``group_faces``); suggestions come
 later from ``groups.list_groups``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from facedesk.core.types import CollectionInfo
 from facedesk.service.context import ServiceContext
 
 
@@ -38,11 +43,15 @@ class PeopleListing:
 
 def people_listing(ctx: ServiceContext, collection_id: str) -> PeopleListing:
     """The People view's people and groups (stored groups: new faces are grouped later)."""
-    from facedesk.storage.people_listing import group_sizes, people_counts
+    quick = ctx.first_reader()
+    if quick is not None:  # the window's first screen: no SQLAlchemy to import first
+        people, groups = quick.people_and_groups(collection_id)
+    else:
+        from facedesk.storage.people_listing import group_sizes, people_counts
 
-    with ctx.db.unit_of_work(read_only=True) as uow:
-        people = people_counts(uow.session, collection_id)
-        groups = group_sizes(uow.session, collection_id)
+        with ctx.db.unit_of_work(read_only=True) as uow:
+            people = people_counts(uow.session, collection_id)
+            groups = group_sizes(uow.session, collection_id)
     persons = [
         PersonSummary(
             user_id,
@@ -54,6 +63,24 @@ def people_listing(ctx: ServiceContext, collection_id: str) -> PeopleListing:
     ]
     persons.sort(key=lambda p: (-p.face_count, p.name.casefold()))
     return PeopleListing(tuple(persons), groups)
+
+
+def first_thumbnails(
+    ctx: ServiceContext, collection_id: str, face_ids: Sequence[str]
+) -> dict[str, bytes]:
+    """``Library.face_thumbnails``, read without SQLAlchemy while the database is not open."""
+    quick = ctx.first_reader()
+    if quick is not None:
+        return quick.thumbnails(collection_id, face_ids)
+    with ctx.db.unit_of_work(read_only=True) as uow:
+        return uow.faces.thumbnails(collection_id, face_ids)
+
+
+def first_collections(ctx: ServiceContext) -> list[CollectionInfo] | None:
+    """``Library.collections`` without SQLAlchemy while the database is not open; None when
+    that cannot be (then ``Library.collections`` opens it)."""
+    quick = ctx.first_reader()
+    return None if quick is None else quick.collections()
 
 
 def group_faces(ctx: ServiceContext, collection_id: str, group_id: str) -> tuple[str, ...]:

@@ -7,12 +7,49 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QWidget
+
 if TYPE_CHECKING:
     from facedesk.qt.people_controller import PeopleSnapshot
+
+# The grids load after the People view is drawn, or after this long whatever happened (a
+# window not on screen draws nothing; a failed listing may change nothing to draw).
+GRIDS_AFTER_MS = 250
+
+
+class AfterPaint(QObject):
+    """Runs ``then`` once, after ``widget``'s next paint (or ``GRIDS_AFTER_MS``).
+
+    The grids' first load imports SQLAlchemy (0.5 s of CPU under the GIL): started as the
+    People listing arrives, it took the GIL from the People view's first layout and paint,
+    which then took twice as long."""
+
+    def __init__(self, widget: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._then: Callable[[], None] | None = then
+        widget.installEventFilter(self)
+        QTimer.singleShot(GRIDS_AFTER_MS, self, self._fire)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, self, self._fire)  # once this paint is done
+        return False
+
+    def _fire(self) -> None:
+        then, self._then = self._then, None
+        if then is None:
+            return
+        parent = self.parent()
+        if parent is not None:
+            parent.removeEventFilter(self)
+        self.deleteLater()
+        then()
 
 
 def connect_people(w: Any) -> None:  # the MainWindow (its type would import it back)
     c, p, viewer, photos = w.controller, w.people_controller, w.viewer, w.photos_view
+    viewport = w.people_view.people_list.viewport()
 
     def load_names(_doc: Any = None) -> None:
         doc = viewer.document
@@ -25,10 +62,16 @@ def connect_people(w: Any) -> None:  # the MainWindow (its type would import it 
         if doc is not None and doc.summary.image_id == image_id:  # a later photo wins
             viewer.set_names(names)
 
+    waiting: dict[str, list[tuple[str, str]]] = {}  # the people for the Photos filter
+
     def people_loaded(snapshot: PeopleSnapshot) -> None:
         people = [(t.key, t.title) for t in snapshot.people]
         viewer.set_people([name for _uid, name in people])
-        photos.set_people(people)
+        # The Photos view's person filter (a combo sized to its 5k names: 0.1 s of text
+        # measuring) is filled once the People view is drawn, with the latest people.
+        if "people" not in waiting:
+            AfterPaint(viewport, lambda: photos.set_people(waiting.pop("people")))
+        waiting["people"] = people
 
     def open_person(user_id: str) -> None:
         w.show_view("people")
@@ -42,7 +85,7 @@ def connect_people(w: Any) -> None:  # the MainWindow (its type would import it 
     def people_first(collection_id: str, then: Callable[[], None]) -> bool:
         if w.tabs.currentWidget() is not w.people_view:
             return False
-        p.load_first(collection_id, then)
+        p.load_first(collection_id, lambda: AfterPaint(viewport, then))
         return True
 
     def shown(snapshot: PeopleSnapshot) -> None:

@@ -82,6 +82,10 @@ class PhotosView(QWidget):
         self.person_combo = QComboBox()
         self.person_combo.setToolTip("Show only the photos of one person")
         self.person_combo.addItem("Everyone", "")
+        # the combo's rows' UserIds ("" = everyone), kept here: one addItems call for the
+        # names instead of an addItem with data per person (0.06-0.27 s at 5k people)
+        self._person_ids: list[str] = [""]
+        self._person_rows: dict[str, int] = {"": 0}
         self.person_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.count_label = QLabel()
         self.count_label.setObjectName("hint")
@@ -102,9 +106,7 @@ class PhotosView(QWidget):
         self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
         self.sort_combo.currentIndexChanged.connect(self._on_sort_combo_changed)
         self.list.activated.connect(self._on_list_activated)
-        self.person_combo.activated.connect(
-            lambda i: self.person_chosen.emit(str(self.person_combo.itemData(i)))
-        )
+        self.person_combo.activated.connect(lambda i: self.person_chosen.emit(self._person_ids[i]))
         for sig in (
             self.proxy.modelReset,
             self.proxy.rowsInserted,
@@ -123,9 +125,10 @@ class PhotosView(QWidget):
         combo.blockSignals(True)
         combo.clear()
         combo.addItem("Everyone", "")
-        for user_id, name in people:
-            combo.addItem(name, user_id)
-        row = combo.findData(self.person_id) if self.person_id else 0
+        combo.addItems([name for _user_id, name in people])
+        self._person_ids = ["", *(user_id for user_id, _name in people)]
+        self._person_rows = {user_id: row for row, user_id in enumerate(self._person_ids)}
+        row = self._person_rows.get(self.person_id, -1) if self.person_id else 0
         combo.setCurrentIndex(max(row, 0))
         combo.blockSignals(False)
         if row < 0:
@@ -134,8 +137,7 @@ class PhotosView(QWidget):
     def show_person(self, user_id: str, image_ids: Iterable[str] | None) -> None:
         """Show only ``image_ids`` (the photos of ``user_id``); "" / None shows every photo."""
         self.person_id = user_id if image_ids is not None else ""
-        row = self.person_combo.findData(self.person_id)
-        self.person_combo.setCurrentIndex(max(row, 0))
+        self.person_combo.setCurrentIndex(self._person_rows.get(self.person_id, 0))
         self.proxy.set_image_ids(image_ids if self.person_id else None)
 
     def _update_count(self) -> None:

@@ -13,7 +13,9 @@ to count faces). With ``--old-tree``, the same measurement also runs on that che
 in a fresh process, so the two are compared under the same machine load. With ``--action``
 each measurement also accepts one suggested group in the view once its suggestions are in,
 and times until the view lists the new state and until it shows it with its suggestions
-(then undoes it).
+(then undoes it). Each measurement also gives process start -> window shown and process
+start -> people shown (the child's age from /proc when the clock starts), and the run ends
+with the medians of the three, new against old: the target's figure is the first.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -109,6 +112,18 @@ def one_action(app: Any, p: Any) -> dict[str, float]:
     return {"action_listed": listed, "action_suggested": shown}
 
 
+def process_age() -> float:
+    """Seconds since this process started (Linux: /proc, 10 ms resolution; else 0): what
+    "process start -> ..." adds to the figures measured from the window's build."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22: starttime
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return max(0.0, uptime - started)
+
+
 def gui(db: Path, measure_only: bool = False) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
@@ -126,6 +141,7 @@ def gui(db: Path, measure_only: bool = False) -> dict[str, float]:
     window = MainWindow(controller, settings, ask_before_close=False)
     out: dict[str, float] = {}
     t0, cpu0 = time.perf_counter(), time.process_time()
+    out["process_age_at_show"] = process_age()
     window.show()
     app.processEvents()
     out["window_shown"] = time.perf_counter() - t0
@@ -185,6 +201,17 @@ def _shown(result: dict[str, float]) -> tuple[float, float, float]:
     return shown, own, painted
 
 
+def _summary(figures: dict[str, list[tuple[float, float, float]]]) -> None:
+    """The target's figure (median of the rounds) beside the old tree's in the same run."""
+    names = ("window -> people shown", "process start -> people shown", "process start -> window")
+    for k, name in enumerate(names):
+        old = statistics.median(f[k] for f in figures["old"])
+        new = statistics.median(f[k] for f in figures["new"])
+        target = " (target <= 0.5 s)" if k == 0 else ""
+        print(f"{name}: new {new:.2f} s, old {old:.2f} s, old / new {old / new:.2f}x{target}")
+    print(f"load {os.getloadavg()}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", type=Path, required=True)
@@ -219,14 +246,18 @@ def main() -> int:
         old_db = old_schema_copy(args.db, args.old_tree)
         print(
             "| round | code | window -> people shown | of which the People load "
-            "| -> first paint | process CPU to people shown "
-            "| people / group tiles (rows in view) | load |"
+            "| -> first paint | process start -> window | process start -> people shown "
+            "| process CPU to people shown | people / group tiles (rows in view) | load |"
         )
-        print("|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        figures: dict[str, list[tuple[float, float, float]]] = {"old": [], "new": []}
         for k in range(args.rounds):
             for label, tree, db in (("old", args.old_tree, old_db), ("new", ROOT, args.db)):
                 r = measure_in_tree(__file__, tree, db, timeout=1800)
                 shown, own, painted = _shown(r)
+                start_window = r["process_age_at_show"] + r["window_shown"]
+                start_people = r["process_age_at_show"] + r["people_shown"]
+                figures[label].append((shown, start_people, start_window))
                 acted = (
                     f" accept -> listed {r['action_listed']:.2f} s, -> with suggestions "
                     f"{r['action_suggested']:.2f} s |"
@@ -235,15 +266,21 @@ def main() -> int:
                 )
                 print(
                     f"| {k + 1} | {label} | {shown:.2f} s | {own:.2f} s | {painted:.2f} s | "
+                    f"{start_window:.2f} s | {start_people:.2f} s | "
                     f"{r['cpu_to_people_shown']:.2f} s | "
                     f"{r['people_tiles']:.0f} / {r['group_tiles']:.0f} "
                     f"({r['group_rows_in_view']:.0f}) | {os.getloadavg()[0]:.1f} |{acted}",
                     flush=True,
                 )
+        _summary(figures)
         return 0
     result = gui(args.db)
     print(f"GUI: {result} (load {os.getloadavg()})")
     shown, own, painted = _shown(result)
+    print(
+        f"process start -> window {result['process_age_at_show'] + result['window_shown']:.2f} s,"
+        f" -> people shown {result['process_age_at_show'] + result['people_shown']:.2f} s"
+    )
     print(
         f"people view after the window: {shown:.2f} s ({own:.2f} s of it the People load "
         f"itself, first paint {painted:.2f} s, People tab visible: "

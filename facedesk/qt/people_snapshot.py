@@ -15,6 +15,7 @@ from facedesk.service.library import Library
 
 if TYPE_CHECKING:
     from facedesk.service.groups import Suggestion
+    from facedesk.service.people_listing import SuggestedGroups
 
 FIRST_CROPS = 64  # tiles per grid whose crops come with the listing (the first screen)
 
@@ -32,22 +33,18 @@ def load_snapshot(client: Library, collection_id: str, suggest: bool = True) -> 
     Without ``suggest``: two aggregate statements (people with counts and covers, groups
     with sizes and first faces, as stored) and the first screens' crops; a group's faces
     are read when it is acted on. That is the first phase, the window waits for nothing
-    else. With ``suggest`` (the second phase, seconds at 100k faces): new faces grouped
-    first, then "Is this ...?" for every group and lone face, and every group's faces."""
-    found: dict[str, Suggestion] = {}  # by GroupId, and by FaceId for lone faces
-    members: dict[str, tuple[str, ...]] = {}
+    else. With ``suggest`` (the second phase, seconds at 100k faces; after a people action
+    the kept suggestions updated): new faces grouped first, then "Is this ...?" for every
+    group and lone face, and every group's faces, the groups listed from that state; the
+    people read again."""
+    suggested = None
     if suggest:
         # imported here: the first phase must not import the grouping (and SQLAlchemy)
-        from facedesk.service.groups import list_groups
+        from facedesk.service.people_listing import suggested_groups
 
-        full = list_groups(client.context, collection_id, refresh=True, suggest=True)
-        for group in full.groups:
-            members[group.group_id] = group.face_ids
-            if group.suggestion is not None:
-                found[group.group_id] = group.suggestion
-        found.update(full.ungrouped_suggestions)
+        suggested = suggested_groups(client.context, collection_id)
     with _gc_paused():
-        return _snapshot(client, collection_id, found, members)
+        return _snapshot(client, collection_id, suggested)
 
 
 @contextmanager
@@ -65,14 +62,15 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _snapshot(
-    client: Library,
-    collection_id: str,
-    found: Mapping[str, Suggestion],
-    members: Mapping[str, tuple[str, ...]],
+    client: Library, collection_id: str, suggested: SuggestedGroups | None
 ) -> PeopleSnapshot:
     from facedesk.service.people_listing import first_thumbnails, people_listing
 
-    listing = people_listing(client.context, collection_id)
+    # with the suggestions, the groups come from their state: the people only are read
+    listing = people_listing(client.context, collection_id, groups=suggested is None)
+    groups = listing.groups if suggested is None else suggested.groups
+    found: Mapping[str, Suggestion] = {} if suggested is None else suggested.suggestions
+    members: Mapping[str, tuple[str, ...]] = {} if suggested is None else suggested.members
     names = {p.user_id: p.name for p in listing.people}
     # Crops for the first screens only; the model reads the others as they are painted
     # (reading 25k crops up front was most of the wait at 5k people).
@@ -80,7 +78,7 @@ def _snapshot(
         client.context,
         collection_id,
         [p.cover for p in listing.people[:FIRST_CROPS] if p.cover is not None]
-        + [first for _, _, first in listing.groups[:FIRST_CROPS]],
+        + [first for _, _, first in groups[:FIRST_CROPS]],
     )
     people_tiles = [
         PeopleTile(
@@ -96,7 +94,7 @@ def _snapshot(
     ]
     group_tiles: list[PeopleTile] = []
     add = group_tiles.append
-    for group_id, count, first in listing.groups:
+    for group_id, count, first in groups:
         s = found.get(group_id if count > 1 else first)
         faces = members.get(group_id, ()) if count > 1 else (first,)
         if len(faces) != count or faces[0] != first:

@@ -13,9 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
+from typing import TYPE_CHECKING
 
 from facedesk.core.types import CollectionInfo
 from facedesk.service.context import ServiceContext
+
+if TYPE_CHECKING:
+    from facedesk.service.suggest import Suggestion
 
 
 @dataclass(frozen=True)
@@ -41,17 +46,31 @@ class PeopleListing:
         return sum(n for _, n, _ in self.groups)
 
 
-def people_listing(ctx: ServiceContext, collection_id: str) -> PeopleListing:
-    """The People view's people and groups (stored groups: new faces are grouped later)."""
+@dataclass(frozen=True)
+class SuggestedGroups:
+    """The groups with their suggestions, from the suggestions' own (kept) state."""
+
+    groups: list[GroupSummary]  # as ``PeopleListing.groups``: largest first, then FaceId
+    suggestions: dict[str, Suggestion]  # by GroupId, and by FaceId for lone faces
+    members: dict[str, tuple[str, ...]]  # GroupId -> its unnamed faces, FaceId order (>= 2)
+
+
+def people_listing(
+    ctx: ServiceContext, collection_id: str, *, groups: bool = True
+) -> PeopleListing:
+    """The People view's people and groups (stored groups: new faces are grouped later).
+    ``groups=False``: the people only (the groups come from ``suggested_groups``)."""
     quick = ctx.first_reader()
+    found: list[GroupSummary] = []
     if quick is not None:  # the window's first screen: no SQLAlchemy to import first
-        people, groups = quick.people_and_groups(collection_id)
+        people, found = quick.people_and_groups(collection_id)
     else:
         from facedesk.storage.people_listing import group_sizes, people_counts
 
         with ctx.db.unit_of_work(read_only=True) as uow:
             people = people_counts(uow.session, collection_id)
-            groups = group_sizes(uow.session, collection_id)
+            if groups:
+                found = group_sizes(uow.session, collection_id)
     persons = [
         PersonSummary(
             user_id,
@@ -62,7 +81,37 @@ def people_listing(ctx: ServiceContext, collection_id: str) -> PeopleListing:
         for user_id, display, cover, count, first in people
     ]
     persons.sort(key=lambda p: (-p.face_count, p.name.casefold()))
-    return PeopleListing(tuple(persons), groups)
+    return PeopleListing(tuple(persons), found)
+
+
+def suggested_groups(ctx: ServiceContext, collection_id: str) -> SuggestedGroups:
+    """New faces grouped, then every group (lone faces too) with its suggestion, as
+    ``groups.list_groups`` scores them, listed from that same state: after a people action
+    the kept state is updated for what it touched, and the groups' sizes need no second
+    read of every group row (``group_sizes``: a third of the view's reload at 100k faces).
+    The sizes are those of the stored groups' unnamed faces, as ``group_sizes`` counts
+    them (tests/integration/test_people_snapshot_kept.py compares the two)."""
+    from facedesk.service.groups import refresh_groups
+    from facedesk.service.suggest_state import scored_groups
+
+    refresh_groups(ctx, collection_id)
+    rows: list[GroupSummary] = []
+    suggestions: dict[str, Suggestion] = {}
+    members: dict[str, tuple[str, ...]] = {}
+    add = rows.append
+    for group_id, (faces, scored) in scored_groups(ctx, collection_id).items():
+        if not faces:
+            continue
+        first, n = faces[0][0], len(faces)
+        add((group_id, n, first))
+        if n > 1:  # a lone face's tile holds its face already: no tuple for 15k of them
+            members[group_id] = tuple([f for f, _ in faces])
+        if scored.suggestion is not None:
+            suggestions[group_id if n > 1 else first] = scored.suggestion
+    # largest first, ties by first FaceId: two stable sorts (reverse keeps ties' order)
+    rows.sort(key=itemgetter(2))
+    rows.sort(key=itemgetter(1), reverse=True)
+    return SuggestedGroups(rows, suggestions, members)
 
 
 def first_thumbnails(

@@ -154,10 +154,22 @@ class PeopleTileModel(QAbstractListModel):
         return self._items[row] if 0 <= row < len(self._items) else None
 
     def set_tiles(self, items: list[PeopleTile]) -> None:
+        # The crops decoded for the old tiles, by cover face: after a people action most
+        # tiles show the same faces, at once, instead of fetched and decoded again.
+        decoded = {
+            self._items[row].cover: pixmap
+            for row, pixmap in self._pixmaps.items()
+            if pixmap is not self._placeholder and row < len(self._items)
+        }
+        decoded.pop(None, None)
         self.beginResetModel()
         self._items = list(items)
         self._shown = min(PAGE, len(self._items))
-        self._pixmaps = {}
+        self._pixmaps = (
+            {row: decoded[t.cover] for row, t in enumerate(self._items) if t.cover in decoded}
+            if decoded
+            else {}
+        )
         self._wanted, self._asked = {}, set()
         self.endResetModel()
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from facedesk.storage.vector_index import VectorIndex
     from facedesk.storage.vector_registry import VectorIndexRegistry
 
+T = TypeVar("T")
 ACCOUNT = "000000000000"
 REGION = "local"
 
@@ -51,6 +53,11 @@ class ServiceContext:
     _loaded_at: dict[str, int] = field(default_factory=dict, repr=False)
     _checked_at: dict[str, int] = field(default_factory=dict, repr=False)
     _generation_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # What the people features keep between calls for this context's database (people_log's
+    # actions, suggest_state's last listings, groups' fully grouped marks), one entry per
+    # owner; it lives as long as the database is open here (``close`` drops it).
+    _kept: dict[str, Any] = field(default_factory=dict, repr=False)
+    _kept_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def db(self) -> Database:
@@ -63,6 +70,14 @@ class ServiceContext:
                     db.subscribe(self._on_event)
                     self._db = db
         return self._db
+
+    def kept(self, owner: str, make: Callable[[], T]) -> T:
+        """The state ``owner`` keeps here (made by ``make`` on first use)."""
+        with self._kept_lock:
+            if owner not in self._kept:
+                self._kept[owner] = make()
+            found: T = self._kept[owner]
+        return found
 
     def first_reader(self) -> QuickReader | None:
         """The window's first screen without SQLAlchemy (storage/people_quick.py): a reader
@@ -212,6 +227,8 @@ class ServiceContext:
             self._loaded_at[cid] = event.generation
 
     def close(self) -> None:
+        with self._kept_lock:
+            self._kept.clear()  # it described the database closed here
         if self._db is not None:
             self._db.dispose()
             self._db = None

@@ -77,7 +77,7 @@ def refresh_groups(
     self-join of ``facedesk.core.neighbours`` over the unnamed faces' rows of the same index.
     """
     cfg = settings or GroupingSettings()
-    key = (ctx.database_url, collection_id)
+    known = _known(ctx)
     # The generation first, then the faces the index holds: a face added in between bumps
     # the generation again, so the next call looks for it.
     with ctx.db.unit_of_work(read_only=True) as uow:
@@ -85,9 +85,9 @@ def refresh_groups(
     index = ctx.vectors(collection_id)
     with ctx.db.unit_of_work() as uow:  # the write lock: one grouper at a time
         try:
-            return _refresh_in(uow, collection_id, cfg, key, ctx.db, generation, index)
+            return _refresh_in(uow, collection_id, cfg, ctx, generation, index)
         except BaseException:
-            _KNOWN.pop(key, None)  # the faces thought held may not be grouped: check all
+            known.pop(collection_id, None)  # the faces thought held may not be grouped
             raise
 
 
@@ -95,17 +95,16 @@ def _refresh_in(
     uow: Any,
     collection_id: str,
     cfg: GroupingSettings,
-    key: tuple[str, str],
-    db: Any,
+    ctx: ServiceContext,
     generation: int,
     index: Any,
 ) -> RefreshResult:
-    """refresh_groups inside its write transaction (``db``: whose people log to read)."""
+    """refresh_groups inside its write transaction (``ctx``: whose people log to read)."""
     stamp = uow.people.stamp(collection_id)
-    known = _KNOWN.get(key)
+    known = _known(ctx).get(collection_id)
     touched = None
     if known is not None and known[1] != stamp:
-        touched = people_log.since(db, collection_id, known[1], stamp)
+        touched = people_log.since(ctx, collection_id, known[1], stamp)
     if known is not None and (known[1] == stamp or touched is not None):
         # No people change since the last full check but this process's people actions:
         # only faces the vector index did not hold then, or faces those actions touched,
@@ -125,7 +124,7 @@ def _refresh_in(
     else:
         held = set(index.face_ids())
         pending = dict(uow.groups.pending(collection_id))
-    _KNOWN[key] = (generation, stamp, held)
+    _known(ctx)[collection_id] = (generation, stamp, held)
     if not pending:
         return RefreshResult(0, 0)
     grouper = Grouper(cfg)
@@ -140,10 +139,15 @@ def _refresh_in(
 
 
 # (generation, people stamp, face ids held) when the collection was last found fully grouped,
-# per (database, collection): see refresh_groups. Faces taken out of a user through the
-# boto3 API (DisassociateFaces) change the stamp too (its named-faces count), and so lead
-# to a full check.
-_KNOWN: dict[tuple[str, str], tuple[int, tuple[int, ...], set[str]]] = {}
+# per collection, kept on the context: see refresh_groups. Faces taken out of a user through
+# the boto3 API (DisassociateFaces) change the stamp too (its named-faces count), and so
+# lead to a full check.
+Known = dict[str, tuple[int, tuple[int, ...], set[str]]]
+
+
+def _known(ctx: ServiceContext) -> Known:
+    return ctx.kept("groups.known", dict)
+
 
 # Up to this many pending faces are grouped with exact vector-index queries.
 EXACT_PENDING = 2000
@@ -248,7 +252,7 @@ def clear_groups(ctx: ServiceContext, collection_id: str) -> None:
     with ctx.db.unit_of_work() as uow:
         uow.groups.clear(collection_id)
         uow.commit()
-    _KNOWN.pop((ctx.database_url, collection_id), None)
+    _known(ctx).pop(collection_id, None)
     forget(ctx, collection_id)
 
 

@@ -96,7 +96,7 @@ class People:
         after = uow.people.stamp(collection_id)
         uow.commit()
         if not self._ctx.db.is_postgresql:
-            people_log.record(self._ctx.db, collection_id, before, after, touched)
+            people_log.record(self._ctx, collection_id, before, after, touched)
 
     # -- naming and assigning ----------------------------------------------------------------
     def name_faces(

@@ -12,9 +12,9 @@ or the log no longer reaches back to S), and the reader starts from scratch.
 from __future__ import annotations
 
 import threading
-import weakref
 from dataclasses import dataclass
-from typing import Any
+
+from facedesk.service.context import ServiceContext
 
 Stamp = tuple[int, ...]
 
@@ -33,24 +33,30 @@ class _Entry:
     touched: Touched
 
 
-# Actions kept per collection of one Database object (not its URL: two in-memory
-# databases share "sqlite://"; another client on the same file breaks the chain, which
-# only means starting from scratch). A reader further behind starts from scratch.
+# Actions kept per collection on the ServiceContext that made them (not per URL: two
+# in-memory databases share "sqlite://"; another client on the same file breaks the chain,
+# which only means starting from scratch). A reader further behind starts from scratch.
 KEEP = 500
-_LOG: weakref.WeakKeyDictionary[Any, dict[str, list[_Entry]]] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
-def record(db: Any, collection_id: str, before: Stamp, after: Stamp, touched: Touched) -> None:
+def _log(ctx: ServiceContext) -> dict[str, list[_Entry]]:
+    return ctx.kept("people_log", dict)
+
+
+def record(
+    ctx: ServiceContext, collection_id: str, before: Stamp, after: Stamp, touched: Touched
+) -> None:
     """One committed action of this process: the stamps around it and what it wrote."""
     entry = _Entry(before, after, touched)
+    logs = _log(ctx)
     with _LOCK:
-        log = _LOG.setdefault(db, {}).setdefault(collection_id, [])
+        log = logs.setdefault(collection_id, [])
         log.append(entry)
         del log[:-KEEP]
 
 
-def since(db: Any, collection_id: str, stamp: Stamp, now: Stamp) -> Touched | None:
+def since(ctx: ServiceContext, collection_id: str, stamp: Stamp, now: Stamp) -> Touched | None:
     """What the actions between ``stamp`` and ``now`` touched, or None if unknown.
 
     The chain is walked back from ``now`` as far as it goes unbroken, and the union taken
@@ -58,8 +64,9 @@ def since(db: Any, collection_id: str, stamp: Stamp, now: Stamp) -> Touched | No
     after the action) gives the larger union, never a smaller one."""
     if stamp == now:
         return Touched()
+    logs = _log(ctx)
     with _LOCK:
-        log = list(_LOG.get(db, {}).get(collection_id, ()))
+        log = list(logs.get(collection_id, ()))
     start = None
     expected = now
     for i in range(len(log) - 1, -1, -1):
@@ -78,6 +85,7 @@ def since(db: Any, collection_id: str, stamp: Stamp, now: Stamp) -> Touched | No
     )
 
 
-def forget(db: Any, collection_id: str) -> None:
+def forget(ctx: ServiceContext, collection_id: str) -> None:
+    logs = _log(ctx)
     with _LOCK:
-        _LOG.get(db, {}).pop(collection_id, None)
+        logs.pop(collection_id, None)

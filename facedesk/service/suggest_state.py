@@ -22,7 +22,6 @@ full recompute after a sequence of actions.
 from __future__ import annotations
 
 import threading
-import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,27 +61,29 @@ class _State:
 
 # How listings were made ("full" or "updated"): the tests check which path ran.
 COUNTS: Counter[str] = Counter()
-_STATES: weakref.WeakKeyDictionary[Any, dict[str, _State]] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
-_BUSY: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+
+
+def _states(ctx: ServiceContext) -> dict[str, _State]:
+    """The last listing's state per collection, kept on the context (its database's)."""
+    return ctx.kept("suggest_state", dict)
 
 
 def scored_groups(ctx: ServiceContext, collection_id: str) -> dict[str, tuple[Faces, Scored]]:
     """GroupId -> (its unnamed faces, its score) for every group (lone faces included),
     as a full listing computes them, updated from the kept state when it can be."""
-    db = ctx.db
-    with _LOCK:
-        busy = _BUSY.setdefault(db, threading.Lock())
+    states = _states(ctx)
+    busy = ctx.kept("suggest_state.busy", threading.Lock)
     with busy:  # one listing per database at a time: the next one updates this one's state
         with _LOCK:
-            state = _STATES.get(db, {}).pop(collection_id, None)  # mutated below: not shared
+            state = states.pop(collection_id, None)  # mutated below: not shared
         index = ctx.vectors(collection_id)
         with ctx.db.unit_of_work(read_only=True) as uow:
             generation = uow.collections.generation(collection_id)
             stamp = uow.people.stamp(collection_id)
             touched = None
             if state is not None and state.generation == generation:
-                touched = people_log.since(db, collection_id, state.stamp, stamp)
+                touched = people_log.since(ctx, collection_id, state.stamp, stamp)
             if touched is not None and state is not None:
                 touched = _checked(uow, collection_id, state, touched)
             if state is None or touched is None or not _update(uow, collection_id, state, touched):
@@ -93,7 +94,7 @@ def scored_groups(ctx: ServiceContext, collection_id: str) -> dict[str, tuple[Fa
             state.stamp = stamp
         _rescore(state, index)
         with _LOCK:  # kept only once whole: a failure above leaves no half-updated state
-            _STATES.setdefault(db, {})[collection_id] = state
+            states[collection_id] = state
         return {g: (faces, state.scored[g]) for g, faces in state.groups.items()}
 
 
@@ -115,20 +116,20 @@ def is_kept(ctx: ServiceContext, collection_id: str) -> bool:
     """Whether the next listing can update the kept state (cheap: a few index lookups)
     rather than score every group (seconds at 100k faces)."""
     with _LOCK:
-        state = _STATES.get(ctx.db, {}).get(collection_id)
+        state = _states(ctx).get(collection_id)
     if state is None or len(state.centroids) <= CANDIDATES:  # see _update
         return False
     with ctx.db.unit_of_work(read_only=True) as uow:
         if uow.collections.generation(collection_id) != state.generation:
             return False
         stamp = uow.people.stamp(collection_id)
-    return people_log.since(ctx.db, collection_id, state.stamp, stamp) is not None
+    return people_log.since(ctx, collection_id, state.stamp, stamp) is not None
 
 
 def forget(ctx: ServiceContext, collection_id: str) -> None:
     """Drop the kept state (the groups were rewritten: ``groups.clear_groups``)."""
     with _LOCK:
-        _STATES.get(ctx.db, {}).pop(collection_id, None)
+        _states(ctx).pop(collection_id, None)
 
 
 def _full(uow: Any, collection_id: str, generation: int, stamp: people_log.Stamp) -> _State:

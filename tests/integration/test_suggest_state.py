@@ -182,3 +182,17 @@ def test_a_person_named_in_a_photo_is_no_longer_suggested_for_its_other_faces(
     hint.update(after.ungrouped_suggestions)
     found = hint.get(pair["biden"])
     assert found is None or found.user_id != joe.user_id
+
+
+def test_the_kept_state_lives_on_its_context(lab: Any) -> None:
+    """Each client's listings keep their state on its own ServiceContext (none shared by
+    two clients of one file), and closing the client drops it."""
+    app, other, people, _labels = lab
+    people.groups(CID)
+    kept = app.context._kept
+    assert CID in kept["suggest_state"] and CID in kept["groups.known"]
+    assert "suggest_state" not in other.context._kept
+    list_groups(other.context, CID)
+    assert other.context._kept["suggest_state"][CID] is not kept["suggest_state"][CID]
+    app.close()
+    assert app.context._kept == {}

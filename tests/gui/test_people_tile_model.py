@@ -45,5 +45,6 @@ def test_decoded_crops_survive_a_reload(qtbot: Any, testdata: Path) -> None:
     assert after[0].cacheKey() == shown[1].cacheKey()  # Biden's crop, not fetched again
     assert after[1].cacheKey() == shown[0].cacheKey()
     assert after[2].cacheKey() == placeholder.cacheKey()  # unknown: fetched
+    assert [t.jpeg for t in model.tiles()] == [biden, obama, None]  # the crops carried over
     qtbot.waitUntil(lambda: not model.fetching, timeout=5_000)
     assert asked == [["f-new"]]

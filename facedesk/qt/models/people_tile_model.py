@@ -155,21 +155,27 @@ class PeopleTileModel(QAbstractListModel):
 
     def set_tiles(self, items: list[PeopleTile]) -> None:
         # The crops decoded for the old tiles, by cover face: after a people action most
-        # tiles show the same faces, at once, instead of fetched and decoded again.
-        decoded = {
-            self._items[row].cover: pixmap
+        # tiles show the same faces, at once, instead of fetched and decoded again (the new
+        # tile gets the old one's JPEG too, as if it had been read for it).
+        decoded: dict[str | None, tuple[QPixmap, bytes | None]] = {
+            self._items[row].cover: (pixmap, self._items[row].jpeg)
             for row, pixmap in self._pixmaps.items()
             if pixmap is not self._placeholder and row < len(self._items)
         }
         decoded.pop(None, None)
+        fresh = list(items)
+        pixmaps: dict[int, QPixmap] = {}
+        if decoded:
+            for row, tile in enumerate(fresh):
+                found = decoded.get(tile.cover)
+                if found is not None:
+                    pixmaps[row] = found[0]
+                    if tile.jpeg is None:
+                        fresh[row] = tile._replace(jpeg=found[1])
         self.beginResetModel()
-        self._items = list(items)
+        self._items = fresh
         self._shown = min(PAGE, len(self._items))
-        self._pixmaps = (
-            {row: decoded[t.cover] for row, t in enumerate(self._items) if t.cover in decoded}
-            if decoded
-            else {}
-        )
+        self._pixmaps = pixmaps
         self._wanted, self._asked = {}, set()
         self.endResetModel()
 

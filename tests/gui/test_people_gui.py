@@ -333,3 +333,20 @@ def test_drag_a_group_onto_a_person(make_window: Any, qtbot: Any, copied_db: Pat
     _settle(qtbot, window)
     assert people.person("gui", ada.user_id).face_count == 1
     assert group.group_id in {t.key for t in p.groups.tiles()}
+
+
+def test_the_people_count_is_every_person_not_the_rows_paged_in(
+    make_window: Any, copied_db: Path, monkeypatch: Any
+) -> None:
+    import facedesk.qt.models.people_tile_model as tile_model
+    from facedesk.qt.people_snapshot import PeopleSnapshot
+
+    monkeypatch.setattr(tile_model, "PAGE", 1)  # the view is handed one row at a time
+    window = make_window(copied_db, "gui")
+    window.show_view("people")
+    p = window.people_controller
+    people = [tile_model.PeopleTile("person", f"u{k}", f"P{k}", (), 1) for k in range(3)]
+    p.people.set_tiles(people)
+    p.loaded.emit(PeopleSnapshot("gui", people, []))  # as a load ends, before any scroll
+    assert p.people.rowCount() == 1
+    assert window.people_view.people_label.text() == "People (3)"

@@ -207,7 +207,7 @@ class PeopleView(QWidget):
 
     def _after_load(self) -> None:
         tiles = self.controller.groups.tiles()
-        n_people = self.controller.people.rowCount()
+        n_people = len(self.controller.people.tiles())  # every person, not the rows paged in
         self.people_label.setText(f"People ({n_people})")
         faces = sum(t.count for t in tiles)
         self.groups_label.setText(

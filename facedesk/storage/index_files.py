@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import itertools
 import json
 import os
 import secrets
 import shutil
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +39,13 @@ import numpy.typing as npt
 from facedesk.storage.ann_index import AnnGraph
 from facedesk.storage.row_source import RowSource as RowSource  # re-exported: its old home
 from facedesk.storage.row_source import store_folder as store_folder
-from facedesk.storage.vector_snapshot import Snapshot, appended, make_snapshot, tombstoned
+from facedesk.storage.vector_snapshot import (
+    Snapshot,
+    appended,
+    make_snapshot,
+    strictly_ascending,
+    tombstoned,
+)
 
 FORMAT = 1
 _CHUNK = 8 * 1024 * 1024
@@ -75,29 +80,27 @@ class Stored:
     ids_digest: str  # of the sorted ids: equal digests spare comparing 1M ids as sets
 
 
-def ids_digest(sorted_ids: Sequence[str]) -> str:
-    """sha256 of the ids joined by newlines, hashed by blocks (one joined string of 1M ids
-    and its encoded copy are ~75 MB)."""
-    h = hashlib.sha256()
-    for a in range(0, len(sorted_ids), _IDS_BLOCK):
+def _joined(lines: Sequence[str]) -> Iterator[str]:
+    """``"\n".join(lines)`` in pieces of ``_IDS_BLOCK`` lines: one joined string of 1M ids
+    and its encoded copy are ~75 MB."""
+    for a in range(0, len(lines), _IDS_BLOCK):
         if a:
-            h.update(b"\n")
-        h.update("\n".join(sorted_ids[a : a + _IDS_BLOCK]).encode())
+            yield "\n"
+        yield "\n".join(lines[a : a + _IDS_BLOCK])
+
+
+def ids_digest(sorted_ids: Sequence[str]) -> str:
+    """sha256 of the ids joined by newlines, hashed by blocks."""
+    h = hashlib.sha256()
+    for piece in _joined(sorted_ids):
+        h.update(piece.encode())
     return h.hexdigest()
-
-
-def _ascending(ids: Sequence[str]) -> bool:
-    """True if ``ids`` is sorted (what a load from the database gives): no sorted copy."""
-    return all(a <= b for a, b in itertools.pairwise(ids))
 
 
 def _write_lines(path: Path, lines: Sequence[str]) -> None:
     """``"\n".join(lines)`` written by blocks (what ``_open`` reads back with split)."""
     with path.open("w", encoding="utf-8") as f:
-        for a in range(0, len(lines), _IDS_BLOCK):
-            if a:
-                f.write("\n")
-            f.write("\n".join(lines[a : a + _IDS_BLOCK]))
+        f.writelines(_joined(lines))
 
 
 def _write_rows(path: Path, snap: Snapshot, live: I64Array, capacity: int) -> None:
@@ -250,7 +253,7 @@ def _save(folder: Path, generation: int, snap: Snapshot) -> None:
         "n": n,
         "generation": generation,
         "next_slot": snap.next_slot,
-        "ids_digest": ids_digest(ids if _ascending(ids) else sorted(ids)),
+        "ids_digest": ids_digest(ids if strictly_ascending(ids) else sorted(ids)),
         "orphans": [] if snap.graph is None else snap.graph.orphans.tolist(),
         "files": files,
         **names,

@@ -39,11 +39,8 @@ the next load reads the committed rows.
 
 from __future__ import annotations
 
-import atexit
-import logging
 import shutil
 import threading
-import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -52,8 +49,9 @@ import numpy as np
 import numpy.typing as npt
 
 from facedesk.core.similarity import DESCRIPTOR_SIZE
-from facedesk.storage import graph_check
+from facedesk.storage import graph_check, vector_exit
 from facedesk.storage.ann_index import AnnGraph
+from facedesk.storage.graph_build import build_checked, catch_up
 from facedesk.storage.index_files import load_persisted, save_store
 from facedesk.storage.row_source import RowSource
 from facedesk.storage.vector_scan import exact_search, exact_search_many, graph_search
@@ -65,8 +63,6 @@ from facedesk.storage.vector_snapshot import (
     tombstoned,
 )
 
-log = logging.getLogger(__name__)
-
 F32Array = npt.NDArray[np.float32]
 I64Array = npt.NDArray[np.int64]
 Loader = Callable[[], tuple[list[str], np.ndarray]]
@@ -74,33 +70,8 @@ Loader = Callable[[], tuple[list[str], np.ndarray]]
 #: Collections of at least this many faces search an HNSW graph (registry default); below it
 #: the exact scan is as fast (bench/search_ann.py, BENCHMARKS.md).
 ANN_MIN_ROWS = 50_000
-
-
-# Background graph builds, stopped at interpreter exit: a daemon thread still inside usearch
-# when Python finalises aborts the process (SIGABRT), so exit cancels them and waits for the
-# chunk in progress. A one-shot command thus never leaves a build behind; the app, which runs
-# long enough, finishes and persists it.
-_EXITING = threading.Event()
-_BUILDERS: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
-_BUILDERS_LOCK = threading.Lock()
-# Indexes whose persisted set is older than what they hold (loaded from the database, or
-# written since): saved at exit, so the next process opens the files instead of streaming
-# every descriptor out of SQLite again (see ``VectorIndex._persist_at_exit``).
-_UNSAVED: weakref.WeakSet[VectorIndex] = weakref.WeakSet()
-#: Seconds a build waits before it starts (registry default): a one-shot command (the CLI)
-#: has usually exited by then, so it spends no CPU on a graph it could not finish.
-BUILD_DELAY_S = 3.0
-
-
-@atexit.register
-def _stop_builders() -> None:
-    _EXITING.set()
-    with _BUILDERS_LOCK:
-        builders = list(_BUILDERS)
-    for thread in builders:
-        thread.join()
-    for index in list(_UNSAVED):
-        index._persist_at_exit()
+#: Re-exported: the registry's default build delay (see :mod:`facedesk.storage.vector_exit`).
+BUILD_DELAY_S = vector_exit.BUILD_DELAY_S
 
 
 class VectorIndex:
@@ -202,7 +173,7 @@ class VectorIndex:
     def _load(self) -> Snapshot:
         folder = self._source.folder if self._source is not None else None
         if self._source is not None and folder is not None:
-            _UNSAVED.discard(self)
+            vector_exit.mark_saved(self)
 
             def full() -> Snapshot:
                 snap = self._from_loader()
@@ -231,49 +202,24 @@ class VectorIndex:
             or not graph_check.may_build(self._folder(), snap.live, self._rejected)
         ):
             return
-        self._builder = threading.Thread(
-            target=self._build, args=(snap,), name="facedesk-hnsw-build", daemon=True
+        self._builder = vector_exit.start_builder(
+            lambda: self._build(snap), name="facedesk-hnsw-build"
         )
-        with _BUILDERS_LOCK:
-            _BUILDERS.add(self._builder)
-        self._builder.start()
 
     def _build(self, snap: Snapshot) -> None:
-        if self._build_delay and _EXITING.wait(self._build_delay):
+        if self._build_delay and vector_exit.EXITING.wait(self._build_delay):
             return
-        # The live rows' keys, taken once: later deletes tombstone rows of this snapshot too.
-        alive = snap.alive() if snap.dead else None
-        keys = snap.slots[: snap.n] if alive is None else snap.slots[: snap.n][alive]
-        vectors = snap.matrix if alive is None else snap.matrix[alive]
-        # One thread: the build runs beside the app's own work (indexing, the UI), and a
-        # one-thread usearch build is deterministic (the same faces give the same graph).
-        graph = AnnGraph.build(keys, vectors, threads=1, cancel=_EXITING)
-        if graph is None:
-            return
-        verdict = graph_check.check_graph(snap, graph, cancel=_EXITING)
-        if verdict is None:
-            return
-        if not verdict.passed:
+        built = build_checked(snap, self._folder(), vector_exit.EXITING)
+        if built.rejected:
             self._rejected = snap.live
-            graph_check.record_rejection(self._folder(), snap.live, verdict)
-            log.warning(
-                "search graph of %d faces not used: recall@10 %.3f, threshold answers "
-                "identical %.3f on %d of its faces; searches stay exact",
-                snap.live,
-                verdict.recall_at_10,
-                verdict.identical,
-                verdict.checked,
-            )
+        graph = built.graph
+        if graph is None:
             return
         with self._write_lock:
             cur = self._snapshot
             if cur is None:  # invalidated meanwhile: the next load starts again
                 return
-            # Catch up with the writes made while the graph was built.
-            now = cur.slots[: cur.n][cur.alive()]
-            graph.remove(keys[~np.isin(keys, now)])
-            fresh = np.flatnonzero(cur.alive() & ~np.isin(cur.slots[: cur.n], keys))
-            graph.add(cur.slots[fresh], cur.buffer[fresh])
+            catch_up(graph, built.keys, cur)
             self._snapshot = cur = replace(cur, graph=graph)
         self._persist(cur)
 
@@ -298,7 +244,7 @@ class VectorIndex:
     def _persist(self, snap: Snapshot) -> None:
         folder = self._source.folder if self._source is not None else None
         if self._source is not None and folder is not None and not self._deleted:
-            _UNSAVED.discard(self)
+            vector_exit.mark_saved(self)
             save_store(folder, self._source.last_generation, snap)
 
     def _mark_unsaved(self, snap: Snapshot) -> None:
@@ -308,15 +254,15 @@ class VectorIndex:
             and self._ann_min_rows is not None
             and snap.live >= self._ann_min_rows
         ):
-            _UNSAVED.add(self)
+            vector_exit.mark_unsaved(self)
 
-    def _persist_at_exit(self) -> None:
+    def persist_at_exit(self) -> None:
         """At exit, save what this process holds if the set on disk is older (only above the
         cut-over, where a set is kept at all): ~1 s per 1M faces written, against 7-8 s for
         the next process to read every descriptor from SQLite (BENCHMARKS.md)."""
         with self._write_lock:
             snap = self._snapshot
-            if snap is not None and self in _UNSAVED:
+            if snap is not None and vector_exit.is_unsaved(self):
                 self._persist(snap)
 
     # ---------------------------------------------------------------- writes

@@ -302,10 +302,16 @@ def as_matrix(matrix: np.ndarray, rows: int, dim: int) -> F32Array:
     return m
 
 
+def strictly_ascending(ids: Sequence[str]) -> bool:
+    """True if every id is greater than the one before: sorted and without duplicates, which
+    is what a load from the database gives (ids in primary-key order)."""
+    return all(a < b for a, b in itertools.pairwise(ids))
+
+
 def has_duplicates(ids: list[str]) -> bool:
-    # The database's loader returns ids in ascending order: then neighbours tell, without
-    # a set of every id (~60 MB of hash table at 1M faces, at the first search's peak).
-    if all(a < b for a, b in itertools.pairwise(ids)):
+    # Ascending ids (the database's loader's order) tell by their neighbours, without a set
+    # of every id (~60 MB of hash table at 1M faces, at the first search's peak).
+    if strictly_ascending(ids):
         return False
     return len(set(ids)) != len(ids)
 

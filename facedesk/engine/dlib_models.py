@@ -154,6 +154,9 @@ def get(name: str) -> Any:
 def prepare_worker_process(detector: str = "hog") -> None:
     """Set up a process that only analyses images (one of one-per-core): this thread's
     dlib models loaded before the first image."""
+    from facedesk.engine import cpu_share
+
+    cpu_share.batch_process()
     first = {"cnn": ("mmod",), "hog": ("hog",)}.get(detector, ())
     for name in (*first, "sp68", "sp5", "resnet"):
         get(name)

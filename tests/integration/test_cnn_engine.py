@@ -205,3 +205,17 @@ def test_collections_keep_their_version(tmp_path: Path, testdata: Path) -> None:
 def test_unknown_version_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="FaceModelVersion"):
         facedesk.client(database=str(tmp_path / "x.db"), face_model_version="9.9")
+
+
+def test_detect_faces_and_index_faces_find_the_same_boxes(tmp_path: Path, testdata: Path) -> None:
+    """Both calls build the same detector picture (cnn_detect.detector_picture), so a photo's
+    boxes are the same whichever call sees it, the interactive one or the indexing one."""
+    photo = {"Bytes": (testdata / "real/face_recognition/obama_and_biden.jpg").read_bytes()}
+    with facedesk.client(database=str(tmp_path / "b.db")) as c:
+        c.create_collection(CollectionId="c")
+        detected = [d["BoundingBox"] for d in c.detect_faces(Image=photo)["FaceDetails"]]
+        records = c.index_faces(CollectionId="c", Image=photo)["FaceRecords"]
+        indexed = [r["Face"]["BoundingBox"] for r in records]
+    assert len(detected) == 3
+    key = lambda b: (b["Left"], b["Top"])  # noqa: E731
+    assert sorted(detected, key=key) == sorted(indexed, key=key)

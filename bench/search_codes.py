@@ -44,7 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.code_kernels import kernels
 from bench.search import Population, rss_mib
-from facedesk.core.similarity import distance_for_similarity, exact_distances
+from bench.search_ann import rerank
+from facedesk.core.similarity import distance_for_similarity
 from facedesk.storage.vector_index import VectorIndex
 
 K = 10
@@ -59,15 +60,6 @@ def load() -> str:
 
 def pct(v: list[float], p: float) -> float:
     return float(np.percentile(v, p))
-
-
-def rerank(data: np.ndarray, q: np.ndarray, cand: np.ndarray, k: int, max_d: float | None) -> Hits:
-    d = exact_distances(data[cand], q)
-    order = np.lexsort((cand, d))
-    out = [(int(cand[i]), float(d[i])) for i in order]
-    if max_d is not None:
-        out = [h for h in out if h[1] <= max_d]
-    return out[:k]
 
 
 def pow2_at_least(x: int, floor: int = 64) -> int:

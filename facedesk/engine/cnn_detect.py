@@ -152,12 +152,7 @@ def detector_picture(
             im = im.resize((width, im.height), Image.Resampling.BOX)
         parts[i] = np.asarray(im)
 
-    helpers = [threading.Thread(target=across, args=(i,)) for i in range(1, bands)]
-    for t in helpers:
-        t.start()
-    across(0)
-    for t in helpers:
-        t.join()
+    cpu_share.in_bands(across, bands)
     rows = parts[0] if bands == 1 else np.concatenate(parts, axis=0)
     if rows.shape[0] != height:
         im = Image.fromarray(np.ascontiguousarray(rows))

@@ -32,7 +32,7 @@ import ctypes
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
@@ -240,3 +240,15 @@ def omp_threads(n: int) -> Iterator[int]:
         yield n
     finally:
         lib.omp_set_num_threads(before)
+
+
+def in_bands(work: Callable[[int], None], bands: int) -> None:
+    """Run ``work(0)`` .. ``work(bands - 1)`` at once: band 0 on the calling thread, each
+    other band on a thread of its own, and return when all are done. For work whose numpy
+    or Pillow calls let go of the GIL (the detector picture's resizes)."""
+    helpers = [threading.Thread(target=work, args=(i,)) for i in range(1, bands)]
+    for t in helpers:
+        t.start()
+    work(0)
+    for t in helpers:
+        t.join()

@@ -21,11 +21,12 @@ cv2 is installed) on real photos. Equal means:
 from __future__ import annotations
 
 import math
-import threading
 from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
+
+from facedesk.engine import cpu_share
 
 U8 = npt.NDArray[np.uint8]
 F32 = npt.NDArray[np.float32]
@@ -179,12 +180,7 @@ def resize_area(
     def run(i: int) -> None:
         parts[i] = _area_band(image, width, height, cuts[i], cuts[i + 1])
 
-    helpers = [threading.Thread(target=run, args=(i,)) for i in range(1, bands)]
-    for t in helpers:
-        t.start()
-    run(0)
-    for t in helpers:
-        t.join()
+    cpu_share.in_bands(run, bands)
     return np.concatenate(parts, axis=0)
 
 

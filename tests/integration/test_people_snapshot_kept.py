@@ -4,21 +4,19 @@ recompute of the suggestions give, on real photos with known identities."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import facedesk
 from facedesk.qt.people_snapshot import PeopleSnapshot, load_snapshot
 from facedesk.service import suggest_state
 from facedesk.service.groups import list_groups
 from facedesk.service.people import PeopleGroups, find_person
 from facedesk.service.people_listing import people_listing
 from facedesk.service.suggest import CANDIDATES
-from tests.support.labelled_faces import labelled_library
+from tests.support.labelled_faces import app_and_fresh_client, labelled_library
 
 CID = "lab"
 
@@ -38,13 +36,8 @@ def lab(
     """The app's client (its listings keep their state) and a second one on the same file,
     whose every listing is read and scored from scratch."""
     src, labels = labelled_db
-    dst = tmp_path / "copy.db"
-    shutil.copyfile(src, dst)
-    app = facedesk.client(database=str(dst), store_thumbnails=True)
-    other = facedesk.client(database=str(dst), store_thumbnails=True)
-    yield app, other, PeopleGroups(app.context), labels
-    app.close()
-    other.close()
+    with app_and_fresh_client(src, tmp_path, store_thumbnails=True) as (app, other):
+        yield app, other, PeopleGroups(app.context), labels
 
 
 def _expected(other: Any) -> tuple[list[Any], list[Any]]:

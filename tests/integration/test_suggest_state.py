@@ -3,19 +3,17 @@ recompute gives, after every people action, on real photos with known identities
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import facedesk
 from facedesk.service import suggest_state
 from facedesk.service.groups import GroupListing, list_groups
 from facedesk.service.people import PeopleGroups, find_person
 from facedesk.service.suggest import CANDIDATES
-from tests.support.labelled_faces import labelled_library
+from tests.support.labelled_faces import app_and_fresh_client, labelled_library
 
 CID = "lab"
 
@@ -35,13 +33,8 @@ def lab(
     """The app's client (whose listings keep their state) and a second client on the same
     file, whose every listing is a full recompute (it sees none of the first's actions)."""
     src, labels = labelled_db
-    dst = tmp_path / "copy.db"
-    shutil.copyfile(src, dst)
-    app = facedesk.client(database=str(dst))
-    other = facedesk.client(database=str(dst))
-    yield app, other, PeopleGroups(app.context), labels
-    app.close()
-    other.close()
+    with app_and_fresh_client(src, tmp_path) as (app, other):
+        yield app, other, PeopleGroups(app.context), labels
 
 
 def _full(client: Any) -> GroupListing:

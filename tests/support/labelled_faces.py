@@ -11,6 +11,9 @@
 from __future__ import annotations
 
 import io
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +131,21 @@ def labelled_library(path: Path, collection_id: str, testdata: Path) -> dict[str
     with facedesk.client(database=str(path)) as c:
         c.create_collection(CollectionId=collection_id)
         return index_labelled(c, collection_id, testdata)
+
+
+@contextmanager
+def app_and_fresh_client(src: Path, folder: Path, **options: Any) -> Iterator[tuple[Any, Any]]:
+    """A copy of the library ``src`` (in ``folder``) opened by two clients: the app's, whose
+    people listings keep their state between actions, and a second one on the same file,
+    which sees none of the first's actions, so its every listing is a full recompute."""
+    import facedesk
+
+    dst = folder / "copy.db"
+    shutil.copyfile(src, dst)
+    app = facedesk.client(database=str(dst), **options)
+    other = facedesk.client(database=str(dst), **options)
+    try:
+        yield app, other
+    finally:
+        app.close()
+        other.close()

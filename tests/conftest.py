@@ -31,6 +31,19 @@ def testdata() -> Path:
 
 
 @pytest.fixture(scope="session")
+def labelled_db(
+    tmp_path_factory: pytest.TempPathFactory, testdata: Path
+) -> tuple[Path, dict[str, str]]:
+    """bald_guys (cut into its 24 photos) and obama/biden in collection ``LABELLED_CID``,
+    indexed once for the whole session: the people tests copy it per test, never write it;
+    FaceId -> label."""
+    from tests.support.labelled_faces import LABELLED_CID, labelled_library
+
+    path = tmp_path_factory.mktemp("labelled") / "lab.db"
+    return path, labelled_library(path, LABELLED_CID, testdata)
+
+
+@pytest.fixture(scope="session")
 def manifest(testdata: Path) -> dict[str, dict[str, Any]]:
     data = json.loads((testdata / "manifest.json").read_text())
     return {entry["path"]: entry for entry in data["files"]}

@@ -14,18 +14,9 @@ import facedesk
 from facedesk.core.errors import InvalidParameterException, ResourceNotFoundException
 from facedesk.engine.whispers import chinese_whispers
 from facedesk.service.people import PeopleGroups
-from tests.support.labelled_faces import labelled_library
+from tests.support.labelled_faces import LABELLED_CID
 
-CID = "lab"
-
-
-@pytest.fixture(scope="module")
-def labelled_db(
-    tmp_path_factory: pytest.TempPathFactory, testdata: Path
-) -> tuple[Path, dict[str, str]]:
-    """bald_guys (cut into its 24 photos) and obama/biden, indexed once."""
-    path = tmp_path_factory.mktemp("labelled") / "lab.db"
-    return path, labelled_library(path, CID, testdata)
+CID = LABELLED_CID
 
 
 @pytest.fixture

@@ -16,17 +16,9 @@ from facedesk.service.groups import list_groups
 from facedesk.service.people import PeopleGroups, find_person
 from facedesk.service.people_listing import people_listing
 from facedesk.service.suggest import CANDIDATES
-from tests.support.labelled_faces import app_and_fresh_client, labelled_library
+from tests.support.labelled_faces import LABELLED_CID, app_and_fresh_client
 
-CID = "lab"
-
-
-@pytest.fixture(scope="module")
-def labelled_db(
-    tmp_path_factory: pytest.TempPathFactory, testdata: Path
-) -> tuple[Path, dict[str, str]]:
-    path = tmp_path_factory.mktemp("snapshot") / "lab.db"
-    return path, labelled_library(path, CID, testdata)
+CID = LABELLED_CID
 
 
 @pytest.fixture

@@ -123,9 +123,12 @@ def index_labelled(client: Any, collection_id: str, testdata: Path) -> dict[str,
     return labels
 
 
+LABELLED_CID = "lab"  # the collection of the session's labelled library (tests/conftest.py)
+
+
 def labelled_library(path: Path, collection_id: str, testdata: Path) -> dict[str, str]:
     """A SQLite library at ``path`` whose ``collection_id`` holds both sets, indexed once
-    (the module fixtures of the people tests copy it per test); FaceId -> label."""
+    (tests/conftest.py's session fixture; the people tests copy it per test); FaceId -> label."""
     import facedesk
 
     with facedesk.client(database=str(path)) as c:

@@ -16,7 +16,7 @@ from facedesk.service.groups import list_groups
 from facedesk.service.people import PeopleGroups, find_person
 from facedesk.service.people_listing import people_listing
 from facedesk.service.suggest import CANDIDATES
-from tests.support.labelled_faces import LABELLED_CID, app_and_fresh_client
+from tests.support.labelled_faces import LABELLED_CID, app_and_fresh_client, split_into_people
 
 CID = LABELLED_CID
 
@@ -73,18 +73,8 @@ def _tiles(snapshot: PeopleSnapshot) -> tuple[list[Any], list[Any]]:
 
 def test_groups_from_the_kept_state_equal_the_stored_listing(lab: Any) -> None:
     app, other, people, labels = lab
-    listing = people.groups(CID)
-    by_label: dict[str, list[str]] = {}
-    for g in listing.groups:
-        by_label[labels[g.face_ids[0]]] = list(g.face_ids)
     # more people than the candidates scored per group, so the kept path is the one taken
-    for label in ("V", "J", "B", "D"):
-        people.name_faces(CID, by_label[label][:1], f"{label} one")
-        people.name_faces(CID, by_label[label][1:2], f"{label} two")
-    people.name_faces(CID, by_label["V"][2:3], "V three")
-    people.name_faces(CID, by_label["B"][2:3], "B three")
-    people.name_faces(CID, by_label["obama"][:2], "Barack Obama")
-    people.name_faces(CID, by_label["biden"][:1], "Joe Biden")
+    by_label = split_into_people(people, CID, labels)
     assert len(people.people(CID)) > CANDIDATES
 
     first = load_snapshot(app.library, CID)  # the state to keep

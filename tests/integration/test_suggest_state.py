@@ -13,7 +13,7 @@ from facedesk.service import suggest_state
 from facedesk.service.groups import GroupListing, list_groups
 from facedesk.service.people import PeopleGroups, find_person
 from facedesk.service.suggest import CANDIDATES
-from tests.support.labelled_faces import LABELLED_CID, app_and_fresh_client
+from tests.support.labelled_faces import LABELLED_CID, app_and_fresh_client, split_into_people
 
 CID = LABELLED_CID
 
@@ -36,20 +36,7 @@ def _full(client: Any) -> GroupListing:
 
 def test_kept_suggestions_equal_a_full_recompute_after_every_action(lab: Any) -> None:
     app, other, people, labels = lab
-    listing = people.groups(CID)
-    by_label: dict[str, list[str]] = {}
-    for g in listing.groups:
-        by_label[labels[g.face_ids[0]]] = list(g.face_ids)
-    # More people than the candidates scored per group (so the nearest-people step and
-    # its updates are exercised): each bald actor split in two people, Obama and Biden.
-    for label in ("V", "J", "B", "D"):
-        people.name_faces(CID, by_label[label][:1], f"{label} one")
-        people.name_faces(CID, by_label[label][1:2], f"{label} two")
-    people.name_faces(CID, by_label["V"][2:3], "V three")
-    people.name_faces(CID, by_label["B"][2:3], "B three")
-    people.name_faces(CID, by_label["obama"][:2], "Barack Obama")
-    people.name_faces(CID, by_label["obama"][2:3], "Obama two")
-    people.name_faces(CID, by_label["biden"][:1], "Joe Biden")
+    by_label = split_into_people(people, CID, labels, second_obama=True)
     # more than CANDIDATES people with faces at every step below (else a full listing is
     # the simpler path, and taken)
     assert len(people.people(CID)) == CANDIDATES + 5

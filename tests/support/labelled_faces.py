@@ -152,3 +152,26 @@ def app_and_fresh_client(src: Path, folder: Path, **options: Any) -> Iterator[tu
     finally:
         app.close()
         other.close()
+
+
+def split_into_people(
+    people: Any, collection_id: str, labels: dict[str, str], *, second_obama: bool = False
+) -> dict[str, list[str]]:
+    """Name more people than the candidates scored per group, so the nearest-people step
+    and its updates are exercised: each bald actor split in two people (V and B in three),
+    Barack Obama and Joe Biden; ``second_obama`` names Obama's third face as a person of
+    its own. ``people`` is a ``PeopleGroups``; returns label -> the FaceIds of its group as
+    grouped before any naming."""
+    by_label: dict[str, list[str]] = {}
+    for g in people.groups(collection_id).groups:
+        by_label[labels[g.face_ids[0]]] = list(g.face_ids)
+    for label in ("V", "J", "B", "D"):
+        people.name_faces(collection_id, by_label[label][:1], f"{label} one")
+        people.name_faces(collection_id, by_label[label][1:2], f"{label} two")
+    people.name_faces(collection_id, by_label["V"][2:3], "V three")
+    people.name_faces(collection_id, by_label["B"][2:3], "B three")
+    people.name_faces(collection_id, by_label["obama"][:2], "Barack Obama")
+    if second_obama:
+        people.name_faces(collection_id, by_label["obama"][2:3], "Obama two")
+    people.name_faces(collection_id, by_label["biden"][:1], "Joe Biden")
+    return by_label

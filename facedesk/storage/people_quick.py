@@ -22,12 +22,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
 from facedesk.core.errors import collection_not_found
 from facedesk.core.types import CollectionInfo
+from facedesk.storage.utc import aware_utc
 
 # Database.HEAD_REVISION, which is not imported here (its module imports SQLAlchemy); a
 # test checks the two are equal, so a new migration cannot leave this one behind.
@@ -122,7 +122,7 @@ class QuickReader:
                 collection_id=cid,
                 face_model_version=version,
                 arn=arn,
-                created_at=_utc(created),
+                created_at=aware_utc(created),
                 face_count=int(faces),
                 user_count=int(users),
                 display_name=name,
@@ -164,9 +164,3 @@ def _collection_pk(con: sqlite3.Connection, collection_id: str) -> int:
     if row is None:
         raise collection_not_found(collection_id)
     return int(row[0])
-
-
-def _utc(value: str | datetime) -> datetime:
-    """A stored naive-UTC timestamp, aware (as the ORM's UTCDateTime gives it)."""
-    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)

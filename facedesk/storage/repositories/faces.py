@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -29,6 +28,7 @@ from facedesk.storage.repositories.common import (
     is_postgresql,
     now,
 )
+from facedesk.storage.utc import aware_utc
 
 FACE_COLUMNS = (
     FaceRow.face_id,
@@ -89,18 +89,6 @@ def _by_ids_statement() -> Any:
     )
 
 
-def _utc(value: datetime | str | None) -> datetime | None:
-    """``indexed_at`` as UTCDateTime gives it (aware UTC) from SQLite's text or another
-    database's naive-UTC datetime."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        # Naive UTC text: parsed aware at once. ``datetime.replace(tzinfo=...)`` costs
-        # ~7 us on this CPython build, ``fromisoformat`` with the offset ~1 us.
-        return datetime.fromisoformat(value + "+00:00")
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def face_from_row(collection_id: str, row: Any, with_embedding: bool = True) -> StoredFace:
     """A StoredFace from a row of ``select_faces`` (positional: this runs 512 times a page)."""
     if with_embedding:
@@ -119,7 +107,7 @@ def face_from_row(collection_id: str, row: Any, with_embedding: bool = True) -> 
         model_version=version,
         embedding=embedding,
         user_id=user,
-        indexed_at=_utc(at),
+        indexed_at=None if at is None else aware_utc(at),
     )
 
 

@@ -58,7 +58,7 @@ def build_checked(snap: Snapshot, folder: Path | None, cancel: threading.Event) 
 
 def catch_up(graph: AnnGraph, keys: np.ndarray, cur: Snapshot) -> None:
     """Apply to ``graph`` (built over ``keys``) the removes and adds ``cur`` holds since."""
-    now = cur.slots[: cur.n][cur.alive()]
-    graph.remove(keys[~np.isin(keys, now)])
-    fresh = np.flatnonzero(cur.alive() & ~np.isin(cur.slots[: cur.n], keys))
+    alive, slots = cur.alive(), cur.slots[: cur.n]
+    graph.remove(keys[~np.isin(keys, slots[alive])])
+    fresh = np.flatnonzero(alive & ~np.isin(slots, keys))
     graph.add(cur.slots[fresh], cur.buffer[fresh])

@@ -242,7 +242,8 @@ for q in qs[1:]:
 st = open("/proc/self/status").read().splitlines()
 rss = [int(x.split()[1]) / 1024 for x in st if x.startswith(("VmHWM", "VmRSS"))]
 print(json.dumps({"imports_s": t1 - t0, "first_s": first, "p50": float(np.percentile(times, 50)),
-                  "rss": rss[1], "hwm": rss[0], "graph": index.uses_graph}))
+                  "rss": rss[1], "hwm": rss[0],
+                  "graph": type(index._current().graph).__name__ if index.uses_graph else False}))
 """
 
 

@@ -26,6 +26,11 @@ does), so distances are always exact; what differs is which faces are candidates
   near the threshold of 200 of the collection's faces, + 0.01), the list grown 4x until its
   last estimate passes that bound, exact scan past 65,536.
   Calibrated means "no loss seen on the collection's own faces", not proven.
+
+Then facedesk's own code scan (the fast-search extra; bench/facedesk_codes.py): the full
+VectorIndex search. ``--facedesk-only`` measures only it against the exact scan;
+``--library DIR`` (a copy of bench/search_ann.py's 1M library) also rebuilds that library's
+persisted set with the code scan and times two fresh processes' first search and RSS.
 """
 
 from __future__ import annotations
@@ -43,8 +48,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.code_kernels import kernels
+from bench.facedesk_codes import codes_library, measure_facedesk
 from bench.search import Population, rss_mib
-from bench.search_ann import rerank
+from bench.search_ann import fresh_processes, rerank
 from facedesk.core.similarity import distance_for_similarity
 from facedesk.storage.vector_index import VectorIndex
 
@@ -78,6 +84,8 @@ def main() -> None:
     ap.add_argument("--check-persisted", type=Path, help="a persisted vectors .npy to compare")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--kernels", action="store_true", help="only the raw scan kernels' times")
+    ap.add_argument("--facedesk-only", action="store_true", help="only facedesk's code scan")
+    ap.add_argument("--library", type=Path, help="a 1M library copy for the first search")
     args = ap.parse_args()
     import faiss
 
@@ -162,6 +170,14 @@ def main() -> None:
 
     base = measure("exact float32 scan (VectorIndex, today)", 0.0, 0.0,
                    lambda q, k, m: None, exact.nbytes() / 2**20, None)  # fmt: skip
+    measure_facedesk(data, queries, truth, truth_thr, thr, base, load, say)
+    if args.library:
+        codes_library(args.library, say)
+        fresh_processes(args.library, say)
+    if args.facedesk_only:
+        if args.out:
+            args.out.write_text("\n".join(lines) + "\n")
+        return
     skip = set(filter(None, args.skip.split(";")))
 
     def save_load(index: object, binary: bool) -> tuple[object, float]:

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from facedesk.core.similarity import exact_distances
+from facedesk.storage.proposer import Hits, rerank
 
 F32Array = npt.NDArray[np.float32]
 I64Array = npt.NDArray[np.int64]
@@ -56,6 +56,8 @@ class AnnGraph:
     Searches may run concurrently with each other and with writes (usearch locks per node);
     writes are serialised by the caller.
     """
+
+    suffix = ".usearch"
 
     def __init__(self, dim: int, index: object | None = None) -> None:
         from usearch.index import Index
@@ -240,6 +242,18 @@ class AnnGraph:
             keys = np.unique(np.concatenate([keys, orphans]))
         return keys
 
+    def answer(
+        self,
+        row_of: I64Array,
+        n: int,
+        matrix: F32Array,
+        q: F32Array,
+        k: int,
+        max_distance: float | None,
+        excluded_rows: set[int],
+    ) -> Hits | None:
+        return ann_search(self, row_of, n, matrix, q, k, max_distance, excluded_rows)
+
     def save(self, path: Path) -> None:
         self._index.save(str(path))
 
@@ -278,26 +292,17 @@ def ann_search(
     k: int,
     max_distance: float | None,
     excluded_rows: set[int],
-) -> list[tuple[int, float]] | None:
+) -> Hits | None:
     """(row, exact distance) of the ``k`` nearest rows below ``n``, nearest first (ties by row).
 
-    Graph candidates (slots) are mapped to rows through ``row_of``; slots past it, gone (-1)
-    or at rows >= n belong to writes this snapshot does not see and are dropped. Distances are
-    ``exact_distances`` of the float32 rows, as the exact scan computes them. With a threshold
+    Graph candidates (slots) are re-ranked by :func:`facedesk.storage.proposer.rerank`, with
+    the distances the exact scan computes. With a threshold
     the list grows while every candidate passes it (a match may lie just past the list), and
     past :data:`MAX_CANDIDATES` it returns None: the caller's exact scan answers instead.
     """
     count = max(CANDIDATES, k + len(excluded_rows))
     while True:
-        slots = graph.candidates(q, count)
-        slots = slots[slots < row_of.shape[0]]
-        rows = row_of[slots]
-        rows = rows[(rows >= 0) & (rows < n)]
-        if excluded_rows:
-            rows = rows[~np.isin(rows, np.fromiter(excluded_rows, np.int64))]
-        d = exact_distances(matrix[rows], q)
-        order = np.lexsort((rows, d))
-        rows, d = rows[order], d[order]
+        rows, d = rerank(graph.candidates(q, count), row_of, n, matrix, q, excluded_rows)
         if max_distance is None:
             if rows.shape[0] >= k:
                 return list(zip(rows[:k].tolist(), d[:k].tolist(), strict=True))

@@ -1,5 +1,5 @@
-"""Whether a freshly built HNSW graph answers as the exact scan does, checked on the
-collection's own faces before the graph is published.
+"""Whether a freshly built candidate source (the HNSW graph or the code scan) answers as the
+exact scan does, checked on the collection's own faces before it is published.
 
 Why. The graph only proposes candidates; the answer is re-ranked exactly, so a graph can
 only lose faces, never invent them. How many it loses depends on the data and the size:
@@ -30,7 +30,7 @@ from typing import Final
 import numpy as np
 
 from facedesk.core.similarity import DEFAULT_MATCH_THRESHOLD, distance_for_similarity
-from facedesk.storage.ann_index import AnnGraph
+from facedesk.storage.proposer import Proposer
 from facedesk.storage.vector_scan import exact_search, graph_search
 from facedesk.storage.vector_snapshot import Snapshot
 
@@ -64,7 +64,7 @@ class Verdict:
 
 def check_graph(
     snap: Snapshot,
-    graph: AnnGraph,
+    graph: Proposer,
     sample: int = SAMPLE,
     cancel: threading.Event | None = None,
 ) -> Verdict | None:
@@ -99,33 +99,37 @@ def check_graph(
 REBUILD_GROWTH: Final = 2.0
 
 
-def _marker(folder: Path) -> Path:
+KINDS: Final = ("graph", "codes")
+
+
+def _marker(folder: Path, kind: str) -> Path:
     # Beside the set's folder, not in it: a save removes every file it did not write there.
-    return folder.with_name(folder.name + ".graph-rejected.json")
+    return folder.with_name(f"{folder.name}.{kind}-rejected.json")
 
 
-def rejected_at(folder: Path | None) -> int | None:
-    """The live row count at which a graph of this collection last failed its check."""
+def rejected_at(folder: Path | None, kind: str) -> int | None:
+    """The live row count at which this ``kind`` of candidate source (see :data:`KINDS`) of
+    this collection last failed its check."""
     if folder is None:
         return None
     try:
-        return int(json.loads(_marker(folder).read_text())["live"])
+        return int(json.loads(_marker(folder, kind).read_text())["live"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def may_build(folder: Path | None, live: int, rejected: int | None) -> bool:
+def may_build(folder: Path | None, live: int, rejected: int | None, kind: str) -> bool:
     """False while the collection is within :data:`REBUILD_GROWTH` of a rejected build."""
-    at = rejected if rejected is not None else rejected_at(folder)
+    at = rejected if rejected is not None else rejected_at(folder, kind)
     return at is None or live >= REBUILD_GROWTH * at
 
 
-def record_rejection(folder: Path | None, live: int, verdict: Verdict) -> None:
+def record_rejection(folder: Path | None, live: int, verdict: Verdict, kind: str) -> None:
     if folder is None:
         return
     with contextlib.suppress(OSError):
         folder.parent.mkdir(parents=True, exist_ok=True)
-        _marker(folder).write_text(
+        _marker(folder, kind).write_text(
             json.dumps(
                 {
                     "live": live,
@@ -138,7 +142,8 @@ def record_rejection(folder: Path | None, live: int, verdict: Verdict) -> None:
 
 
 def forget(folder: Path | None) -> None:
-    """The collection is deleted: its marker goes with its set."""
+    """The collection is deleted: its markers go with its set."""
     if folder is not None:
-        with contextlib.suppress(OSError):
-            _marker(folder).unlink()
+        for kind in KINDS:
+            with contextlib.suppress(OSError):
+                _marker(folder, kind).unlink()

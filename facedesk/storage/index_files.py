@@ -7,7 +7,8 @@ in ``<library>.db-vectors/<collection hash>/``:
 - ``vectors-<token>.npy``: the float32 rows, memory-mapped (only the rows a search touches are
   read, so they barely count towards RSS);
 - ``slots-<token>.npy``: each row's graph key; ``ids-<token>.txt``: each row's face id;
-- ``graph-<token>.usearch``: the HNSW graph (see :mod:`facedesk.storage.ann_index`);
+- ``graph-<token>.usearch`` or ``graph-<token>.codes.npz``: the candidate source, an HNSW graph
+  (:mod:`facedesk.storage.ann_index`) or a code scan (:mod:`facedesk.storage.code_scan`);
 - ``meta.json``: the collection generation they were written at, the row count, and the size
   and CRC-32 of every file. It is replaced last and atomically, so a crash mid-save leaves the
   previous complete set; files no ``meta.json`` names are removed on the next save.
@@ -36,7 +37,10 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from facedesk.storage import code_scan
 from facedesk.storage.ann_index import AnnGraph
+from facedesk.storage.code_scan import CodeScan
+from facedesk.storage.proposer import Proposer
 from facedesk.storage.row_source import RowSource as RowSource  # re-exported: its old home
 from facedesk.storage.row_source import store_folder as store_folder
 from facedesk.storage.vector_snapshot import (
@@ -75,7 +79,7 @@ class Stored:
     slots: I64Array
     vectors: F32Array  # (capacity, dim): spare rows past len(ids) take appends privately
     sqnorms: F32Array
-    graph: AnnGraph | None
+    graph: Proposer | None
     next_slot: int
     ids_digest: str  # of the sorted ids: equal digests spare comparing 1M ids as sets
 
@@ -179,13 +183,17 @@ def _open(folder: Path, meta_path: Path, dim: int) -> Stored:
         raise StaleStore("vectors are not float32")
     if slots.shape != (n,) or sqnorms.shape != (n,) or len(ids) != n:
         raise StaleStore("row counts disagree")
-    graph = None
-    if meta.get("graph"):
-        graph = AnnGraph.load(folder / meta["graph"], dim, view=True)
-        graph.orphans = np.asarray(meta["orphans"], dtype=np.int64).reshape(-1)
-        # A delete racing the save may have tombstoned a row (norm +inf) the graph dropped.
-        if len(graph) != int(np.isfinite(sqnorms).sum()):
-            raise StaleStore("graph size disagrees")
+    graph: Proposer | None = None
+    if str(meta.get("graph", "")).endswith(CodeScan.suffix):
+        # Saved by a process with faiss, opened by one without: the rows are still good.
+        graph = CodeScan.load(folder / meta["graph"], dim) if code_scan.available() else None
+    elif meta.get("graph"):
+        ann = AnnGraph.load(folder / meta["graph"], dim, view=True)
+        ann.orphans = np.asarray(meta["orphans"], dtype=np.int64).reshape(-1)
+        graph = ann
+    # A delete racing the save may have tombstoned a row (norm +inf) the graph dropped.
+    if graph is not None and len(graph) != int(np.isfinite(sqnorms).sum()):
+        raise StaleStore("graph size disagrees")
     return Stored(
         generation=int(meta["generation"]),
         ids=ids,
@@ -244,7 +252,7 @@ def _save(folder: Path, generation: int, snap: Snapshot) -> None:
     ids = [snap.ids[r] for r in live.tolist()] if snap.dead else snap.ids[:n]
     _write_lines(folder / names["ids"], ids)
     if snap.graph is not None:
-        names["graph"] = f"graph-{token}.usearch"
+        names["graph"] = f"graph-{token}{snap.graph.suffix}"
         snap.graph.save(folder / names["graph"])
     files = {name: _stamp(folder / name) for name in names.values()}
     meta = {
@@ -254,7 +262,7 @@ def _save(folder: Path, generation: int, snap: Snapshot) -> None:
         "generation": generation,
         "next_slot": snap.next_slot,
         "ids_digest": ids_digest(ids if strictly_ascending(ids) else sorted(ids)),
-        "orphans": [] if snap.graph is None else snap.graph.orphans.tolist(),
+        "orphans": snap.graph.orphans.tolist() if isinstance(snap.graph, AnnGraph) else [],
         "files": files,
         **names,
     }

@@ -12,11 +12,13 @@ the difference vectors (float32 cancellation in the expansion would otherwise bl
 0, i.e. similarities near 100).
 
 From ``ann_min_rows`` faces on (the registry's default: :data:`ANN_MIN_ROWS`), searches take
-their candidates from an HNSW graph instead (:mod:`facedesk.storage.ann_index`) and re-rank
-them with the same exact distances; the matrix, the graph and the face ids are persisted beside
-a SQLite library (:mod:`facedesk.storage.index_files`) so a large collection opens without
-reading every descriptor or rebuilding the graph. A graph is published only after it has
-answered as the exact scan does on a sample of the collection's own faces
+their candidates from a candidate source instead and re-rank them with the same exact
+distances: a scan of compact codes (:mod:`facedesk.storage.code_scan`) when faiss is
+installed, else an HNSW graph (:mod:`facedesk.storage.ann_index`). The matrix, the candidate
+source ("the graph" below, either kind) and the face ids are persisted beside a SQLite
+library (:mod:`facedesk.storage.index_files`) so a large collection opens without reading
+every descriptor or rebuilding the graph. A graph is published only after it has answered as
+the exact scan does on a sample of the collection's own faces
 (:mod:`facedesk.storage.graph_check`); one that fails leaves the collection on the exact scan.
 
 Concurrency: readers never lock. Every read takes the current immutable :class:`Snapshot` (one
@@ -49,10 +51,10 @@ import numpy as np
 import numpy.typing as npt
 
 from facedesk.core.similarity import DESCRIPTOR_SIZE
-from facedesk.storage import graph_check, vector_exit
-from facedesk.storage.ann_index import AnnGraph
-from facedesk.storage.graph_build import build_checked, catch_up
+from facedesk.storage import code_scan, graph_check, vector_exit
+from facedesk.storage.graph_build import build_checked, catch_up, kind
 from facedesk.storage.index_files import load_persisted, save_store
+from facedesk.storage.proposer import Proposer
 from facedesk.storage.row_source import RowSource
 from facedesk.storage.vector_scan import exact_search, exact_search_many, graph_search
 from facedesk.storage.vector_snapshot import (
@@ -77,9 +79,10 @@ BUILD_DELAY_S = vector_exit.BUILD_DELAY_S
 class VectorIndex:
     """Euclidean k-NN over one collection's descriptors (see the module docstring).
 
-    ``ann_min_rows``: from this many faces on, searches take candidates from an HNSW graph
-    (built in a background thread; exact scans answer until it is ready) and re-rank them
-    exactly; None keeps the exact scan at every size. ``source``: the database the index is
+    ``ann_min_rows``: from this many faces on, searches take candidates from a graph (built
+    in a background thread; exact scans answer until it is ready) and re-rank them exactly;
+    None keeps the exact scan at every size. ``codes``: build the code scan rather than the
+    HNSW graph (default: when faiss is installed). ``source``: the database the index is
     checked against, which makes it persist itself next to the SQLite file (see
     :mod:`facedesk.storage.index_files`) and open from there instead of calling ``loader``.
     """
@@ -92,11 +95,13 @@ class VectorIndex:
         source: RowSource | None = None,
         ann_min_rows: int | None = None,
         build_delay: float = 0.0,
+        codes: bool | None = None,
     ) -> None:
         self._loader = loader
         self._dim = dim
         self._source = source
         self._ann_min_rows = ann_min_rows
+        self._codes = code_scan.available() if codes is None else codes
         self._write_lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._builder: threading.Thread | None = None
@@ -199,7 +204,9 @@ class VectorIndex:
             or snap.graph is not None
             or snap.live < self._ann_min_rows
             or (self._builder is not None and self._builder.is_alive())
-            or not graph_check.may_build(self._folder(), snap.live, self._rejected)
+            or not graph_check.may_build(
+                self._folder(), snap.live, self._rejected, kind(self._codes)
+            )
         ):
             return
         self._builder = vector_exit.start_builder(
@@ -209,7 +216,7 @@ class VectorIndex:
     def _build(self, snap: Snapshot) -> None:
         if self._build_delay and vector_exit.EXITING.wait(self._build_delay):
             return
-        built = build_checked(snap, self._folder(), vector_exit.EXITING)
+        built = build_checked(snap, self._folder(), vector_exit.EXITING, self._codes)
         if built.rejected:
             self._rejected = snap.live
         graph = built.graph
@@ -223,7 +230,7 @@ class VectorIndex:
             self._snapshot = cur = replace(cur, graph=graph)
         self._persist(cur)
 
-    def use_graph(self, graph: AnnGraph) -> None:
+    def use_graph(self, graph: Proposer) -> None:
         """Search through a graph built or loaded elsewhere (bench/search_ann.py); its keys
         must be the loaded rows' slots (0..n-1 after a plain load)."""
         with self._write_lock:

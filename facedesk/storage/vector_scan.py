@@ -8,7 +8,6 @@ import numpy as np
 import numpy.typing as npt
 
 from facedesk.core.similarity import exact_distances, top_k_smallest
-from facedesk.storage.ann_index import ann_search
 from facedesk.storage.vector_snapshot import Snapshot
 
 F32Array = npt.NDArray[np.float32]
@@ -39,12 +38,13 @@ def graph_search(
     max_distance: float | None,
     exclude: set[str] | None,
 ) -> list[tuple[str, float]] | None:
-    """Graph candidates re-ranked exactly; None when only the exact scan can answer."""
+    """The candidate source's answer (re-ranked exactly); None when only the exact scan can
+    answer."""
     assert snap.graph is not None
     if max_distance is not None and max_distance < 0:
         return []
     ex = {r for f in exclude or () if (r := snap.rows.get(f)) is not None and r < snap.n}
-    hits = ann_search(snap.graph, snap.row_of, snap.n, snap.buffer, q, k, max_distance, ex)
+    hits = snap.graph.answer(snap.row_of, snap.n, snap.buffer, q, k, max_distance, ex)
     if hits is None:
         return None
     return [(snap.ids[row], d) for row, d in hits]

@@ -28,7 +28,7 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from facedesk.storage.ann_index import AnnGraph
+from facedesk.storage.proposer import Proposer
 
 F32Array = npt.NDArray[np.float32]
 I64Array = npt.NDArray[np.int64]
@@ -95,7 +95,7 @@ class Snapshot:
     slots: I64Array  # (capacity,) each row's graph key
     row_of: I64Array  # slot -> row, -1 if gone; may hold slots >= next_slot
     next_slot: int
-    graph: AnnGraph | None  # shared; may already hold later snapshots' slots
+    graph: Proposer | None  # shared; may already hold later snapshots' slots
     dead: int = 0  # tombstoned rows below n (sqnorms +inf)
 
     @property
@@ -136,7 +136,7 @@ def make_snapshot(
     n: int,
     slots: I64Array,
     next_slot: int,
-    graph: AnnGraph | None,
+    graph: Proposer | None,
     sqnorms: F32Array | None = None,
 ) -> Snapshot:
     """A snapshot of ``buffer[:n]``; ``slots``/``sqnorms`` are padded to the buffer's capacity.

@@ -8,12 +8,28 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from facedesk.core.types import BoundingBox, CollectionInfo, ImageInfo, StoredFace
+from facedesk.storage import code_scan
 from facedesk.storage.database import Database
 
 DIM = 128
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+#: ``codes`` for VectorIndex: the tests of the candidate path run with each kind of source,
+#: the HNSW graph and the code scan (which needs faiss, the fast-search extra).
+SOURCES = pytest.mark.parametrize(
+    "codes",
+    [
+        pytest.param(False, id="graph"),
+        pytest.param(
+            True,
+            id="codes",
+            marks=pytest.mark.skipif(not code_scan.available(), reason="faiss is not installed"),
+        ),
+    ],
+)
 
 
 def dlib_like_faces(

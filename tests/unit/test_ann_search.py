@@ -1,5 +1,6 @@
-"""The HNSW path of VectorIndex returns the exact scan's answers; its persisted set next to the
-SQLite file is repaired after another process writes and rebuilt when damaged."""
+"""The candidate path of VectorIndex (the HNSW graph, or the code scan when faiss is installed)
+returns the exact scan's answers; its persisted set next to the SQLite file is repaired after
+another process writes and rebuilt when damaged."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from facedesk.core.similarity import distance_for_similarity
-from facedesk.storage import ann_index
+from facedesk.storage import ann_index, code_scan
 from facedesk.storage.ann_index import AnnGraph
 from facedesk.storage.database import Database
 from facedesk.storage.index_files import RowSource, open_store
@@ -20,6 +22,7 @@ from facedesk.storage.vector_index import VectorIndex
 from facedesk.storage.vector_registry import VectorIndexRegistry
 from tests.support.vector_library import (
     DIM,
+    SOURCES,
     dlib_like_faces,
     embeddings_loader,
     library_with_faces,
@@ -29,9 +32,11 @@ ROOT = Path(__file__).resolve().parents[2]
 TESTDATA = ROOT / ".." / "shared" / "testdata"
 
 
-def _both(ids: list[str], m: np.ndarray, min_rows: int) -> tuple[VectorIndex, VectorIndex]:
+def _both(
+    ids: list[str], m: np.ndarray, min_rows: int, codes: bool
+) -> tuple[VectorIndex, VectorIndex]:
     exact = VectorIndex(lambda: (list(ids), m.copy()))
-    graph = VectorIndex(lambda: (list(ids), m.copy()), ann_min_rows=min_rows)
+    graph = VectorIndex(lambda: (list(ids), m.copy()), ann_min_rows=min_rows, codes=codes)
     len(graph)
     assert graph.wait_for_graph(120)
     assert graph.uses_graph and not exact.uses_graph
@@ -48,10 +53,11 @@ def _agree(exact: VectorIndex, graph: VectorIndex, queries: np.ndarray, exclude:
         assert graph.search(q, 3, max_distance=0.3) == exact.search(q, 3, max_distance=0.3)
 
 
-def test_graph_path_equals_exact_scan_on_synthetic_data_above_the_cutover() -> None:
+@SOURCES
+def test_graph_path_equals_exact_scan_on_synthetic_data_above_the_cutover(codes: bool) -> None:
     rng = np.random.default_rng(11)
     ids, m = dlib_like_faces(rng, 4000)
-    exact, graph = _both(ids, m, 2000)
+    exact, graph = _both(ids, m, 2000, codes)
     queries = m[rng.integers(0, 4000, 40)] + rng.normal(0, 0.02, (40, DIM)).astype(np.float32)
     ex = set(ids[:50])
     _agree(exact, graph, queries, ex)
@@ -68,20 +74,25 @@ def test_graph_path_equals_exact_scan_on_synthetic_data_above_the_cutover() -> N
         assert graph.search(q, 1)[0][1] == 0.0
 
 
-def test_threshold_search_with_more_matches_than_candidates_falls_back_exactly() -> None:
+@SOURCES
+def test_threshold_search_with_more_matches_than_candidates_falls_back_exactly(
+    codes: bool,
+) -> None:
     # 3000 near-copies of one face: every candidate list passes the threshold, so the list
-    # grows to its limit and the exact scan answers; the answer is the exact one either way.
+    # grows to its limit and the exact scan answers (the graph), or the code scan's list holds
+    # every face; the answer is the exact one either way.
     rng = np.random.default_rng(12)
     base = rng.normal(0.0, 0.09, DIM).astype(np.float32)
     m = (base + rng.normal(0, 0.01, (3000, DIM))).astype(np.float32)
     ids = [f"c{i}" for i in range(3000)]
-    exact, graph = _both(ids, m, 1000)
+    exact, graph = _both(ids, m, 1000, codes)
     got = graph.search(base, 4096, max_distance=0.6)
     assert len(got) == 3000 and got == exact.search(base, 4096, max_distance=0.6)
     assert graph.search(base, 200, max_distance=0.6) == exact.search(base, 200, max_distance=0.6)
 
 
-def test_graph_path_on_real_descriptors() -> None:
+@SOURCES
+def test_graph_path_on_real_descriptors(codes: bool) -> None:
     # The 24 faces of the labelled bald_guys collage (4 actors x 6 photos), dlib descriptors.
     import dlib
     import face_recognition_models as frm
@@ -100,7 +111,7 @@ def test_graph_path_on_real_descriptors() -> None:
         ids.append(f"{who_in_bald_guys(box)}-{i}")
         vecs.append(np.array(net.compute_face_descriptor(image, shapes(image, r)), np.float32))
     assert len(ids) >= 20
-    exact, graph = _both(ids, np.stack(vecs), 1)
+    exact, graph = _both(ids, np.stack(vecs), 1, codes)
     thr = distance_for_similarity(80.0)
     for i, q in enumerate(vecs):
         assert graph.search(q, 10) == exact.search(q, 10)
@@ -112,14 +123,14 @@ def test_graph_path_on_real_descriptors() -> None:
 # ------------------------------------------------------------------ persistence
 
 
-def _opened(db: Database, calls: list[int]) -> VectorIndex:
+def _opened(db: Database, calls: list[int], codes: bool) -> VectorIndex:
     full = embeddings_loader(db)
 
     def counted() -> tuple[list[str], np.ndarray]:
         calls.append(1)
         return full()
 
-    index = VectorIndex(counted, source=RowSource(db, "c"), ann_min_rows=500)
+    index = VectorIndex(counted, source=RowSource(db, "c"), ann_min_rows=500, codes=codes)
     len(index)
     assert index.wait_for_graph(120)
     return index
@@ -148,8 +159,9 @@ with db.unit_of_work() as uow:
 """
 
 
+@SOURCES
 def test_persisted_index_is_reused_repaired_after_another_process_writes_and_rebuilt_when_corrupt(
-    tmp_path: Path,
+    tmp_path: Path, codes: bool
 ) -> None:
     rng = np.random.default_rng(13)
     ids, m = dlib_like_faces(rng, 1500)
@@ -157,12 +169,12 @@ def test_persisted_index_is_reused_repaired_after_another_process_writes_and_reb
     folder = RowSource(db, "c").folder
     assert folder is not None and folder.parent.parent == tmp_path  # beside the library
     calls: list[int] = []
-    first = _opened(db, calls)
+    first = _opened(db, calls, codes)
     assert calls == [1] and first.uses_graph
     assert open_store(folder, DIM) is not None  # saved once the graph was built
 
     # A second open (another process, later) reads the set, not the database's descriptors.
-    second = _opened(db, calls)
+    second = _opened(db, calls, codes)
     assert calls == [1] and second.uses_graph and second.face_ids() == first.face_ids()
     q = m[7] + np.float32(0.01)
     assert second.search(q, 10) == first.search(q, 10)
@@ -177,7 +189,7 @@ def test_persisted_index_is_reused_repaired_after_another_process_writes_and_reb
         check=True,
         cwd=ROOT,
     )
-    third = _opened(db, calls)
+    third = _opened(db, calls, codes)
     assert calls == [1]
     want_ids = ids[40:] + [f"new{i:03d}" for i in range(25)]
     assert sorted(third.face_ids()) == sorted(want_ids)
@@ -193,7 +205,7 @@ def test_persisted_index_is_reused_repaired_after_another_process_writes_and_reb
     raw = bytearray(graph_file.read_bytes())
     raw[len(raw) // 2] ^= 0xFF
     graph_file.write_bytes(bytes(raw))
-    fourth = _opened(db, calls)
+    fourth = _opened(db, calls, codes)
     assert calls == [1, 1]
     for qv in [*added[:3], q]:
         assert fourth.search(qv, 10) == exact.search(qv, 10)
@@ -203,7 +215,7 @@ def test_persisted_index_is_reused_repaired_after_another_process_writes_and_reb
     meta = json.loads((folder / "meta.json").read_text())
     vec_file = folder / meta["vectors"]
     vec_file.write_bytes(vec_file.read_bytes()[:1000])
-    fifth = _opened(db, calls)
+    fifth = _opened(db, calls, codes)
     assert calls == [1, 1, 1]
     assert fifth.search(q, 10) == exact.search(q, 10)
 
@@ -246,14 +258,20 @@ def test_a_process_exiting_during_a_background_build_exits_cleanly() -> None:
     assert done.stdout.strip() == "5"
 
 
-def test_graph_searches_run_while_a_writer_adds_and_removes() -> None:
+@SOURCES
+def test_graph_searches_run_while_a_writer_adds_and_removes(
+    codes: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Readers never lock: each search sees one snapshot, and graph keys of rows a snapshot
     # does not hold (added or removed meanwhile) are dropped, never mapped to another face.
+    # The code scan encodes its tail of added faces every 100 here (4096 by default), so
+    # readers also meet freshly encoded shards.
+    monkeypatch.setattr(code_scan, "TAIL_MAX", 100)
     rng = np.random.default_rng(15)
     ids, m = dlib_like_faces(rng, 3000)
     more_ids, more = dlib_like_faces(rng, 600, prefix="g")
     every = dict(zip(ids + more_ids, np.vstack([m, more]), strict=True))
-    _, graph = _both(ids, m, 1000)
+    _, graph = _both(ids, m, 1000, codes)
     errors: list[BaseException] = []
     stop = threading.Event()
 

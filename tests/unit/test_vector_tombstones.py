@@ -9,11 +9,13 @@ from pathlib import Path
 import numpy as np
 
 from facedesk.core.similarity import distance_for_similarity
+from facedesk.storage.ann_index import AnnGraph
 from facedesk.storage.index_files import RowSource, open_store
 from facedesk.storage.vector_index import VectorIndex
 from facedesk.storage.vector_snapshot import COMPACT_FRACTION
 from tests.support.vector_library import (
     DIM,
+    SOURCES,
     dlib_like_faces,
     embeddings_loader,
     library_with_faces,
@@ -76,10 +78,11 @@ def test_exact_scan_after_deletes_never_returns_a_deleted_face_and_costs_no_copy
     assert len(index) == 1991
 
 
-def test_graph_path_after_deletes_equals_a_fresh_exact_index_and_compacts() -> None:
+@SOURCES
+def test_graph_path_after_deletes_equals_a_fresh_exact_index_and_compacts(codes: bool) -> None:
     rng = np.random.default_rng(22)
     ids, m = dlib_like_faces(rng, 4000)
-    index = VectorIndex(lambda: (list(ids), m.copy()), ann_min_rows=2000)
+    index = VectorIndex(lambda: (list(ids), m.copy()), ann_min_rows=2000, codes=codes)
     len(index)
     assert index.wait_for_graph(120) and index.uses_graph
     graph = index._current().graph
@@ -102,11 +105,13 @@ def test_graph_path_after_deletes_equals_a_fresh_exact_index_and_compacts() -> N
     _same_answers(index, _fresh(ids, m, keep), _queries(rng, m, many), deleted)
 
 
-def test_a_set_saved_with_tombstones_holds_only_live_rows(tmp_path: Path) -> None:
+@SOURCES
+def test_a_set_saved_with_tombstones_holds_only_live_rows(tmp_path: Path, codes: bool) -> None:
     rng = np.random.default_rng(23)
     ids, m = dlib_like_faces(rng, 1200)
     db = library_with_faces(tmp_path / "lib.db", ids, m)
-    index = VectorIndex(embeddings_loader(db), source=RowSource(db, "c"), ann_min_rows=600)
+    source = RowSource(db, "c")
+    index = VectorIndex(embeddings_loader(db), source=source, ann_min_rows=600, codes=codes)
     len(index)
     assert index.wait_for_graph(120) and index.uses_graph
     gone_rows = sorted(rng.choice(1200, 25, replace=False).tolist())
@@ -130,18 +135,19 @@ def test_a_set_saved_with_tombstones_holds_only_live_rows(tmp_path: Path) -> Non
         calls.append(1)
         return embeddings_loader(db)()
 
-    reopened = VectorIndex(counted, source=RowSource(db, "c"), ann_min_rows=600)
+    reopened = VectorIndex(counted, source=RowSource(db, "c"), ann_min_rows=600, codes=codes)
     assert len(reopened) == 1175 and reopened.uses_graph and calls == []
     keep = [i for i in range(1200) if i not in set(gone_rows)]
     _same_answers(reopened, _fresh(ids, m, keep), _queries(rng, m, gone_rows), deleted)
 
-    # Opened unchanged, the graph is a read-only map of its file; the first delete copies it
-    # into memory (usearch cannot write a view) and the answers stay exact.
+    # Opened unchanged, an HNSW graph is a read-only map of its file; the first delete copies
+    # it into memory (usearch cannot write a view) and the answers stay exact.
     graph = reopened._current().graph
-    assert graph is not None and graph.viewed
+    assert graph is not None and (codes or (isinstance(graph, AnnGraph) and graph.viewed))
     more = sorted(set(rng.choice(keep, 10, replace=False).tolist()))
     assert reopened.remove({ids[r] for r in more}) == 10
-    assert not graph.viewed and len(graph) == 1165
+    assert len(graph) == 1165
+    assert codes or (isinstance(graph, AnnGraph) and not graph.viewed)
     deleted |= {ids[r] for r in more}
     keep = [i for i in keep if i not in set(more)]
     _same_answers(reopened, _fresh(ids, m, keep), _queries(rng, m, more), deleted)

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from facedesk.storage.proposer import Hits, rerank
+from facedesk.storage.proposer import Hits, rerank, within
 
 F32Array = npt.NDArray[np.float32]
 I64Array = npt.NDArray[np.int64]
@@ -307,10 +307,10 @@ def ann_search(
             if rows.shape[0] >= k:
                 return list(zip(rows[:k].tolist(), d[:k].tolist(), strict=True))
         else:
-            within = d <= max_distance
-            hits = int(within.sum())
+            inside = within(d, max_distance)
+            hits = int(inside.sum())
             if hits >= k or hits < rows.shape[0]:
-                rows, d = rows[within][:k], d[within][:k]
+                rows, d = rows[inside][:k], d[inside][:k]
                 return list(zip(rows.tolist(), d.tolist(), strict=True))
         # Too few results: the graph may not have reached every row, even when asked for all.
         if count >= MAX_CANDIDATES or count >= len(graph):

@@ -42,7 +42,7 @@ from typing import Any, Final
 import numpy as np
 
 from facedesk.core.similarity import DEFAULT_MATCH_THRESHOLD, distance_for_similarity
-from facedesk.storage.proposer import F32Array, Hits, I64Array, rerank
+from facedesk.storage.proposer import F32Array, Hits, I64Array, rerank, within
 
 TOP_M: Final = 64
 FINE_M: Final = 128
@@ -252,7 +252,8 @@ class CodeScan:
             )
             rows, d = rows[:k], d[:k]
             if max_distance is not None:
-                rows, d = rows[d <= max_distance], d[d <= max_distance]
+                inside = within(d, max_distance)
+                rows, d = rows[inside], d[inside]
             return list(zip(rows.tolist(), d.tolist(), strict=True))
         if max_distance is None:
             return None
@@ -267,8 +268,8 @@ class CodeScan:
             count *= GROWTH
         near = np.concatenate([keys[est <= reach], s.tail_keys])
         rows, d = rerank(near, row_of, n, matrix, q, excluded_rows)
-        within = d <= max_distance
-        rows, d = rows[within][:k], d[within][:k]
+        inside = within(d, max_distance)
+        rows, d = rows[inside][:k], d[inside][:k]
         return list(zip(rows.tolist(), d.tolist(), strict=True))
 
     # ------------------------------------------------------------ the file

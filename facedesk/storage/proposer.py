@@ -69,3 +69,10 @@ def rerank(
     d = exact_distances(matrix[rows], q)
     order = np.lexsort((rows, d))
     return rows[order], d[order]
+
+
+def within(d: F32Array, max_distance: float) -> npt.NDArray[np.bool_]:
+    """``d <= max_distance`` compared in float64, as the exact scan compares. NumPy would cast
+    a Python float to the array's float32 (so 0.6 -> 0.60000002), and a face at exactly that
+    distance would pass here and fail there."""
+    return np.asarray(d, dtype=np.float64) <= max_distance

@@ -92,6 +92,30 @@ def test_threshold_search_with_more_matches_than_candidates_falls_back_exactly(
 
 
 @SOURCES
+def test_a_face_a_float32_rounding_past_the_threshold_is_left_out_as_the_exact_scan_does(
+    codes: bool,
+) -> None:
+    # A face at float32(0.6) = 0.60000002 from the query: over a threshold of 0.6, so not a
+    # match for the exact scan. NumPy compares a float32 array with a Python float in float32
+    # (0.6 -> 0.60000002), which once let the candidate path return it (bench/search_codes.py
+    # at 1M faces, 1 threshold answer in 100).
+    rng = np.random.default_rng(18)
+    ids, m = dlib_like_faces(rng, 2000)
+    q = m[0] + np.float32(0.3)
+    edge = q.copy()
+    edge[0] += np.float32(0.6)
+    m = np.vstack([m, edge[None, :]])
+    ids = [*ids, "edge"]
+    exact, graph = _both(ids, m, 1000, codes)
+    assert float(np.linalg.norm(edge - q)) > 0.6 and np.float32(np.linalg.norm(edge - q)) == 0.6
+    for k in (10, 4096):
+        got = graph.search(q, k, max_distance=0.6)
+        assert got == exact.search(q, k, max_distance=0.6)
+        assert "edge" not in {f for f, _ in got}
+    assert graph.search(q, 10, max_distance=0.61)[0][0] == "edge"
+
+
+@SOURCES
 def test_graph_path_on_real_descriptors(codes: bool) -> None:
     # The 24 faces of the labelled bald_guys collage (4 actors x 6 photos), dlib descriptors.
     import dlib

@@ -50,6 +50,13 @@ ORPHAN_CASCADE: tuple[tuple[int, int], ...] = (
 BUILD_CHUNK = 2048
 
 
+#: First candidate list: at 100k-1M dlib-like faces, top-10 recall >= 0.99 (bench/search_ann.py).
+CANDIDATES = 64
+#: Candidate lists grow 4x while every candidate passes the threshold; past this many, the
+#: exact scan is cheaper than more graph search and cannot miss.
+MAX_CANDIDATES = 4096
+
+
 class AnnGraph:
     """usearch HNSW over (key, descriptor) pairs; keys are the caller's stable slot numbers.
 
@@ -252,7 +259,27 @@ class AnnGraph:
         max_distance: float | None,
         excluded_rows: set[int],
     ) -> Hits | None:
-        return ann_search(self, row_of, n, matrix, q, k, max_distance, excluded_rows)
+        """(row, exact distance) of the ``k`` nearest rows below ``n``, nearest first (ties by
+        row): the graph's candidates, re-ranked by :func:`facedesk.storage.proposer.rerank`.
+        With a threshold the list grows while every candidate passes it (a match may lie just
+        past the list), and past :data:`MAX_CANDIDATES` it returns None: the caller's exact
+        scan answers instead."""
+        count = max(CANDIDATES, k + len(excluded_rows))
+        while True:
+            rows, d = rerank(self.candidates(q, count), row_of, n, matrix, q, excluded_rows)
+            if max_distance is None:
+                if rows.shape[0] >= k:
+                    return list(zip(rows[:k].tolist(), d[:k].tolist(), strict=True))
+            else:
+                inside = within(d, max_distance)
+                hits = int(inside.sum())
+                if hits >= k or hits < rows.shape[0]:
+                    rows, d = rows[inside][:k], d[inside][:k]
+                    return list(zip(rows.tolist(), d.tolist(), strict=True))
+            # Too few results: the graph may not have reached every row, even when asked for all.
+            if count >= MAX_CANDIDATES or count >= len(self):
+                return None
+            count = min(count * 4, MAX_CANDIDATES)
 
     def save(self, path: Path) -> None:
         self._index.save(str(path))
@@ -274,45 +301,3 @@ class AnnGraph:
         graph = cls(dim, index)
         graph._viewed = view
         return graph
-
-
-#: First candidate list: at 100k-1M dlib-like faces, top-10 recall >= 0.99 (bench/search_ann.py).
-CANDIDATES = 64
-#: Candidate lists grow 4x while every candidate passes the threshold; past this many, the
-#: exact scan is cheaper than more graph search and cannot miss.
-MAX_CANDIDATES = 4096
-
-
-def ann_search(
-    graph: AnnGraph,
-    row_of: I64Array,
-    n: int,
-    matrix: F32Array,
-    q: F32Array,
-    k: int,
-    max_distance: float | None,
-    excluded_rows: set[int],
-) -> Hits | None:
-    """(row, exact distance) of the ``k`` nearest rows below ``n``, nearest first (ties by row).
-
-    Graph candidates (slots) are re-ranked by :func:`facedesk.storage.proposer.rerank`, with
-    the distances the exact scan computes. With a threshold
-    the list grows while every candidate passes it (a match may lie just past the list), and
-    past :data:`MAX_CANDIDATES` it returns None: the caller's exact scan answers instead.
-    """
-    count = max(CANDIDATES, k + len(excluded_rows))
-    while True:
-        rows, d = rerank(graph.candidates(q, count), row_of, n, matrix, q, excluded_rows)
-        if max_distance is None:
-            if rows.shape[0] >= k:
-                return list(zip(rows[:k].tolist(), d[:k].tolist(), strict=True))
-        else:
-            inside = within(d, max_distance)
-            hits = int(inside.sum())
-            if hits >= k or hits < rows.shape[0]:
-                rows, d = rows[inside][:k], d[inside][:k]
-                return list(zip(rows.tolist(), d.tolist(), strict=True))
-        # Too few results: the graph may not have reached every row, even when asked for all.
-        if count >= MAX_CANDIDATES or count >= len(graph):
-            return None
-        count = min(count * 4, MAX_CANDIDATES)

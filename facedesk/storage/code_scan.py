@@ -255,7 +255,11 @@ class CodeScan:
             return rerank(slots, row_of, n, matrix, q, excluded_rows)
 
         if k <= TOP_K_MAX:
-            count = TOP_CANDIDATES + len(excluded_rows)
+            # Removed faces keep their codes, spread over the lists like the live ones: the
+            # list grows by their share so it still holds TOP_CANDIDATES live faces.
+            coded = len(s.top)
+            live = max(1, coded - int(s.removed.shape[0]))
+            count = -(-TOP_CANDIDATES * coded // live) + len(excluded_rows)
             parts, _ = s.top.scan(q, count, lambda _, keys: exact(keys))
             rows, d = _merged([*parts, exact(s.tail_keys)])
             rows, d = rows[:k], d[:k]

@@ -126,3 +126,20 @@ def test_a_cancelled_build_returns_nothing(
     cancel = threading.Event()
     cancel.set()
     assert CodeScan.build(np.arange(N, dtype=np.int64), m, cancel=cancel) is None
+
+
+def test_top_k_lists_grow_by_the_share_of_removed_faces(
+    faces: tuple[list[str], np.ndarray, np.ndarray],
+    built: CodeScan,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Removed faces keep their codes until a rebuild. With three in four removed, a list of
+    # the 512 lowest estimates would hold ~128 live faces; it grows to ~2048 to hold ~512.
+    ids, m, queries = faces
+    monkeypatch.setattr(code_scan, "TOP_CANDIDATES", 512)
+    scan = CodeScan(built._state, built.margin)
+    exact, index = _indexes(ids, m, scan)
+    gone = set(np.random.default_rng(33).choice(ids, 3 * N // 4, replace=False).tolist())
+    assert index.remove(gone) == exact.remove(gone) == 3 * N // 4
+    for q in queries:
+        assert index.search(q, 10) == exact.search(q, 10)

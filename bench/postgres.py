@@ -13,7 +13,10 @@ identity). Measured, each printed as it completes:
 - SearchFaces' step in the database (``FaceRepository.nearest``: HNSW candidates + exact float32
   re-rank), k=10 without threshold and k=4096 with Rekognition's default threshold (distance 0.6):
   p50/p99 per query, and recall@10 against the exact scan (numpy, float32) of the same data;
-- the same exact scan in process for reference (VectorIndex on the same matrix).
+- the same exact scan in process for reference (VectorIndex on the same matrix);
+- with ``--ef-sweep 400,1000``: the same searches again with each first candidate list
+  (``postgres.MIN_EF_SEARCH``, pgvector's ``hnsw.ef_search``; 1000 is its maximum), on the same
+  index, to show what a longer list buys in recall and costs in time.
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ def main() -> None:
     ap.add_argument("--live", type=int, default=20_000)
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--ef-sweep", default="", help="more first candidate lists, e.g. 400,1000")
     args = ap.parse_args()
     n = args.faces
     out: list[str] = []
@@ -147,7 +151,14 @@ def main() -> None:
             exact.search(q, 10)
             t_exact.append((time.perf_counter_ns() - t) / 1e6)
 
-        for label, k, max_d in (("k=10", 10, None), ("k=4096, distance <= 0.6", 4096, 0.6)):
+        sweep = [int(x) for x in args.ef_sweep.split(",") if x]
+        searches = [
+            (ef, label, k, max_d)
+            for ef in [postgres.MIN_EF_SEARCH, *sweep]
+            for label, k, max_d in (("k=10", 10, None), ("k=4096, distance <= 0.6", 4096, 0.6))
+        ]
+        for ef, label, k, max_d in searches:
+            postgres.MIN_EF_SEARCH = ef
             times: list[float] = []
             recall: list[float] = []
             same_thr = 0
@@ -168,7 +179,7 @@ def main() -> None:
                 else f"matches above threshold identical to the exact scan in "
                 f"{same_thr}/{len(queries)} queries"
             )
-            say(f"- search in the database, {label}: p50 {pct(times, 50):.2f} ms, "
+            say(f"- search in the database, {label}, first list {ef}: p50 {pct(times, 50):.2f} ms, "
                 f"p99 {pct(times, 99):.2f} ms; {extra} (load {load()})", out)  # fmt: skip
         say(f"- exact in-process scan (VectorIndex, float32) on the same faces, k=10: "
             f"p50 {pct(t_exact, 50):.2f} ms (RSS {rss_mib():.0f} MiB)", out)  # fmt: skip

@@ -288,7 +288,7 @@ def test_graph_searches_run_while_a_writer_adds_and_removes(
 ) -> None:
     # Readers never lock: each search sees one snapshot, and graph keys of rows a snapshot
     # does not hold (added or removed meanwhile) are dropped, never mapped to another face.
-    # The code scan encodes its tail of added faces every 100 here (4096 by default), so
+    # The code scan encodes its tail of added faces every 100 here (512 by default), so
     # readers also meet freshly encoded shards.
     monkeypatch.setattr(code_scan, "TAIL_MAX", 100)
     rng = np.random.default_rng(15)

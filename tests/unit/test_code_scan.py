@@ -1,7 +1,7 @@
 """The code scan (faiss fast-scan PQ codes) answers as the exact scan does, through its own
 rules rather than by handing queries to the exact scan; it survives a save and a load with
-its unencoded tail and removals, and it hands over to the exact scan when its list cannot
-reach the threshold plus its margin."""
+its unencoded tail and removals, it hands over to the exact scan when its list cannot reach
+the threshold plus its margin, and its top-k lists grow with the share of removed faces."""
 
 from __future__ import annotations
 

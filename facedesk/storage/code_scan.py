@@ -41,8 +41,13 @@ from typing import Any, Final, TypeVar
 
 import numpy as np
 
-from facedesk.core.similarity import DEFAULT_MATCH_THRESHOLD, distance_for_similarity
+from facedesk.core.similarity import (
+    DEFAULT_MATCH_THRESHOLD,
+    distance_for_similarity,
+    exact_distances,
+)
 from facedesk.storage.proposer import F32Array, Hits, I64Array, rerank, within
+from facedesk.storage.vector_snapshot import row_sqnorms
 
 TOP_M: Final = 64
 FINE_M: Final = 128
@@ -352,7 +357,7 @@ def _calibrate(
     the list, so a poor code set gets a margin its threshold searches cannot reach, and the
     exact scan answers them."""
     faces = rng.choice(keys.shape[0], min(CALIBRATION_FACES, keys.shape[0]), replace=False)
-    half_sq = 0.5 * np.einsum("ij,ij->i", vectors, vectors, dtype=np.float32)
+    half_sq = row_sqnorms(vectors)
     worst = 0.0
     for row in np.sort(faces).tolist():
         if cancel is not None and cancel.is_set():
@@ -361,7 +366,7 @@ def _calibrate(
         t = half_sq - vectors @ q  # 0.5 (||a - q||^2 - ||q||^2)
         limit = 0.5 * (DEFAULT_DISTANCE**2 - float(q @ q)) + 1e-4
         near = np.flatnonzero(t <= limit)
-        d = np.sqrt(np.einsum("ij,ij->i", vectors[near] - q, vectors[near] - q))
+        d = exact_distances(vectors[near], q)
         band = keys[near[(d <= DEFAULT_DISTANCE) & (d >= DEFAULT_DISTANCE - CALIBRATION_BAND)]]
         if band.shape[0] == 0:
             continue

@@ -19,6 +19,10 @@ import statistics
 import time
 from pathlib import Path
 
+# First: facedesk turns onnxruntime's telemetry off before onnxruntime loads (facedesk/__init__.py).
+import facedesk  # noqa: F401
+
+# isort: split
 import numpy as np
 import onnxruntime as ort
 from PIL import Image

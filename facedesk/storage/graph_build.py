@@ -30,11 +30,6 @@ class Built:
     keys: np.ndarray
 
 
-def kind(codes: bool) -> str:
-    """The name a candidate source's rejection is recorded under."""
-    return "codes" if codes else "graph"
-
-
 def build_checked(
     snap: Snapshot, folder: Path | None, cancel: threading.Event, codes: bool
 ) -> Built:
@@ -58,11 +53,11 @@ def build_checked(
     if verdict is None:
         return Built(None, False, keys)
     if not verdict.passed:
-        graph_check.record_rejection(folder, snap.live, verdict, kind(codes))
+        graph_check.record_rejection(folder, snap.live, verdict, graph_check.kind(codes))
         log.warning(
             "search %s of %d faces not used: recall@10 %.3f, threshold answers "
             "identical %.3f on %d of its faces; searches stay exact",
-            kind(codes),
+            graph_check.kind(codes),
             snap.live,
             verdict.recall_at_10,
             verdict.identical,

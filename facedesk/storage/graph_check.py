@@ -102,6 +102,12 @@ REBUILD_GROWTH: Final = 2.0
 KINDS: Final = ("graph", "codes")
 
 
+def kind(codes: bool) -> str:
+    """The name a candidate source's rejection is recorded under: the code scan's (``codes``)
+    or the HNSW graph's."""
+    return KINDS[1] if codes else KINDS[0]
+
+
 def _marker(folder: Path, kind: str) -> Path:
     # Beside the set's folder, not in it: a save removes every file it did not write there.
     return folder.with_name(f"{folder.name}.{kind}-rejected.json")

@@ -52,7 +52,7 @@ import numpy.typing as npt
 
 from facedesk.core.similarity import DESCRIPTOR_SIZE
 from facedesk.storage import code_scan, graph_check, vector_exit
-from facedesk.storage.graph_build import build_checked, catch_up, kind
+from facedesk.storage.graph_build import build_checked, catch_up
 from facedesk.storage.index_files import load_persisted, save_store
 from facedesk.storage.proposer import Proposer
 from facedesk.storage.row_source import RowSource
@@ -205,7 +205,7 @@ class VectorIndex:
             or snap.live < self._ann_min_rows
             or (self._builder is not None and self._builder.is_alive())
             or not graph_check.may_build(
-                self._folder(), snap.live, self._rejected, kind(self._codes)
+                self._folder(), snap.live, self._rejected, graph_check.kind(self._codes)
             )
         ):
             return

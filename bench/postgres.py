@@ -10,13 +10,18 @@ identity). Measured, each printed as it completes:
   transaction) with the collection's HNSW index live, on the first ``--live`` faces;
 - the rest bulk-loaded with the index dropped (as ``facedesk migrate`` does), then the HNSW
   build time (m=16, ef_construction=64, the shape facedesk creates);
-- SearchFaces' step in the database (``FaceRepository.nearest``: HNSW candidates + exact float32
-  re-rank), k=10 without threshold and k=4096 with Rekognition's default threshold (distance 0.6):
-  p50/p99 per query, and recall@10 against the exact scan (numpy, float32) of the same data;
+- the index check facedesk runs after a build (``postgres_check.check_index``): its time and
+  the first candidate list it chose, or that it found none and the collection scans exactly;
+- SearchFaces' step in the database as facedesk runs it (``FaceRepository.nearest``: the
+  verdict's candidate list + exact float32 re-rank, or the exact scan in the database), k=10
+  without threshold and k=4096 with Rekognition's default threshold (distance 0.6): p50/p99
+  per query, recall@10 and complete threshold answers against the exact scan (numpy, float32)
+  of the same data; then the exact scan in the database on its own;
 - the same exact scan in process for reference (VectorIndex on the same matrix);
-- with ``--ef-sweep 400,1000``: the same searches again with each first candidate list
-  (``postgres.MIN_EF_SEARCH``, pgvector's ``hnsw.ef_search``; 1000 is its maximum), on the same
-  index, to show what a longer list buys in recall and costs in time.
+- with ``--ef-sweep 200,400,1000``: the index searched with each first candidate list
+  (pgvector's ``hnsw.ef_search``; 1000 is its maximum), to show what a longer list buys in
+  recall and costs in time;
+- ``--m`` / ``--ef-construction`` build the index with another shape than facedesk's.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.search import Population, rss_mib
 from facedesk.core.types import BoundingBox, CollectionInfo, ImageInfo, StoredFace
-from facedesk.storage import postgres
+from facedesk.storage import postgres, postgres_check
 from facedesk.storage.database import Database
 from facedesk.storage.vector_index import VectorIndex
 
@@ -82,8 +87,11 @@ def main() -> None:
     ap.add_argument("--live", type=int, default=20_000)
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--out", type=Path)
-    ap.add_argument("--ef-sweep", default="", help="more first candidate lists, e.g. 400,1000")
+    ap.add_argument("--ef-sweep", default="", help="first candidate lists, e.g. 200,400,1000")
+    ap.add_argument("--m", type=int, default=postgres.HNSW_M)
+    ap.add_argument("--ef-construction", type=int, default=postgres.HNSW_EF_CONSTRUCTION)
     args = ap.parse_args()
+    postgres.HNSW_M, postgres.HNSW_EF_CONSTRUCTION = args.m, args.ef_construction
     n = args.faces
     out: list[str] = []
     rng = np.random.default_rng(1)
@@ -102,6 +110,10 @@ def main() -> None:
         server.psql("CREATE DATABASE bench;")
         url = f"postgresql+psycopg://postgres@/bench?host={socket_dir}"
         db = Database(url)
+        # The bench inserts with the index dropped: a check then would judge a seq scan. It
+        # checks once, after the build, below.
+        assert db.index_checks is not None
+        db.index_checks.close()
         # The HNSW graph must fit in maintenance_work_mem or the build slows down sharply.
         server.psql("ALTER SYSTEM SET maintenance_work_mem = '1536MB';")
         server.psql("ALTER SYSTEM SET max_parallel_maintenance_workers = 1;")
@@ -139,8 +151,8 @@ def main() -> None:
         with db.engine.begin() as conn:
             postgres.create_hnsw_index(conn, cpk)
         build = time.perf_counter() - t
-        say(f"- HNSW build (m=16, ef_construction=64) over {n:,} faces: {build:.1f} s "
-            f"(load {load()})", out)  # fmt: skip
+        say(f"- HNSW build (m={args.m}, ef_construction={args.ef_construction}) over {n:,} "
+            f"faces: {build:.1f} s (load {load()})", out)  # fmt: skip
 
         exact = VectorIndex(lambda: ([face_id(i) for i in range(n)], data))
         exact.search(queries[0], 10)
@@ -151,22 +163,34 @@ def main() -> None:
             exact.search(q, 10)
             t_exact.append((time.perf_counter_ns() - t) / 1e6)
 
-        sweep = [int(x) for x in args.ef_sweep.split(",") if x]
-        searches = [
-            (ef, label, k, max_d)
-            for ef in [postgres.MIN_EF_SEARCH, *sweep]
-            for label, k, max_d in (("k=10", 10, None), ("k=4096, distance <= 0.6", 4096, 0.6))
-        ]
-        for ef, label, k, max_d in searches:
-            postgres.MIN_EF_SEARCH = ef
+        # The check facedesk runs after `facedesk migrate` and, in the background, as a
+        # collection grows: which first candidate list gives the exact answers, if any.
+        t = time.perf_counter()
+        verdict = postgres_check.check_index(db.engine, cpk)
+        assert verdict is not None
+        chosen = verdict.first_list or "none: exact scan in the database"
+        say(f"- index check on {verdict.sample.checked} of the collection's faces: "
+            f"{time.perf_counter() - t:.1f} s; first list {chosen} (recall@10 "
+            f"{verdict.sample.recall_at_10:.3f}, threshold answers identical "
+            f"{verdict.sample.identical:.2f}; load {load()})", out)  # fmt: skip
+
+        def run(label: str, k: int, max_d: float | None, first: int | None) -> None:
+            """``first`` None: as facedesk searches (FaceRepository.nearest, the verdict's list);
+            else that first list (postgres.EXACT: an exact scan in the database)."""
             times: list[float] = []
             recall: list[float] = []
             same_thr = 0
             with db.unit_of_work(read_only=True) as uow:
-                uow.faces.nearest("bench", queries[0], k, max_d)  # warm
+
+                def search(q: np.ndarray) -> list[tuple[str, float]]:
+                    if first is None:
+                        return uow.faces.nearest("bench", q, k, max_d)
+                    return postgres.nearest(uow.session, cpk, q, k, max_d, first_list=first)
+
+                search(queries[0])  # warm
                 for q, want in zip(queries, truth, strict=True):
                     t = time.perf_counter_ns()
-                    got = uow.faces.nearest("bench", q, k, max_d)
+                    got = search(q)
                     times.append((time.perf_counter_ns() - t) / 1e6)
                     if max_d is None:
                         recall.append(len({f for f, _ in got} & {f for f, _ in want}) / 10)
@@ -179,8 +203,19 @@ def main() -> None:
                 else f"matches above threshold identical to the exact scan in "
                 f"{same_thr}/{len(queries)} queries"
             )
-            say(f"- search in the database, {label}, first list {ef}: p50 {pct(times, 50):.2f} ms, "
-                f"p99 {pct(times, 99):.2f} ms; {extra} (load {load()})", out)  # fmt: skip
+            say(f"- {label}: p50 {pct(times, 50):.2f} ms, p99 {pct(times, 99):.2f} ms; "
+                f"{extra} (load {load()})", out)  # fmt: skip
+
+        kinds = (("k=10", 10, None), ("k=4096, distance <= 0.6", 4096, 0.6))
+        for label, k, max_d in kinds:
+            run(f"search as facedesk does (first list {chosen}), {label}", k, max_d, None)
+        if verdict.first_list != postgres.EXACT:  # else the rows above measured it
+            for label, k, max_d in kinds:
+                run(f"exact scan in the database, {label}", k, max_d, postgres.EXACT)
+        sweep = [int(x) for x in args.ef_sweep.split(",") if x]
+        for ef in sweep:
+            for label, k, max_d in kinds:
+                run(f"index search, first list {ef}, {label}", k, max_d, ef)
         say(f"- exact in-process scan (VectorIndex, float32) on the same faces, k=10: "
             f"p50 {pct(t_exact, 50):.2f} ms (RSS {rss_mib():.0f} MiB)", out)  # fmt: skip
         with db.engine.connect() as conn:

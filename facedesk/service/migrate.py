@@ -31,7 +31,7 @@ def migrate_library(
     from_url: str, to_url: str, progress: Callable[[str, int], None] | None = None
 ) -> dict[str, Any]:
     """Copy the library at ``from_url`` into the empty one at ``to_url`` and verify it."""
-    from facedesk.storage.transfer import copy_library, row_counts
+    from facedesk.storage.transfer import copy_library, index_checks, row_counts
 
     with Client(database=from_url) as source, Client(database=to_url) as target:
         src_db, dst_db = source.context.db, target.context.db
@@ -41,6 +41,9 @@ def migrate_library(
         before, after = row_counts(src_db), row_counts(dst_db)
         if before != after:
             raise MigrationCheckError(f"row counts differ after the copy: {before} != {after}")
+        # PostgreSQL: which collections may search through their new HNSW index, and with
+        # which first candidate list (facedesk.storage.postgres_check).
+        checked = index_checks(dst_db)
         searched: dict[str, int] = {}
         collections = [c["CollectionId"] for c in _all_collections(source)][:_SEARCH_CHECKS]
         for cid in collections:
@@ -59,6 +62,7 @@ def migrate_library(
         "To": repr(dst_db),
         "Rows": report.rows,
         "SearchChecks": searched,
+        "IndexChecks": checked,
     }
 
 

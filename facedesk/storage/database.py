@@ -35,12 +35,13 @@ from facedesk.storage.unit_of_work import UnitOfWork
 if TYPE_CHECKING:
     from facedesk.core.events import Event
     from facedesk.storage.claims import WorkClaims
+    from facedesk.storage.postgres_check import IndexChecks
 
 BUSY_TIMEOUT_MS = 30_000
 # The newest migration's revision. A database already there opens without Alembic, whose
 # import and script scan cost about 0.4 s: most of the app's wait for its first faces.
 # tests/reliability/test_upgrades.py checks it equals the migration scripts' head.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 _BEGIN_OPTION = "facedesk_begin"
 # PostgreSQL: processes creating or migrating one database at once queue on this advisory
 # lock (SQLite's BEGIN IMMEDIATE does the same there). Any constant; "fdsk" in ASCII.
@@ -157,6 +158,13 @@ class Database:
         self._handlers: list[Callable[[Event], None]] = []
         self._watch: sqlite3.Connection | None = None
         self._watch_lock = threading.Lock()
+        self.index_checks: IndexChecks | None = None
+        if self.is_postgresql:
+            from facedesk.storage.postgres_check import IndexChecks
+
+            # Commits that grow a collection check its HNSW index in the background.
+            self.index_checks = IndexChecks(self.engine)
+            self.subscribe(self.index_checks.on_event)
 
     def subscribe(self, handler: Callable[[Event], None]) -> None:
         """Call ``handler`` with the events of every unit of work committed from here on."""
@@ -321,6 +329,8 @@ class Database:
         return WorkClaims(self.engine, pk)
 
     def dispose(self) -> None:
+        if self.index_checks is not None:
+            self.index_checks.close()
         with self._watch_lock:
             if self._watch is not None:
                 self._watch.close()

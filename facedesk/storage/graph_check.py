@@ -46,9 +46,9 @@ MIN_RECALL_AT_10: Final = 0.98
 MIN_IDENTICAL: Final = 0.99
 #: The threshold answers compared are SearchFaces' defaults: every match (up to its 4096)
 #: at similarity 80.
-_K: Final = 10
-_MAX_MATCHES: Final = 4096
-_DISTANCE: Final = float(distance_for_similarity(DEFAULT_MATCH_THRESHOLD))
+TOP_K: Final = 10
+MAX_MATCHES: Final = 4096
+MATCH_DISTANCE: Final = float(distance_for_similarity(DEFAULT_MATCH_THRESHOLD))
 
 
 @dataclass(frozen=True)
@@ -83,13 +83,13 @@ def check_graph(
         if cancel is not None and cancel.is_set():
             return None
         q = np.array(snap.matrix[row], dtype=np.float32)
-        want = exact_search(trial, q, _K, None, None)
-        got = graph_search(trial, q, _K, None, None)
+        want = exact_search(trial, q, TOP_K, None, None)
+        got = graph_search(trial, q, TOP_K, None, None)
         # None: the graph hands the query to the exact scan, which then answers it.
         found = want if got is None else got
         recall += len({f for f, _ in found} & {f for f, _ in want}) / max(1, len(want))
-        want_thr = exact_search(trial, q, _MAX_MATCHES, _DISTANCE, None)
-        got_thr = graph_search(trial, q, _MAX_MATCHES, _DISTANCE, None)
+        want_thr = exact_search(trial, q, MAX_MATCHES, MATCH_DISTANCE, None)
+        got_thr = graph_search(trial, q, MAX_MATCHES, MATCH_DISTANCE, None)
         identical += got_thr is None or got_thr == want_thr
     return Verdict(int(rows.shape[0]), recall / rows.shape[0], identical / rows.shape[0])
 

@@ -294,3 +294,22 @@ class PeopleJournalRow(Base):
     after: Mapped[dict[str, Any]]
     undone: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime]
+
+
+class IndexCheckRow(Base):
+    """PostgreSQL: the last check of a collection's HNSW index on its own faces
+    (facedesk.storage.postgres_check), shared by every machine that opens the library. The
+    table exists on SQLite too, empty: one schema, one migration history."""
+
+    __tablename__ = "index_checks"
+
+    collection_pk: Mapped[int] = mapped_column(
+        ForeignKey("collections.pk", ondelete="CASCADE"), primary_key=True
+    )
+    faces: Mapped[int] = mapped_column(Integer)  # the collection's faces when checked
+    first_list: Mapped[int] = mapped_column(Integer)  # hnsw.ef_search to use; 0: exact scan
+    sampled: Mapped[int] = mapped_column(Integer)
+    recall_at_10: Mapped[float] = mapped_column(Float)
+    identical: Mapped[float] = mapped_column(Float)
+    seconds: Mapped[float] = mapped_column(Float)
+    checked_at: Mapped[datetime]

@@ -31,7 +31,7 @@ from facedesk.storage.utc import aware_utc
 
 # Database.HEAD_REVISION, which is not imported here (its module imports SQLAlchemy); a
 # test checks the two are equal, so a new migration cannot leave this one behind.
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 BUSY_TIMEOUT_S = 30.0  # as Database's busy_timeout
 IN_CHUNK = 500  # as the repositories' chunks: far below SQLite's bound-parameter limit
 

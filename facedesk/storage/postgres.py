@@ -11,6 +11,10 @@ approximate (HNSW recall, measured in bench/postgres.py).
 When every candidate passes the threshold, the index may have cut the list short: the query
 then runs as an exact scan in the database (index scans off), which still streams only the
 matching rows to this process.
+
+How long the first candidate list is, or whether the index is used at all, is decided by
+:mod:`facedesk.storage.postgres_check`, which checks the index on the collection's own faces:
+HNSW's recall depends on the data and the size (0.58 at 1M of bench/postgres.py's faces).
 """
 
 from __future__ import annotations
@@ -28,11 +32,19 @@ from facedesk.storage.orm import HNSW_INDEX_PREFIX, Embedding, FaceRow
 # pgvector's hnsw.ef_search ranges 1..1000: an HNSW scan returns at most that many rows.
 MAX_CANDIDATES = 1000
 MIN_EF_SEARCH = 200
+#: ``first_list`` of a search that does not use the index: an exact scan in the database.
+EXACT = 0
 _FIRST_STAGE = 50
 # Extra candidates per wanted face: a near tie just outside the index's top-k can still be
 # among the exact top-k after the re-rank.
 _OVERFETCH = 2
 HNSW_M = 16
+# Plans other than the HNSW index scan, turned off around an index search and on after it
+# (SET LOCAL would last to the end of the caller's transaction).
+_INDEX_ONLY = (
+    "SELECT set_config('enable_seqscan', '{0}', true), "
+    "set_config('enable_bitmapscan', '{0}', true), set_config('enable_sort', '{0}', true)"
+)
 HNSW_EF_CONSTRUCTION = 64
 
 
@@ -56,12 +68,12 @@ def drop_hnsw_index(session: Session, collection_pk: int) -> None:
     session.execute(text(f"DROP INDEX IF EXISTS {index_name(int(collection_pk))}"))
 
 
-def _candidate_limits(wanted: int) -> list[int]:
+def _candidate_limits(wanted: int, first_list: int) -> list[int]:
     """Candidate list sizes to try. A search with a threshold and a large MaxFaces (the
     default is 4096) usually has a few matches: a short list answers it, and only when every
     candidate matched does the next, longer list run."""
-    first = min(MAX_CANDIDATES, max(MIN_EF_SEARCH, min(wanted, _FIRST_STAGE) * _OVERFETCH))
-    last = min(MAX_CANDIDATES, max(MIN_EF_SEARCH, wanted * _OVERFETCH))
+    first = min(MAX_CANDIDATES, max(first_list, min(wanted, _FIRST_STAGE) * _OVERFETCH))
+    last = min(MAX_CANDIDATES, max(first_list, wanted * _OVERFETCH))
     return [first] if last == first else [first, last]
 
 
@@ -88,9 +100,11 @@ def nearest(
     k: int,
     max_distance: float | None,
     exclude: set[str] | None = None,
+    first_list: int = MIN_EF_SEARCH,
 ) -> list[tuple[str, float]]:
     """The ``k`` nearest faces of the collection as (face_id, distance), nearest first, with
-    distance <= ``max_distance``; ties in FaceId order."""
+    distance <= ``max_distance``; ties in FaceId order. ``first_list`` is the index's first
+    candidate list (pgvector's ``hnsw.ef_search``), or EXACT for an exact scan."""
     if k < 1:
         raise ValueError("k must be >= 1")
     q = np.ascontiguousarray(query, dtype=np.float32)
@@ -104,8 +118,12 @@ def nearest(
     # A literal pk lets the planner match the collection's partial index.
     in_collection = FaceRow.collection_pk == literal_column(str(int(collection_pk)))
     wanted = k + len(skip)
-    for limit in _candidate_limits(wanted):
+    for limit in _candidate_limits(wanted, first_list) if first_list != EXACT else []:
         session.execute(text(f"SET LOCAL hnsw.ef_search = {limit}"))
+        # The index, as checked (postgres_check), not a plan the planner may prefer on its
+        # statistics: an exact sort would be right but slower, and a check that measured one
+        # plan would not vouch for the other.
+        session.execute(text(_INDEX_ONLY.format("off")))
         rows = list(
             session.execute(
                 select(FaceRow.face_id, FaceRow.embedding)
@@ -114,25 +132,22 @@ def nearest(
                 .limit(limit)
             )
         )
+        session.execute(text(_INDEX_ONLY.format("on")))
         hits = _rerank(rows, q, k, max_distance, skip)
         candidates = sum(1 for fid, _ in rows if fid not in skip)
         if len(rows) < limit or len(hits) >= k or len(hits) < candidates or max_distance is None:
             # All faces were candidates, or enough matched, or the list reached past the
             # threshold (faces beyond the candidates are farther still).
             return hits
-    assert max_distance is not None  # the loop returned otherwise
-    # Every candidate matched and more were wanted: the faces within max_distance may go on
-    # past the candidate list. An exact scan in the database (no index) finds them all.
+    # No index, or every candidate matched and more were wanted (the faces within
+    # max_distance may go on past the candidate list): an exact scan in the database.
     session.execute(text("SET LOCAL enable_indexscan = off"))
-    slack = 1e-4  # pgvector's own float4 arithmetic: keep faces right at the boundary
-    rows = list(
-        session.execute(
-            select(FaceRow.face_id, FaceRow.embedding)
-            .where(in_collection, distance <= max_distance + slack)
-            .order_by(distance)
-            .limit(wanted + 16)
-        )
-    )
+    query_rows = select(FaceRow.face_id, FaceRow.embedding).where(in_collection)
+    if max_distance is not None:
+        slack = 1e-4  # pgvector's own float4 arithmetic: keep faces right at the boundary
+        query_rows = query_rows.where(distance <= max_distance + slack)
+    # The extra rows hold near ties that pgvector's arithmetic orders differently.
+    rows = list(session.execute(query_rows.order_by(distance).limit(wanted + 16)))
     session.execute(text("SET LOCAL enable_indexscan = on"))
     return _rerank(rows, q, k, max_distance, skip)
 

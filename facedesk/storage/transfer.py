@@ -80,6 +80,27 @@ def copy_library(
     return TransferReport(copied)
 
 
+def index_checks(target: Database) -> dict[str, dict[str, Any]]:
+    """PostgreSQL: check the copied collections' HNSW indexes on their own faces (see
+    facedesk.storage.postgres_check), so searches use them from the first one on; the
+    verdicts by CollectionId. Nothing on SQLite."""
+    if not target.is_postgresql:
+        return {}
+    from facedesk.storage.postgres_check import check_due
+
+    return {
+        cid: {
+            "Faces": v.faces,
+            "FirstCandidateList": v.first_list or "exact scan",
+            "Sampled": v.sample.checked,
+            "RecallAt10": round(v.sample.recall_at_10, 4),
+            "ThresholdAnswersIdentical": round(v.sample.identical, 4),
+            "Seconds": round(v.seconds, 1),
+        }
+        for cid, v in check_due(target.engine).items()
+    }
+
+
 def _after_bulk_load_postgresql(conn: Any) -> None:
     for name, column in _SERIAL_KEYS.items():
         # The copied keys came with their values: new rows must start after them.

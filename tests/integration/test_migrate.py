@@ -10,8 +10,11 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import facedesk
 from facedesk import cli
+from facedesk.storage import postgres, postgres_check
 from facedesk.storage.database import Database
 from facedesk.storage.transfer import TABLES, row_counts
 
@@ -36,7 +39,11 @@ def _dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         conn.close()
 
 
-def test_sqlite_to_postgresql_and_back(pg_server: Any, tmp_path: Path, testdata: Path) -> None:
+def test_sqlite_to_postgresql_and_back(
+    pg_server: Any, tmp_path: Path, testdata: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every collection with a face is large enough to have its index checked.
+    monkeypatch.setattr(postgres_check, "CHECK_FROM", 1)
     folder = tmp_path / "photos"
     folder.mkdir()
     for name in PHOTOS:
@@ -59,6 +66,10 @@ def test_sqlite_to_postgresql_and_back(pg_server: Any, tmp_path: Path, testdata:
     assert code == 0, out
     summary = json.loads(out)
     assert summary["Rows"] == counts and summary["SearchChecks"]["fam"] >= 0
+    # The copied collection's index was checked on its faces and is searched through.
+    assert list(summary["IndexChecks"]) == ["fam"]  # "empty" has no face to check
+    assert summary["IndexChecks"]["fam"]["Faces"] == counts["faces"]
+    assert summary["IndexChecks"]["fam"]["FirstCandidateList"] == postgres.MIN_EF_SEARCH
     assert row_counts(Database(pg)) == counts
 
     # A non-empty target is refused and left as it was.
@@ -79,5 +90,6 @@ def test_sqlite_to_postgresql_and_back(pg_server: Any, tmp_path: Path, testdata:
         c.delete_collection(CollectionId="later")
     code, out = _run("migrate", "--from", pg, "--to", str(back))
     assert code == 0, out
+    assert json.loads(out)["IndexChecks"] == {}  # SQLite searches in process
     assert _dump(back) == _dump(source)  # every row, every byte
     pg_server.drop_database(pg)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from facedesk.core.errors import ResourceNotFoundException
 from facedesk.core.types import BoundingBox, Embedding, StoredFace
-from facedesk.storage import postgres
+from facedesk.storage import postgres, postgres_check
 from facedesk.storage.orm import FaceRow, FaceThumbnailRow, UserRow
 from facedesk.storage.repositories.changes import pending
 from facedesk.storage.repositories.common import (
@@ -290,7 +290,10 @@ class FaceRepository:
         database (see facedesk.storage.postgres). Other backends search in process."""
         if not is_postgresql(self._s):
             raise NotImplementedError("in-database search needs PostgreSQL with pgvector")
-        return postgres.nearest(self._s, self._pk, np.asarray(query), k, max_distance, exclude)
+        first = postgres_check.first_list(self._s, self._pk)
+        return postgres.nearest(
+            self._s, self._pk, np.asarray(query), k, max_distance, exclude, first_list=first
+        )
 
     def thumbnail(self, face_id: str) -> bytes | None:
         return self._s.scalar(

@@ -1,0 +1,165 @@
+"""The check of a collection's HNSW index on its own faces (facedesk.storage.postgres_check),
+on a real private PostgreSQL with pgvector: a sound index is used with the list it passed at;
+an index that loses faces is not used, and searches scan exactly instead; a collection without
+a verdict scans exactly; commits that grow a collection check it in the background, and one
+process at a time checks a collection."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from sqlalchemy import event, text
+
+from facedesk.core.similarity import DEFAULT_MATCH_THRESHOLD, distance_for_similarity
+from facedesk.storage import postgres, postgres_check
+from facedesk.storage.database import Database
+from facedesk.storage.vector_index import VectorIndex
+from tests.integration.test_postgres import _clustered, _store
+
+MATCH = float(distance_for_similarity(DEFAULT_MATCH_THRESHOLD))
+
+
+@pytest.fixture
+def pg_db(pg_server: Any) -> Iterator[Database]:
+    url = pg_server.new_database()
+    db = Database(url)
+    yield db
+    db.dispose()
+    pg_server.drop_database(url)
+
+
+@contextlib.contextmanager
+def _index_searches(db: Database) -> Iterator[list[int]]:
+    """Counts the statements that search through an HNSW index (they set its ef_search)."""
+    seen = [0]
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen[0] += "hnsw.ef_search" in statement
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def _exact(ids: list[str], vectors: np.ndarray) -> VectorIndex:
+    return VectorIndex(lambda: (ids, vectors))
+
+
+def _answers(db: Database, cid: str, queries: np.ndarray) -> list[Any]:
+    with db.unit_of_work(read_only=True) as uow:
+        return [
+            (uow.faces.nearest(cid, q, 10), uow.faces.nearest(cid, q, 4096, MATCH)) for q in queries
+        ]
+
+
+def _truth(index: VectorIndex, queries: np.ndarray) -> list[Any]:
+    return [(index.search(q, 10), index.search(q, 4096, max_distance=MATCH)) for q in queries]
+
+
+def _pk(db: Database, cid: str) -> int:
+    with db.unit_of_work(read_only=True) as uow:
+        return uow.collections.pk(cid)
+
+
+def test_a_sound_index_is_checked_then_used(pg_db: Database) -> None:
+    rng = np.random.default_rng(11)
+    vectors = _clustered(rng, 3000)
+    faces = _store(pg_db, "c", vectors)
+    pk = _pk(pg_db, "c")
+    queries = _clustered(rng, 20)
+    truth = _truth(_exact([f.face_id for f in faces], vectors), queries)
+
+    # No verdict yet: the exact scan answers, the index is not touched.
+    with _index_searches(pg_db) as seen:
+        assert _answers(pg_db, "c", queries) == truth
+    assert seen == [0]
+
+    verdict = postgres_check.check_index(pg_db.engine, pk)
+    assert verdict is not None
+    assert verdict.first_list == postgres.MIN_EF_SEARCH
+    assert verdict.faces == 3000
+    assert verdict.sample.checked == postgres_check.SAMPLE
+    assert verdict.sample.passed
+    with pg_db.unit_of_work(read_only=True) as uow:
+        assert postgres_check.verdict(uow.session, pk) == verdict
+
+    # Now the index proposes the candidates, and the answers are still the exact ones.
+    with _index_searches(pg_db) as seen:
+        assert _answers(pg_db, "c", queries) == truth
+    assert seen[0] >= 2 * len(queries)
+
+
+def test_an_index_that_loses_faces_is_not_used(pg_db: Database) -> None:
+    rng = np.random.default_rng(5)
+    vectors = _clustered(rng, 4000)
+    faces = _store(pg_db, "c", vectors)
+    pk = _pk(pg_db, "c")
+    # The thinnest graph pgvector builds (m=2): searched with short lists it misses
+    # neighbours, as the default graph does at a million faces (BENCHMARKS.md).
+    with pg_db.engine.begin() as conn:
+        conn.execute(text(f"DROP INDEX {postgres.index_name(pk)}"))
+        conn.execute(
+            text(
+                f"CREATE INDEX {postgres.index_name(pk)} ON faces USING hnsw "
+                f"(embedding vector_l2_ops) WITH (m = 2, ef_construction = 4) "
+                f"WHERE collection_pk = {pk}"
+            )
+        )
+    levels = (20,)
+    queries = vectors[rng.choice(len(vectors), 40, replace=False)]
+    truth = _truth(_exact([f.face_id for f in faces], vectors), queries)
+    with pg_db.unit_of_work(read_only=True) as uow:
+        lossy = [
+            (
+                postgres.nearest(uow.session, pk, q, 10, None, first_list=levels[0]),
+                postgres.nearest(uow.session, pk, q, 4096, MATCH, first_list=levels[0]),
+            )
+            for q in queries
+        ]
+    assert lossy != truth  # the index on its own gives other answers
+
+    verdict = postgres_check.check_index(pg_db.engine, pk, levels=levels)
+    assert verdict is not None
+    assert verdict.first_list == postgres.EXACT
+    assert not verdict.sample.passed
+    with _index_searches(pg_db) as seen:
+        assert _answers(pg_db, "c", queries) == truth
+    assert seen == [0]
+
+
+def test_growing_a_collection_checks_it_in_the_background(
+    pg_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(postgres_check, "CHECK_FROM", 1000)
+    _store(pg_db, "small", _clustered(np.random.default_rng(1), 999))
+    _store(pg_db, "big", _clustered(np.random.default_rng(2), 1000))
+    assert pg_db.index_checks is not None
+    pg_db.index_checks.join(timeout=120)
+    with pg_db.unit_of_work(read_only=True) as uow:
+        small = postgres_check.verdict(uow.session, _pk(pg_db, "small"))
+        big = postgres_check.verdict(uow.session, _pk(pg_db, "big"))
+    assert small is None  # below CHECK_FROM: always the exact scan
+    assert big is not None
+    assert big.faces == 1000
+    assert big.first_list == postgres.MIN_EF_SEARCH
+
+
+def test_one_process_at_a_time_checks_a_collection(pg_db: Database) -> None:
+    _store(pg_db, "c", _clustered(np.random.default_rng(3), 500))
+    pk = _pk(pg_db, "c")
+    lock = {"k": 0x6664636B, "pk": pk}  # postgres_check's key, and the collection
+    with pg_db.engine.connect() as other:
+        other.execute(text("SELECT pg_advisory_lock(:k, :pk)"), lock)
+        assert postgres_check.check_index(pg_db.engine, pk) is None
+        other.execute(text("SELECT pg_advisory_unlock(:k, :pk)"), lock)
+    assert postgres_check.check_index(pg_db.engine, pk) is not None
+    # The finished check let go of the lock: another connection takes it at once.
+    with pg_db.engine.connect() as other:
+        took = other.execute(text("SELECT pg_try_advisory_lock(:k, :pk)"), lock).scalar_one()
+    assert took

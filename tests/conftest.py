@@ -119,6 +119,18 @@ def pg_server() -> Any:
 
 
 @pytest.fixture
+def pg_db(pg_server: Any) -> Any:
+    """A Database on a new empty PostgreSQL database, disposed and dropped after the test."""
+    from facedesk.storage.database import Database
+
+    url = pg_server.new_database()
+    db = Database(url)
+    yield db
+    db.dispose()
+    pg_server.drop_database(url)
+
+
+@pytest.fixture
 def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Any:
     """A new empty database on ``backend``: a SQLite file, or a PostgreSQL database."""
     if backend == "sqlite":

@@ -5,12 +5,10 @@ a 0001 database (bytea embeddings) migrates to pgvector without losing a bit."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 
 from facedesk.core.types import ImageInfo, StoredFace
 from facedesk.storage.database import Database
@@ -25,15 +23,6 @@ PHOTOS = [
     "real/face_recognition/two_people.jpg",
     "real/face_recognition/obama_and_biden.jpg",
 ]
-
-
-@pytest.fixture
-def pg_db(pg_server: Any) -> Iterator[Database]:
-    url = pg_server.new_database()
-    db = Database(url)
-    yield db
-    db.dispose()
-    pg_server.drop_database(url)
 
 
 def _faces(cid: str, img: ImageInfo, vectors: np.ndarray, start: int = 0) -> list[StoredFace]:

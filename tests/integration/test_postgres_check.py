@@ -23,15 +23,6 @@ from tests.integration.test_postgres import _clustered, _store
 MATCH = float(distance_for_similarity(DEFAULT_MATCH_THRESHOLD))
 
 
-@pytest.fixture
-def pg_db(pg_server: Any) -> Iterator[Database]:
-    url = pg_server.new_database()
-    db = Database(url)
-    yield db
-    db.dispose()
-    pg_server.drop_database(url)
-
-
 @contextlib.contextmanager
 def _index_searches(db: Database) -> Iterator[list[int]]:
     """Counts the statements that search through an HNSW index (they set its ef_search)."""

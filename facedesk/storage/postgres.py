@@ -39,13 +39,13 @@ _FIRST_STAGE = 50
 # among the exact top-k after the re-rank.
 _OVERFETCH = 2
 HNSW_M = 16
+HNSW_EF_CONSTRUCTION = 64
 # Plans other than the HNSW index scan, turned off around an index search and on after it
 # (SET LOCAL would last to the end of the caller's transaction).
 _INDEX_ONLY = (
     "SELECT set_config('enable_seqscan', '{0}', true), "
     "set_config('enable_bitmapscan', '{0}', true), set_config('enable_sort', '{0}', true)"
 )
-HNSW_EF_CONSTRUCTION = 64
 
 
 def index_name(collection_pk: int) -> str:

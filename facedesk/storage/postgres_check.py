@@ -19,8 +19,8 @@ Who makes it:
   faces without a verdict or has doubled since its verdict. Only one process at a time
   checks a given collection (an advisory lock); the others skip.
 Until a verdict exists, searches scan exactly. A collection below CHECK_FROM faces always
-scans exactly: it is never wrong, and at 200k faces it took 74-97 ms against the index's
-22-32 ms, so a few milliseconds below 20k.
+scans exactly: it is never wrong, and at 20k faces it took what the index took (about
+20 ms, bench/POSTGRES_CHECK_200K.md).
 A collection that has grown keeps its last verdict until the next one.
 """
 

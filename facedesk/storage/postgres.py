@@ -40,12 +40,18 @@ _FIRST_STAGE = 50
 _OVERFETCH = 2
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 64
-# Plans other than the HNSW index scan, turned off around an index search and on after it
-# (SET LOCAL would last to the end of the caller's transaction).
-_INDEX_ONLY = (
-    "SELECT set_config('enable_seqscan', '{0}', true), "
-    "set_config('enable_bitmapscan', '{0}', true), set_config('enable_sort', '{0}', true)"
-)
+# Plans other than the HNSW index scan, turned off around an index search; index scans,
+# turned off around an exact one.
+_INDEX_ONLY = ("enable_seqscan", "enable_bitmapscan", "enable_sort")
+_NO_INDEX = ("enable_indexscan",)
+
+
+def _planner(session: Session, settings: tuple[str, ...], on: bool) -> None:
+    """Turn planner ``settings`` on or off for this transaction. Each search turns them back
+    on after its one statement: left off, they would shape the caller's later queries."""
+    value = "on" if on else "off"
+    calls = ", ".join(f"set_config('{name}', '{value}', true)" for name in settings)
+    session.execute(text(f"SELECT {calls}"))
 
 
 def index_name(collection_pk: int) -> str:
@@ -100,7 +106,8 @@ def nearest(
     k: int,
     max_distance: float | None,
     exclude: set[str] | None = None,
-    first_list: int = MIN_EF_SEARCH,
+    *,
+    first_list: int,
 ) -> list[tuple[str, float]]:
     """The ``k`` nearest faces of the collection as (face_id, distance), nearest first, with
     distance <= ``max_distance``; ties in FaceId order. ``first_list`` is the index's first
@@ -123,7 +130,7 @@ def nearest(
         # The index, as checked (postgres_check), not a plan the planner may prefer on its
         # statistics: an exact sort would be right but slower, and a check that measured one
         # plan would not vouch for the other.
-        session.execute(text(_INDEX_ONLY.format("off")))
+        _planner(session, _INDEX_ONLY, on=False)
         rows = list(
             session.execute(
                 select(FaceRow.face_id, FaceRow.embedding)
@@ -132,7 +139,7 @@ def nearest(
                 .limit(limit)
             )
         )
-        session.execute(text(_INDEX_ONLY.format("on")))
+        _planner(session, _INDEX_ONLY, on=True)
         hits = _rerank(rows, q, k, max_distance, skip)
         candidates = sum(1 for fid, _ in rows if fid not in skip)
         if len(rows) < limit or len(hits) >= k or len(hits) < candidates or max_distance is None:
@@ -141,14 +148,14 @@ def nearest(
             return hits
     # No index, or every candidate matched and more were wanted (the faces within
     # max_distance may go on past the candidate list): an exact scan in the database.
-    session.execute(text("SET LOCAL enable_indexscan = off"))
+    _planner(session, _NO_INDEX, on=False)
     query_rows = select(FaceRow.face_id, FaceRow.embedding).where(in_collection)
     if max_distance is not None:
         slack = 1e-4  # pgvector's own float4 arithmetic: keep faces right at the boundary
         query_rows = query_rows.where(distance <= max_distance + slack)
     # The extra rows hold near ties that pgvector's arithmetic orders differently.
     rows = list(session.execute(query_rows.order_by(distance).limit(wanted + 16)))
-    session.execute(text("SET LOCAL enable_indexscan = on"))
+    _planner(session, _NO_INDEX, on=True)
     return _rerank(rows, q, k, max_distance, skip)
 
 

@@ -122,26 +122,45 @@ def _sample(session: Session, collection_pk: int, faces: int, size: int) -> list
     return [np.frombuffer(blob, dtype="<f4").astype(np.float32) for blob in rows]
 
 
-def _score(
+Answers = list[tuple[list[tuple[str, float]], list[tuple[str, float]]]]
+
+
+def _answers(
     session: Session,
     collection_pk: int,
     queries: list[np.ndarray],
     level: int,
-    truth: list[tuple[list[tuple[str, float]], list[tuple[str, float]]]],
     cancel: threading.Event | None,
-) -> Verdict | None:
-    recall = identical = 0.0
-    for q, (top, matches) in zip(queries, truth, strict=True):
+) -> Answers | None:
+    """(top-10, every match at the default threshold) per query, searched with first list
+    ``level`` (EXACT: the exact scan); None if ``cancel`` was set."""
+    out: Answers = []
+    for q in queries:
         if cancel is not None and cancel.is_set():
             return None
-        got = postgres.nearest(session, collection_pk, q, TOP_K, None, first_list=level)
-        recall += len({f for f, _ in got} & {f for f, _ in top}) / max(1, len(top))
-        got_thr = postgres.nearest(
+        top = postgres.nearest(session, collection_pk, q, TOP_K, None, first_list=level)
+        matches = postgres.nearest(
             session, collection_pk, q, MAX_MATCHES, MATCH_DISTANCE, first_list=level
         )
-        identical += got_thr == matches
+        out.append((top, matches))
         session.rollback()  # one short read transaction per query: no snapshot held for long
-    return Verdict(len(queries), recall / len(queries), identical / len(queries))
+    return out
+
+
+def score(got: Answers, truth: Answers) -> Verdict:
+    """How ``got`` compares with the exact ``truth``, query by query."""
+    if not truth:  # no face to check: nothing the index could lose
+        return Verdict(0, 1.0, 1.0)
+    recall = identical = 0.0
+    for (top, matches), (want_top, want_matches) in zip(got, truth, strict=True):
+        recall += len({f for f, _ in top} & {f for f, _ in want_top}) / max(1, len(want_top))
+        identical += matches == want_matches
+    return Verdict(len(truth), recall / len(truth), identical / len(truth))
+
+
+def _is_due(session: Session, collection_pk: int) -> bool:
+    last = verdict(session, collection_pk)
+    return due(_face_count(session, collection_pk), None if last is None else last.faces)
 
 
 def check_index(
@@ -164,27 +183,19 @@ def check_index(
         try:
             faces = _face_count(session, collection_pk)
             queries = _sample(session, collection_pk, faces, sample)
-            truth = []
-            for q in queries:
-                if cancel is not None and cancel.is_set():
-                    return None
-                exact = postgres.EXACT
-                top = postgres.nearest(session, collection_pk, q, TOP_K, None, first_list=exact)
-                matches = postgres.nearest(
-                    session, collection_pk, q, MAX_MATCHES, MATCH_DISTANCE, first_list=exact
-                )
-                truth.append((top, matches))
-                session.rollback()
+            truth = _answers(session, collection_pk, queries, postgres.EXACT, cancel)
+            if truth is None:
+                return None
             scores: list[Verdict] = []
             for level in levels:
-                score = _score(session, collection_pk, queries, level, truth, cancel)
-                if score is None:
+                got = _answers(session, collection_pk, queries, level, cancel)
+                if got is None:
                     return None
-                scores.append(score)
-                if score.passed:
+                scores.append(score(got, truth))
+                if scores[-1].passed:
                     break
-            level, score = choose(levels, scores) if queries else (levels[0], Verdict(0, 1, 1))
-            result = IndexVerdict(faces, level, score, time.perf_counter() - started)
+            level, figures = choose(levels, scores)
+            result = IndexVerdict(faces, level, figures, time.perf_counter() - started)
             _record(session, collection_pk, result)
             return result
         finally:
@@ -198,11 +209,7 @@ def check_due(engine: Engine, cancel: threading.Event | None = None) -> dict[str
     new verdicts by CollectionId (``facedesk migrate`` after building the indexes)."""
     with Session(engine) as session:
         collections = session.execute(select(CollectionRow.collection_id, CollectionRow.pk)).all()
-        todo = []
-        for cid, pk in collections:
-            last = verdict(session, pk)
-            if due(_face_count(session, pk), None if last is None else last.faces):
-                todo.append((str(cid), int(pk)))
+        todo = [(str(cid), int(pk)) for cid, pk in collections if _is_due(session, pk)]
     made = {}
     for cid, pk in todo:
         result = check_index(engine, pk, cancel=cancel)
@@ -267,10 +274,7 @@ class IndexChecks:
                 pk = session.scalar(
                     select(CollectionRow.pk).where(CollectionRow.collection_id == collection_id)
                 )
-                if pk is None:
-                    return
-                last = verdict(session, pk)
-                if not due(_face_count(session, pk), None if last is None else last.faces):
+                if pk is None or not _is_due(session, pk):
                     return
             result = check_index(self._engine, pk, cancel=self._cancel)
             if result is not None:

@@ -18,3 +18,12 @@ def test_the_shortest_passing_list_is_chosen() -> None:
     fail, ok = postgres_check.Verdict(100, 0.9, 0.8), postgres_check.Verdict(100, 1.0, 1.0)
     assert postgres_check.choose((200, 400, 1000), [fail, ok]) == (400, ok)
     assert postgres_check.choose((200, 400, 1000), [fail, fail, fail]) == (postgres.EXACT, fail)
+
+
+def test_a_sample_is_scored_against_the_exact_answers() -> None:
+    a, b, c = ("a", 0.1), ("b", 0.2), ("c", 0.3)
+    truth = [([a, b], [a]), ([b, c], [b, c])]
+    got = [([a, c], [a]), ([b, c], [b])]  # one top-2 face and one match lost
+    assert postgres_check.score(got, truth) == postgres_check.Verdict(2, 0.75, 0.5)
+    assert postgres_check.score(truth, truth).passed
+    assert postgres_check.score([], []) == postgres_check.Verdict(0, 1.0, 1.0)

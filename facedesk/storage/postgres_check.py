@@ -16,8 +16,11 @@ The verdict is a row of ``index_checks``, shared by every machine that opens the
 Who makes it:
 - ``facedesk migrate``, after it builds the indexes;
 - a process that adds faces, in the background, when a collection has reached CHECK_FROM
-  faces without a verdict or has doubled since its verdict. Only one process at a time
-  checks a given collection (an advisory lock); the others skip.
+  faces without a verdict or has doubled since its verdict;
+- a process that keeps the library open (the app, ``facedesk serve``, a long ``facedesk
+  index``), in the background SWEEP_AFTER seconds after it opened it, for every collection
+  that is due: a library made before the check existed, or grown by another program.
+Only one process at a time checks a given collection (an advisory lock); the others skip.
 Until a verdict exists, searches scan exactly. A collection below CHECK_FROM faces always
 scans exactly: it is never wrong, and at 20k faces it took what the index took (about
 20 ms, bench/POSTGRES_CHECK_200K.md).
@@ -29,6 +32,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
@@ -58,6 +62,10 @@ LEVELS: Final = (postgres.MIN_EF_SEARCH, 400, postgres.MAX_CANDIDATES)
 CHECK_FROM: Final = 20_000
 #: A verdict is made again once the collection has this many times its faces.
 RECHECK_GROWTH: Final = 2
+#: Seconds after a library is opened before the collections that are due are checked. A
+#: one-shot command is over by then and leaves the check (minutes at 1M faces) to a process
+#: that stays; the app and the server start it.
+SWEEP_AFTER = 10.0
 # pg_try_advisory_lock(key, collection_pk): one checker per collection across machines.
 # Any constant; "fdck" in ASCII.
 _LOCK_KEY: Final = 0x6664636B
@@ -234,8 +242,9 @@ def _record(session: Session, collection_pk: int, result: IndexVerdict) -> None:
 
 
 class IndexChecks:
-    """Checks collections' indexes in the background when this process's commits leave one
-    due (see :func:`due`). One check thread at a time; :meth:`close` cancels it."""
+    """Checks collections' indexes in the background: every collection that is due (see
+    :func:`due`) SWEEP_AFTER seconds after the library was opened, then each collection this
+    process's commits leave due. One check thread at a time; :meth:`close` cancels it."""
 
     def __init__(self, engine: Engine, min_interval: float = 30.0) -> None:
         self._engine = engine
@@ -245,7 +254,37 @@ class IndexChecks:
         self._looked: dict[str, float] = {}
         self._cancel = threading.Event()
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
+        self._thread: threading.Thread | None = None  # the check running, if any
+        self._sweep_at = time.monotonic() + SWEEP_AFTER
+        self._sweeper = self._start(self._sweep, SWEEP_AFTER)
+
+    def _start(self, target: Callable[..., None], *args: object) -> threading.Thread:
+        # A daemon: a check is worth nothing half done, and must not hold the process open
+        # at exit; the server drops its transaction and lock with the connection.
+        thread = threading.Thread(
+            target=target, args=args, name="facedesk-index-check", daemon=True
+        )
+        thread.start()
+        return thread
+
+    def _sweep(self, delay: float) -> None:
+        if self._cancel.wait(delay):
+            return
+        while True:  # after the commits' check that is running, as the one check running
+            with self._lock:
+                running = self._thread
+                if running is None or not running.is_alive():
+                    self._thread = threading.current_thread()
+                    break
+            running.join()
+        if self._cancel.is_set():
+            return
+        try:
+            made = check_due(self._engine, cancel=self._cancel)
+            for collection_id, result in made.items():
+                log.info("index of %s checked: %s", collection_id, result)
+        except Exception:  # a lost connection: the next start or growth checks again
+            log.warning("index checks at start failed", exc_info=True)
 
     def on_event(self, event: Event) -> None:
         if not isinstance(event, FacesChanged) or not event.added:
@@ -258,15 +297,7 @@ class IndexChecks:
             if self._thread is not None and self._thread.is_alive():
                 return
             self._looked[event.collection_id] = now
-            # A daemon: a check is worth nothing half done, and must not hold the process
-            # open at exit; the server drops its transaction and lock with the connection.
-            self._thread = threading.Thread(
-                target=self._run,
-                args=(event.collection_id,),
-                name="facedesk-index-check",
-                daemon=True,
-            )
-            self._thread.start()
+            self._thread = self._start(self._run, event.collection_id)
 
     def _run(self, collection_id: str) -> None:
         try:
@@ -283,10 +314,14 @@ class IndexChecks:
             log.warning("index check of %s failed", collection_id, exc_info=True)
 
     def join(self, timeout: float | None = None) -> None:
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
+        """Wait for the check running, and for the sweep at start once it is due (tests)."""
+        sweep = [self._sweeper] if time.monotonic() >= self._sweep_at else []
+        for thread in [self._thread, *sweep]:
+            if thread is not None:
+                thread.join(timeout)
 
     def close(self) -> None:
         self._cancel.set()
-        self.join(timeout=5.0)
+        for thread in (self._thread, self._sweeper):
+            if thread is not None:
+                thread.join(timeout=5.0)

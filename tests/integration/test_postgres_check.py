@@ -1,8 +1,8 @@
 """The check of a collection's HNSW index on its own faces (facedesk.storage.postgres_check),
 on a real private PostgreSQL with pgvector: a sound index is used with the list it passed at;
 an index that loses faces is not used, and searches scan exactly instead; a collection without
-a verdict scans exactly; commits that grow a collection check it in the background, and one
-process at a time checks a collection."""
+a verdict scans exactly; commits that grow a collection check it in the background, so does
+a process that keeps the library open, and one process at a time checks a collection."""
 
 from __future__ import annotations
 
@@ -124,18 +124,60 @@ def test_an_index_that_loses_faces_is_not_used(pg_db: Database) -> None:
     assert seen == [0]
 
 
+@contextlib.contextmanager
+def _opened(url: str) -> Iterator[Database]:
+    db = Database(url)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+def _verdicts(db: Database, *cids: str) -> list[postgres_check.IndexVerdict | None]:
+    with db.unit_of_work(read_only=True) as uow:
+        return [postgres_check.verdict(uow.session, _pk(db, cid)) for cid in cids]
+
+
 def test_growing_a_collection_checks_it_in_the_background(
-    pg_db: Database, monkeypatch: pytest.MonkeyPatch
+    pg_server: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(postgres_check, "CHECK_FROM", 1000)
-    _store(pg_db, "small", _clustered(np.random.default_rng(1), 999))
-    _store(pg_db, "big", _clustered(np.random.default_rng(2), 1000))
-    assert pg_db.index_checks is not None
-    pg_db.index_checks.join(timeout=120)
-    with pg_db.unit_of_work(read_only=True) as uow:
-        small = postgres_check.verdict(uow.session, _pk(pg_db, "small"))
-        big = postgres_check.verdict(uow.session, _pk(pg_db, "big"))
+    monkeypatch.setattr(postgres_check, "SWEEP_AFTER", 3600.0)  # the commits' checks alone
+    url = pg_server.new_database()
+    with _opened(url) as db:
+        _store(db, "small", _clustered(np.random.default_rng(1), 999))
+        _store(db, "big", _clustered(np.random.default_rng(2), 1000))
+        assert db.index_checks is not None
+        db.index_checks.join(timeout=120)
+        small, big = _verdicts(db, "small", "big")
+    pg_server.drop_database(url)
     assert small is None  # below CHECK_FROM: always the exact scan
+    assert big is not None
+    assert big.faces == 1000
+    assert big.first_list == postgres.MIN_EF_SEARCH
+
+
+def test_opening_a_library_checks_the_collections_that_are_due(
+    pg_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library whose large collection has no verdict (made before checks existed, or grown
+    by a process that closed too soon) is checked by the next process that keeps it open."""
+    monkeypatch.setattr(postgres_check, "CHECK_FROM", 1000)
+    url = pg_server.new_database()
+    monkeypatch.setattr(postgres_check, "SWEEP_AFTER", 3600.0)
+    with _opened(url) as db:
+        assert db.index_checks is not None
+        db.index_checks.close()  # this process makes no verdict
+        _store(db, "small", _clustered(np.random.default_rng(1), 999))
+        _store(db, "big", _clustered(np.random.default_rng(2), 1000))
+        assert _verdicts(db, "small", "big") == [None, None]
+    monkeypatch.setattr(postgres_check, "SWEEP_AFTER", 0.0)
+    with _opened(url) as db:
+        assert db.index_checks is not None
+        db.index_checks.join(timeout=120)
+        small, big = _verdicts(db, "small", "big")
+    pg_server.drop_database(url)
+    assert small is None
     assert big is not None
     assert big.faces == 1000
     assert big.first_list == postgres.MIN_EF_SEARCH

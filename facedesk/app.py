@@ -16,6 +16,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 
 def gui_parser() -> argparse.ArgumentParser:
@@ -92,12 +93,7 @@ def run_gui(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    import facedesk
-    from facedesk.config import cache_dir
-    from facedesk.qt.controller import MainController
     from facedesk.qt.errors import install_excepthook
-    from facedesk.qt.instance import LibraryLock
-    from facedesk.qt.main_window import MainWindow
     from facedesk.qt.resources import app_icon, stylesheet
     from facedesk.qt.settings import AppSettings
 
@@ -119,32 +115,87 @@ def run_gui(args: argparse.Namespace) -> int:
             else QSettings()
         )
         settings = AppSettings(qsettings)
-        client = facedesk.client(database=args.database, store_thumbnails=True)
-        controller = MainController(client)
-        window = MainWindow(controller, settings, ask_before_close=not screenshot)
-        # a screenshot is no window a person works in: it neither marks nor sees the library
-        locks = Path(scratch if screenshot else cache_dir()) / "open-libraries"
-        lock = LibraryLock(str(client.library.database_path), locks)
-        if lock.shared and not screenshot:
-            window.show_shared_library_notice()
-        controller.refresh_collections(select=window.initial_collection(args.collection))
+        database: str | None = args.database or _remembered_library(settings)
         try:
-            if args.paths:
-                # the same path as a drop onto the window: remembered options, current
-                # collection (a default one is created when there is none)
-                window.commands.index_paths([os.path.abspath(p) for p in args.paths])
-            if screenshot:
-                return _take_screenshot(app, window, args)
-            window.show()
-            return int(app.exec())
+            while True:
+                code, chosen = _run_window(app, args, settings, database, scratch)
+                if chosen is None:
+                    return code
+                # File ▸ Open library: the same app, a new window on the chosen library
+                settings.set_library(chosen)
+                database, args.paths, args.collection = chosen, [], None
         finally:
-            controller.shutdown()
-            window.viewer.loader.shutdown()
-            client.close()
-            lock.release()
             # Write pending settings now: QSettings syncs again when it is destroyed, after
             # the scratch folder is gone, and would create it anew (a stray s.ini in TMPDIR).
             qsettings.sync()
+
+
+def _remembered_library(settings: Any) -> str | None:
+    """The library File ▸ Open library chose last, unless $FACEDESK_DATABASE names one. A
+    remembered library that is gone (a file on a disk not plugged in, a server that does
+    not answer) is said, and the default library opens: never an empty new file in its
+    place."""
+    from facedesk.config import DATABASE_ENV
+
+    remembered = settings.library()
+    if os.environ.get(DATABASE_ENV) or not remembered:
+        return None
+    from facedesk.service.library_choice import check_library, is_url
+
+    if is_url(remembered):
+        problem = check_library(remembered)
+    else:  # a file: no database open before the first screen (storage/people_quick.py)
+        problem = None if os.path.isfile(remembered) else "the file is not there"
+    if problem is None:
+        return str(remembered)
+    from PySide6.QtWidgets import QMessageBox
+
+    QMessageBox.warning(
+        None,
+        "facedesk",
+        f"The library you opened last, {remembered}, cannot be opened: {problem}\n\n"
+        "facedesk opens its default library instead. File ▸ Open library chooses another.",
+    )
+    return None
+
+
+def _run_window(
+    app: Any, args: argparse.Namespace, settings: Any, database: str | None, scratch: str
+) -> tuple[int, str | None]:
+    """One window on ``database`` until it closes: the exit code, and the library File ▸
+    Open library chose (None if the app is closing)."""
+    import facedesk
+    from facedesk.config import cache_dir
+    from facedesk.qt.controller import MainController
+    from facedesk.qt.instance import LibraryLock
+    from facedesk.qt.main_window import MainWindow
+
+    screenshot = bool(args.screenshot)
+    client = facedesk.client(database=database, store_thumbnails=True)
+    controller = MainController(client)
+    window = MainWindow(controller, settings, ask_before_close=not screenshot)
+    # a screenshot is no window a person works in: it neither marks nor sees the library
+    locks = Path(scratch if screenshot else cache_dir()) / "open-libraries"
+    lock = LibraryLock(str(client.library.database_path), locks)
+    if lock.shared and not screenshot:
+        window.show_shared_library_notice()
+    controller.refresh_collections(select=window.initial_collection(args.collection))
+    try:
+        if args.paths:
+            # the same path as a drop onto the window: remembered options, current
+            # collection (a default one is created when there is none)
+            window.commands.index_paths([os.path.abspath(p) for p in args.paths])
+        if screenshot:
+            return _take_screenshot(app, window, args), None
+        window.show()
+        code = int(app.exec())
+        return code, window.next_library
+    finally:
+        controller.shutdown()
+        window.viewer.loader.shutdown()
+        client.close()
+        lock.release()
+        window.deleteLater()
 
 
 def _take_screenshot(app: object, window: object, args: argparse.Namespace) -> int:

@@ -22,7 +22,15 @@ class ActionSpec:
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec("add_photos", "&File", "&Add photos…", ("Ctrl+O",), "add_photos"),
+    ActionSpec("open_library", "&File", "Open &library…", ("Ctrl+Shift+L",), "open_library"),
+    ActionSpec(
+        "add_photos",
+        "&File",
+        "&Add photos…",
+        ("Ctrl+O",),
+        "add_photos",
+        separator_before=True,
+    ),
     ActionSpec("add_folder", "&File", "Add a &folder…", ("Ctrl+Shift+O",), "add_folder"),
     ActionSpec("index_options", "&File", "Indexing &options…", (), "edit_index_options"),
     ActionSpec(

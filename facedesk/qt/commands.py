@@ -28,6 +28,7 @@ from facedesk.qt.views.collection_name_dialog import CollectionNameDialog
 from facedesk.qt.views.faces_view import FacesView
 from facedesk.qt.views.index_options_dialog import IndexOptionsDialog
 from facedesk.qt.views.inspector import Inspector
+from facedesk.qt.views.open_library_dialog import OpenLibraryDialog
 from facedesk.qt.views.people_view import PeopleView
 from facedesk.qt.views.photo_viewer import PhotoViewer
 from facedesk.qt.views.photos_view import PhotosView
@@ -72,6 +73,7 @@ class CommandHost(Protocol):
     def current_view(self) -> str: ...
     def show_view(self, name: str) -> None: ...
     def step_photo(self, step: int) -> None: ...
+    def switch_library(self, database: str) -> None: ...
 
 
 class Commands:
@@ -85,6 +87,17 @@ class Commands:
         self._redo_kinds: list[str] = []
 
     # -- File ----------------------------------------------------------------------------
+    def open_library(self) -> None:
+        """Choose another library; the window reopens on it once it has opened."""
+        from facedesk.service.library_choice import check_library
+
+        current = self.c.library.database_path
+        dialog = OpenLibraryDialog(
+            current, self.settings.recent_libraries(), check_library, self.w.window()
+        )
+        if dialog.exec() and dialog.chosen() != current:
+            self.w.switch_library(dialog.chosen())
+
     def add_photos(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(
             self.w.window(), "Add photos", self._last_dir(), IMAGE_FILTER

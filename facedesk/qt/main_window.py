@@ -55,6 +55,8 @@ class MainWindow(QMainWindow):
         self.controller = controller
         self.settings = settings
         self.ask_before_close = ask_before_close
+        # File ▸ Open library: the library app.run_gui reopens the app on once this closes
+        self.next_library: str | None = None
         self.setWindowTitle("facedesk")
         self.setAcceptDrops(True)
         self.commands = Commands(self, controller, settings)
@@ -305,6 +307,13 @@ class MainWindow(QMainWindow):
             "other window show here when a collection is reloaded."
         )
         self.statusBar().addPermanentWidget(self.shared_notice)
+
+    def switch_library(self, database: str) -> None:
+        """Close, for app.run_gui to reopen the app on ``database``. A close the user calls
+        off (indexing is running) keeps this library."""
+        self.next_library = database
+        if not self.close():
+            self.next_library = None
 
     def initial_collection(self, asked: str | None) -> str | None:
         """The collection to show first: the one asked for, else the one shown last time."""

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSettings
 
 DETECTION_ATTRIBUTE_CHOICES = ("DEFAULT", "ALL")
+RECENT_LIBRARIES = 8
 
 
 @dataclass(frozen=True)
@@ -97,3 +98,22 @@ class AppSettings:
 
     def set_value(self, key: str, value: Any) -> None:
         self.q.setValue(key, value)
+
+    # -- the library (File ▸ Open library) -------------------------------------------------
+    def library(self) -> str:
+        """The library the app opened last ('' for the default one)."""
+        return str(self.q.value("library/current", "") or "")
+
+    def recent_libraries(self) -> list[str]:
+        raw = str(self.q.value("library/recent", "") or "")
+        return [line for line in raw.splitlines() if line]
+
+    def set_library(self, database: str) -> None:
+        """Remember ``database`` as the library to open next, first among the recent ones.
+        A URL's password is not written here: it belongs in ~/.pgpass."""
+        from facedesk.service.library import forget_password
+
+        kept = forget_password(database)
+        recent = [kept, *(d for d in self.recent_libraries() if d != kept)][:RECENT_LIBRARIES]
+        self.q.setValue("library/current", kept)
+        self.q.setValue("library/recent", "\n".join(recent))

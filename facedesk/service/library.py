@@ -332,13 +332,25 @@ class Library:
         )
 
 
-def _without_password(url: str) -> str:
-    """``postgresql+psycopg://me:secret@host/db`` -> ``postgresql+psycopg://me:***@host/db``."""
+def _password_at(url: str) -> tuple[str, str, str] | None:
+    """(scheme, user, "@host...") of a URL that holds a password; None if it holds none."""
     scheme, sep, rest = url.partition("://")
     if not sep:
-        return url
+        return None
     at = rest.split("?", 1)[0].rfind("@")  # the host starts after the last '@'
     if at < 0 or ":" not in rest[:at]:
-        return url
-    user = rest[:at].split(":", 1)[0]
-    return f"{scheme}://{user}:***{rest[at:]}"
+        return None
+    return scheme, rest[:at].split(":", 1)[0], rest[at:]
+
+
+def _without_password(url: str) -> str:
+    """``postgresql+psycopg://me:secret@host/db`` -> ``postgresql+psycopg://me:***@host/db``."""
+    parts = _password_at(url)
+    return url if parts is None else f"{parts[0]}://{parts[1]}:***{parts[2]}"
+
+
+def forget_password(url: str) -> str:
+    """``postgresql+psycopg://me:secret@host/db`` -> ``postgresql+psycopg://me@host/db``: what
+    the app may write to its settings (the password belongs in ~/.pgpass)."""
+    parts = _password_at(url)
+    return url if parts is None else f"{parts[0]}://{parts[1]}{parts[2]}"

@@ -28,7 +28,7 @@ def _no_aws_files(
 
 
 class Served:
-    def __init__(self, running: Any, local: Any, db: Path) -> None:
+    def __init__(self, running: Any, local: Any, db: Path | str) -> None:
         self.running, self.local, self.db = running, local, db
 
     @property
@@ -45,7 +45,8 @@ class Served:
         return session.client("rekognition", endpoint_url=self.url, config=Config(**config))
 
 
-def serve(db: Path) -> Iterator[Served]:
+def serve(db: Path | str) -> Iterator[Served]:
+    """A server over ``db``: a SQLite file or a PostgreSQL URL."""
     import facedesk
     from facedesk.serve.app import ServeConfig
     from facedesk.serve.auth import Credentials

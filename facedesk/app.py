@@ -16,7 +16,12 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from facedesk.qt.settings import AppSettings
 
 
 def gui_parser() -> argparse.ArgumentParser:
@@ -130,7 +135,7 @@ def run_gui(args: argparse.Namespace) -> int:
             qsettings.sync()
 
 
-def _remembered_library(settings: Any) -> str | None:
+def _remembered_library(settings: AppSettings) -> str | None:
     """The library File ▸ Open library chose last, unless $FACEDESK_DATABASE names one. A
     remembered library that is gone (a file on a disk not plugged in, a server that does
     not answer) is said, and the default library opens: never an empty new file in its
@@ -147,7 +152,7 @@ def _remembered_library(settings: Any) -> str | None:
     else:  # a file: no database open before the first screen (storage/people_quick.py)
         problem = None if os.path.isfile(remembered) else "the file is not there"
     if problem is None:
-        return str(remembered)
+        return remembered
     from PySide6.QtWidgets import QMessageBox
 
     QMessageBox.warning(
@@ -160,7 +165,11 @@ def _remembered_library(settings: Any) -> str | None:
 
 
 def _run_window(
-    app: Any, args: argparse.Namespace, settings: Any, database: str | None, scratch: str
+    app: QApplication,
+    args: argparse.Namespace,
+    settings: AppSettings,
+    database: str | None,
+    scratch: str,
 ) -> tuple[int, str | None]:
     """One window on ``database`` until it closes: the exit code, and the library File ▸
     Open library chose (None if the app is closing)."""

@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
         self.collection_panel.list.paths_dropped.connect(cmd.index_paths)
         self.welcome.paths_dropped.connect(cmd.index_paths)
         self.welcome.add_requested.connect(cmd.add_photos)
+        self.welcome.open_library_requested.connect(cmd.open_library)
         self.photos_view.photo_activated.connect(self._on_photo_activated)
         self.faces_view.face_activated.connect(self._on_face_activated)
         self.faces_view.selection_changed.connect(self._on_faces_selection_changed)

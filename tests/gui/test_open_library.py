@@ -144,3 +144,15 @@ def test_an_empty_postgresql_database_opens_as_a_new_library(pg_server: Any) -> 
             assert client.list_collections()["CollectionIds"] == []
     finally:
         pg_server.drop_database(url)
+
+
+def test_the_first_screen_offers_another_library(
+    make_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(OpenLibraryDialog, "exec", lambda self: shown.append(self.chosen()) or 0)
+    window = make_window(tmp_path / "empty.db")
+    assert window.stack.currentWidget() is window.welcome
+    window.welcome.open_library.linkActivated.emit("#")
+    assert shown == [str(tmp_path / "empty.db")]  # the dialog, on the library open now
+    assert window.next_library is None  # cancelled: the window stays on its library

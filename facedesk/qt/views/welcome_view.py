@@ -11,6 +11,7 @@ from facedesk.qt.views.drop_label import DropLabel
 class WelcomeView(QWidget):
     paths_dropped = Signal(list)
     add_requested = Signal()
+    open_library_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -25,11 +26,16 @@ class WelcomeView(QWidget):
         self.detail.setObjectName("hint")
         self.add_button = QPushButton("Add photos…")
         self.add_button.setDefault(True)
+        # A shared library (PostgreSQL) or another file: the first run's other way in
+        self.open_library = QLabel("<a href='#'>Open another library…</a>")
+        self.open_library.setObjectName("hint")
+        self.open_library.linkActivated.connect(lambda _: self.open_library_requested.emit())
         layout = QVBoxLayout(self)
         layout.addStretch(1)
         layout.addWidget(self.drop, 3)
         layout.addWidget(self.detail)
         layout.addWidget(self.add_button)
+        layout.addWidget(self.open_library)
         layout.addStretch(1)
         layout.setContentsMargins(60, 40, 60, 40)
         self.drop.paths_dropped.connect(self.paths_dropped)

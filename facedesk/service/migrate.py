@@ -37,6 +37,11 @@ def migrate_library(
         src_db, dst_db = source.context.db, target.context.db
         if src_db.url == dst_db.url:
             raise ValueError("--from and --to name the same database")
+        for db in (src_db, dst_db):
+            if db.index_checks is not None:
+                # The target's indexes are checked below, in the foreground, once built: a
+                # background check would take a collection's lock from this report.
+                db.index_checks.close()
         report = copy_library(src_db, dst_db, progress)
         before, after = row_counts(src_db), row_counts(dst_db)
         if before != after:

@@ -70,6 +70,15 @@ def create_hnsw_index(session: Session | Connection, collection_pk: int) -> None
     )
 
 
+def has_hnsw_index(session: Session | Connection, collection_pk: int) -> bool:
+    """Whether the collection's HNSW index exists (committed): ``facedesk migrate`` loads
+    the rows first and builds the indexes after."""
+    name = index_name(collection_pk)
+    return bool(
+        session.execute(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": name}).scalar()
+    )
+
+
 def drop_hnsw_index(session: Session, collection_pk: int) -> None:
     session.execute(text(f"DROP INDEX IF EXISTS {index_name(int(collection_pk))}"))
 

@@ -180,7 +180,7 @@ def check_index(
 ) -> IndexVerdict | None:
     """Check the collection's index on ``sample`` of its faces at each of ``levels`` until
     one gives the exact scan's answers, and record the verdict. None if another process is
-    checking the collection, or ``cancel`` was set."""
+    checking the collection, the index is not built (yet), or ``cancel`` was set."""
     started = time.perf_counter()
     # One connection throughout: the advisory lock belongs to it, and a Session on the engine
     # would hand its connection back to the pool at each rollback.
@@ -189,6 +189,10 @@ def check_index(
         if not session.scalar(select(func.pg_try_advisory_lock(*lock))):
             return None
         try:
+            if not postgres.has_hnsw_index(session, collection_pk):
+                # Rows loaded before their index (facedesk migrate): searches "through the
+                # index" would run as a scan, and the verdict would vouch for an index unseen.
+                return None
             faces = _face_count(session, collection_pk)
             queries = _sample(session, collection_pk, faces, sample)
             truth = _answers(session, collection_pk, queries, postgres.EXACT, cancel)

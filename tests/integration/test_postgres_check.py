@@ -183,6 +183,20 @@ def test_opening_a_library_checks_the_collections_that_are_due(
     assert big.first_list == postgres.MIN_EF_SEARCH
 
 
+def test_a_collection_without_its_index_is_not_judged(pg_db: Database) -> None:
+    """Rows loaded before their index is built (facedesk migrate): a check then would
+    measure a scan and record a verdict for an index it never saw."""
+    _store(pg_db, "c", _clustered(np.random.default_rng(4), 500))
+    pk = _pk(pg_db, "c")
+    with pg_db.engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP INDEX {postgres.index_name(pk)}")
+    assert postgres_check.check_index(pg_db.engine, pk) is None
+    assert _verdicts(pg_db, "c") == [None]
+    with pg_db.engine.begin() as conn:
+        postgres.create_hnsw_index(conn, pk)
+    assert postgres_check.check_index(pg_db.engine, pk) is not None
+
+
 def test_one_process_at_a_time_checks_a_collection(pg_db: Database) -> None:
     _store(pg_db, "c", _clustered(np.random.default_rng(3), 500))
     pk = _pk(pg_db, "c")

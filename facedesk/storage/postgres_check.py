@@ -216,11 +216,16 @@ def check_index(
             session.commit()
 
 
-def check_due(engine: Engine, cancel: threading.Event | None = None) -> dict[str, IndexVerdict]:
-    """Check every collection that is due (see :func:`due`), one after another; returns the
-    new verdicts by CollectionId (``facedesk migrate`` after building the indexes)."""
+def check_due(
+    engine: Engine, cancel: threading.Event | None = None, collection_id: str | None = None
+) -> dict[str, IndexVerdict]:
+    """Check every collection that is due (see :func:`due`), or only ``collection_id`` if it
+    is, one after another; returns the new verdicts by CollectionId."""
+    query = select(CollectionRow.collection_id, CollectionRow.pk)
+    if collection_id is not None:
+        query = query.where(CollectionRow.collection_id == collection_id)
     with Session(engine) as session:
-        collections = session.execute(select(CollectionRow.collection_id, CollectionRow.pk)).all()
+        collections = session.execute(query).all()
         todo = [(str(cid), int(pk)) for cid, pk in collections if _is_due(session, pk)]
     made = {}
     for cid, pk in todo:
@@ -281,14 +286,8 @@ class IndexChecks:
                     self._thread = threading.current_thread()
                     break
             running.join()
-        if self._cancel.is_set():
-            return
-        try:
-            made = check_due(self._engine, cancel=self._cancel)
-            for collection_id, result in made.items():
-                log.info("index of %s checked: %s", collection_id, result)
-        except Exception:  # a lost connection: the next start or growth checks again
-            log.warning("index checks at start failed", exc_info=True)
+        if not self._cancel.is_set():
+            self._check(None)
 
     def on_event(self, event: Event) -> None:
         if not isinstance(event, FacesChanged) or not event.added:
@@ -301,21 +300,17 @@ class IndexChecks:
             if self._thread is not None and self._thread.is_alive():
                 return
             self._looked[event.collection_id] = now
-            self._thread = self._start(self._run, event.collection_id)
+            self._thread = self._start(self._check, event.collection_id)
 
-    def _run(self, collection_id: str) -> None:
+    def _check(self, collection_id: str | None) -> None:
+        """Check ``collection_id`` if it is due, or every collection that is (None)."""
         try:
-            with Session(self._engine) as session:
-                pk = session.scalar(
-                    select(CollectionRow.pk).where(CollectionRow.collection_id == collection_id)
-                )
-                if pk is None or not _is_due(session, pk):
-                    return
-            result = check_index(self._engine, pk, cancel=self._cancel)
-            if result is not None:
-                log.info("index of %s checked: %s", collection_id, result)
-        except Exception:  # a deleted collection, a lost connection: the next commit retries
-            log.warning("index check of %s failed", collection_id, exc_info=True)
+            made = check_due(self._engine, self._cancel, collection_id)
+        except Exception:  # a lost connection: the next commit or start checks again
+            log.warning("index check of %s failed", collection_id or "the library", exc_info=True)
+            return
+        for checked, result in made.items():
+            log.info("index of %s checked: %s", checked, result)
 
     def join(self, timeout: float | None = None) -> None:
         """Wait for the check running, and for the sweep at start once it is due (tests)."""

@@ -54,7 +54,7 @@ class Library:
     @property
     def database_path(self) -> str:
         """The library's file or URL, for display: a URL's password is masked."""
-        return _without_password(self._ctx.database_url)
+        return mask_password(self._ctx.database_url)
 
     @property
     def context(self) -> ServiceContext:
@@ -343,7 +343,7 @@ def _password_at(url: str) -> tuple[str, str, str] | None:
     return scheme, rest[:at].split(":", 1)[0], rest[at:]
 
 
-def _without_password(url: str) -> str:
+def mask_password(url: str) -> str:
     """``postgresql+psycopg://me:secret@host/db`` -> ``postgresql+psycopg://me:***@host/db``."""
     parts = _password_at(url)
     return url if parts is None else f"{parts[0]}://{parts[1]}:***{parts[2]}"

@@ -3,7 +3,7 @@ a PostgreSQL URL. Qt-free, so the dialog's rules are tested without a window."""
 
 from __future__ import annotations
 
-from facedesk.service.library import _without_password
+from facedesk.service.library import mask_password
 
 #: Seconds a PostgreSQL server may take to answer before the app says it cannot reach it; a
 #: host that drops packets would otherwise hold the window for the system's TCP timeout.
@@ -39,7 +39,7 @@ def check_library(database: str) -> str | None:
     except Exception as exc:  # any failure to open is the user's to read, not a crash
         cause = getattr(exc, "orig", None) or exc  # the driver's words, not SQLAlchemy's
         lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
-        return _without_password(lines[0] if lines else type(cause).__name__)
+        return mask_password(lines[0] if lines else type(cause).__name__)
     finally:
         client.close()
     return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from facedesk.service.library import _without_password
+from facedesk.service.library import mask_password
 
 
 @pytest.mark.parametrize(
@@ -18,5 +18,5 @@ from facedesk.service.library import _without_password
     ],
 )  # fmt: skip
 def test_password_is_masked(url: str, shown: str) -> None:
-    assert _without_password(url) == shown
-    assert "s3:cr" not in _without_password(url)
+    assert mask_password(url) == shown
+    assert "s3:cr" not in mask_password(url)

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from facedesk.service.library_choice import is_url
+
 HINT = (
     "A library file on this computer (new or existing), or a library on a PostgreSQL "
     "server that several computers share, such as "
@@ -80,10 +82,11 @@ class OpenLibraryDialog(QDialog):
     def chosen(self) -> str:
         """The library as typed or picked: a file path (``~`` expanded) or a URL."""
         text = self.library.currentText().strip()
-        return text if "://" in text else str(Path(text).expanduser()) if text else ""
+        return text if is_url(text) else str(Path(text).expanduser()) if text else ""
 
     def _browse(self) -> None:
-        start = self.chosen() if "://" not in self.chosen() else str(Path.home())
+        chosen = self.chosen()
+        start = str(Path.home()) if is_url(chosen) else chosen
         path, _ = QFileDialog.getSaveFileName(
             self,
             "Choose or create a library file",

@@ -50,7 +50,7 @@ def test_a_library_that_cannot_be_opened_keeps_the_dialog_open(qtbot: Any) -> No
     assert asked == ["/photos/junk.db", str(Path.home() / "good.db")]
 
 
-def _window(qtbot: Any) -> MainWindow:
+def _window() -> MainWindow:
     for widget in QApplication.topLevelWidgets():
         if isinstance(widget, MainWindow) and widget.isVisible():
             return widget
@@ -79,12 +79,12 @@ def test_the_app_reopens_on_the_chosen_library_and_remembers_it(
     seen: list[str] = []
 
     def switch() -> None:
-        window = _window(qtbot)
+        window = _window()
         seen.append(window.statusBar().currentMessage())
         window.switch_library(str(second))
 
     def close() -> None:
-        window = _window(qtbot)
+        window = _window()
         seen.append(window.statusBar().currentMessage())
         seen.append(window.controller.current_collection or "")
         window.close()
